@@ -1,0 +1,96 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
+import express from 'express';
+import { GraphQLError } from 'graphql';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { identify } from '../auth/jwt';
+import type { Config } from '../config/config';
+import { ChatError } from '../domain/errors';
+import { createContext, type ChatContext } from '../graphql/context';
+import { formatGraphQLError } from '../graphql/errors';
+import type { Logger } from '../logging/logger';
+import type { Runtime } from '../runtime/runtime';
+import { healthHandler } from './health.route';
+
+export interface ApiServer {
+  readonly port: number;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Largest accepted request body. @default 64 KiB */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+function corsOptions(config: Config): cors.CorsOptions {
+  const allowAll = config.clientOrigins.includes('*');
+  return {
+    origin: allowAll ? true : [...config.clientOrigins],
+    credentials: !allowAll,
+    maxAge: 600,
+  };
+}
+
+/** Turns an `Authorization` header into the caller's id; a bad token fails the whole request with 401. */
+function httpIdentity(authorization: string | undefined, config: Config): ChatContext['userId'] {
+  try {
+    return identify(authorization, config.jwtSecret)?.userId ?? null;
+  } catch (error) {
+    const message = error instanceof ChatError ? error.message : 'Invalid token';
+    throw new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  }
+}
+
+/** Starts the API service: GraphQL over HTTP at `/graphql` and `GET /health`. */
+export async function startApiServer(config: Config, runtime: Runtime, logger: Logger): Promise<ApiServer> {
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer: Server = createServer(app);
+
+  const apollo = new ApolloServer<ChatContext>({
+    schema: runtime.schema,
+    introspection: config.nodeEnv !== 'production',
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) =>
+      error instanceof GraphQLError
+        ? formatGraphQLError(error, logger)
+        : { ...formatted, message: 'Internal server error' },
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    logger: {
+      debug: (message) => logger.debug(message),
+      info: (message) => logger.info(message),
+      warn: (message) => logger.warn(message),
+      error: (message) => logger.error(message),
+    },
+  });
+  await apollo.start();
+
+  app.get('/health', healthHandler(runtime, 'api'));
+  app.use(
+    '/graphql',
+    cors(corsOptions(config)),
+    express.json({ limit: MAX_BODY_BYTES }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) =>
+        createContext(httpIdentity(req.headers.authorization, config), runtime.services, runtime.users, 'http'),
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.apiPort, config.bindHost, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  logger.info({ port }, 'api service listening');
+
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await apollo.stop(); // drains open requests, then closes the HTTP server
+    },
+  };
+}

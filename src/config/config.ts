@@ -1,0 +1,121 @@
+import { cleanEnv, makeValidator, str, type ReporterOptions } from 'envalid';
+
+/** Thrown when an environment variable is missing or malformed; the message names the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Fixed secret used outside production so `npm start` needs no set-up; logged as a warning. */
+export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-do-not-use-in-production';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A TCP port; 0 asks the OS for a free one (tests use it). */
+const tcpPort = makeValidator<number>((input) => {
+  const value = Number(input);
+  if (!/^\d+$/.test(input.trim()) || !Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new Error('must be an integer port between 0 and 65535');
+  }
+  return value;
+});
+
+const mongoUrl = makeValidator<string>((input) => {
+  if (!/^mongodb(\+srv)?:\/\/.+/.test(input)) throw new Error('must be a mongodb:// or mongodb+srv:// URI');
+  return input;
+});
+
+const redisUrl = makeValidator<string>((input) => {
+  if (!/^rediss?:\/\/.+/.test(input)) throw new Error('must be a redis:// or rediss:// URL');
+  return input;
+});
+
+const originList = makeValidator<readonly string[]>((input) => {
+  const origins = input
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin.length > 0);
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new Error(`"${origin}" is not an origin like http://localhost:3000 (no path, no trailing slash)`);
+    }
+  }
+  return Object.freeze(origins);
+});
+
+const secret = makeValidator<string>((input) => {
+  if (input.length < 16) throw new Error('must be at least 16 characters');
+  return input;
+});
+
+/** Everything the services read from the environment, parsed once and frozen. */
+export interface Config {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly apiPort: number;
+  readonly websocketPort: number;
+  /** Interface both services listen on; loopback unless a container needs 0.0.0.0. */
+  readonly bindHost: string;
+  readonly jwtSecret: string;
+  /** True when `jwtSecret` is the built-in development secret. */
+  readonly usingDevelopmentSecret: boolean;
+  readonly clientOrigins: readonly string[];
+  readonly logLevel: LogLevel;
+}
+
+function throwingReporter({ errors }: ReporterOptions<Record<string, unknown>>): void {
+  const [name, error] = Object.entries(errors)[0] ?? [];
+  if (name === undefined) return;
+  const reason = error instanceof Error && error.message ? error.message : 'is invalid';
+  const detail = /^(Missing|Invalid)/.test(reason) ? 'is required' : reason;
+  throw new ConfigError(`Invalid environment: ${name} ${detail}`);
+}
+
+/**
+ * Parses and validates the environment. Throws {@link ConfigError} naming the first bad variable.
+ * Outside production every variable has a working default; in production `JWT_SECRET`,
+ * `DATABASE_URL` and `REDIS_URL` are required.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const nodeEnvRaw = env.NODE_ENV?.trim() || 'development';
+  if (!['development', 'production', 'test'].includes(nodeEnvRaw)) {
+    throw new ConfigError(
+      `Invalid environment: NODE_ENV must be one of development, production, test (got "${nodeEnvRaw}")`,
+    );
+  }
+  const nodeEnv = nodeEnvRaw as Config['nodeEnv'];
+  const production = nodeEnv === 'production';
+  const input: Record<string, string | undefined> = { ...env, NODE_ENV: nodeEnv };
+  // envalid treats an empty string as "set"; an empty variable is far more likely a templating slip.
+  for (const [key, value] of Object.entries(input)) if (value === '') delete input[key];
+
+  const cleaned = cleanEnv(
+    input,
+    {
+      DATABASE_URL: mongoUrl(production ? {} : { default: 'mongodb://127.0.0.1:27017/chat' }),
+      REDIS_URL: redisUrl(production ? {} : { default: 'redis://127.0.0.1:6379' }),
+      API_PORT: tcpPort({ default: 5000 }),
+      WEBSOCKET_PORT: tcpPort({ default: 8000 }),
+      BIND_HOST: str({ default: '127.0.0.1', desc: 'interface to listen on' }),
+      JWT_SECRET: secret(production ? {} : { default: DEVELOPMENT_JWT_SECRET }),
+      CLIENT_URL: originList({ default: Object.freeze(['http://localhost:3000', 'http://localhost:5173']) }),
+      LOG_LEVEL: str({ choices: LOG_LEVELS, default: nodeEnv === 'test' ? 'silent' : 'info' }),
+      NODE_ENV: str({ choices: ['development', 'production', 'test'] }),
+    },
+    { reporter: throwingReporter },
+  );
+
+  return Object.freeze({
+    nodeEnv,
+    databaseUrl: cleaned.DATABASE_URL,
+    redisUrl: cleaned.REDIS_URL,
+    apiPort: cleaned.API_PORT,
+    websocketPort: cleaned.WEBSOCKET_PORT,
+    bindHost: cleaned.BIND_HOST,
+    jwtSecret: cleaned.JWT_SECRET,
+    usingDevelopmentSecret: cleaned.JWT_SECRET === DEVELOPMENT_JWT_SECRET,
+    clientOrigins: cleaned.CLIENT_URL,
+    logLevel: cleaned.LOG_LEVEL as LogLevel,
+  });
+}

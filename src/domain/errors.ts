@@ -1,0 +1,45 @@
+/** Stable error codes; every edge (GraphQL, REST, graphql-ws) translates from these. */
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL_SERVER_ERROR';
+
+/** An error whose message is safe to show to the client that caused it. */
+export class ChatError extends Error {
+  override readonly name = 'ChatError';
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** JSON-safe extra facts for the client, such as the offending field. */
+    readonly details: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+  }
+
+  static badInput(message: string, field?: string): ChatError {
+    return new ChatError('BAD_USER_INPUT', message, field ? { field } : {});
+  }
+
+  static unauthenticated(message = 'Authentication required: send a valid Bearer token'): ChatError {
+    return new ChatError('UNAUTHENTICATED', message);
+  }
+
+  static forbidden(message: string): ChatError {
+    return new ChatError('FORBIDDEN', message);
+  }
+
+  static notFound(message: string): ChatError {
+    return new ChatError('NOT_FOUND', message);
+  }
+
+  static unavailable(message: string): ChatError {
+    return new ChatError('SERVICE_UNAVAILABLE', message);
+  }
+}

@@ -1,0 +1,43 @@
+import { ChatError } from './errors';
+
+/** A user id: the 24-hex-digit ObjectId string the main app issues. */
+export type UserId = string & { readonly __brand: 'UserId' };
+/** `"<smallerId>_<largerId>"`, the seed's conversation id for a pair of users. */
+export type ConversationId = string & { readonly __brand: 'ConversationId' };
+
+const OBJECT_ID = /^[0-9a-f]{24}$/;
+
+export function isUserId(value: unknown): value is UserId {
+  return typeof value === 'string' && OBJECT_ID.test(value);
+}
+
+/** Accepts upper-case hex too (ids are case-insensitive) and returns the canonical lower-case form. */
+export function parseUserId(value: unknown, field: string): UserId {
+  const normalized = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (!isUserId(normalized)) {
+    throw ChatError.badInput(`${field} must be a 24-character hexadecimal user id`, field);
+  }
+  return normalized;
+}
+
+/** Same id for both directions of a pair, as the seed builds it. */
+export function conversationIdFor(a: UserId, b: UserId): ConversationId {
+  return (a < b ? `${a}_${b}` : `${b}_${a}`) as ConversationId;
+}
+
+export function parseConversationId(
+  value: unknown,
+  field: string,
+): { id: ConversationId; participants: [UserId, UserId] } {
+  const parts = typeof value === 'string' ? value.trim().toLowerCase().split('_') : [];
+  const [first, second] = parts;
+  if (parts.length !== 2 || !isUserId(first) || !isUserId(second) || first >= second) {
+    throw ChatError.badInput(`${field} must look like "<smallerUserId>_<largerUserId>"`, field);
+  }
+  return { id: `${first}_${second}` as ConversationId, participants: [first, second] };
+}
+
+export function otherParticipant(conversationId: ConversationId, me: UserId): UserId {
+  const [first, second] = conversationId.split('_') as [UserId, UserId];
+  return first === me ? second : first;
+}

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { ChatError } from '../errors';
+import { parseUserId, type UserId } from '../ids';
+import { MESSAGE_TYPES, type MessageType, type OutgoingMessage, type SendMessageRequest } from './message.types';
+
+/** @default 4000 characters (Unicode code points), counted before any trimming. */
+export const MAX_MESSAGE_LENGTH = 4000;
+export const MAX_CLIENT_MESSAGE_ID_LENGTH = 128;
+export const MAX_ATTACHMENT_URL_LENGTH = 2048;
+/** History pages are clamped to 1..100 items. @default 50 */
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 100;
+
+const CLIENT_MESSAGE_ID = /^[A-Za-z0-9._:-]+$/;
+
+function parseMessageType(value: unknown): MessageType {
+  if (value === undefined || value === null) return 'text';
+  const normalized = typeof value === 'string' ? value.toLowerCase() : value;
+  if (!MESSAGE_TYPES.includes(normalized as MessageType)) {
+    throw ChatError.badInput('messageType must be one of TEXT, IMAGE, FILE', 'messageType');
+  }
+  return normalized as MessageType;
+}
+
+function parseAttachmentUrl(value: unknown, type: MessageType): string | null {
+  if (value === undefined || value === null || value === '') {
+    if (type !== 'text')
+      throw ChatError.badInput(`attachmentUrl is required for ${type.toUpperCase()} messages`, 'attachmentUrl');
+    return null;
+  }
+  if (typeof value !== 'string' || value.length > MAX_ATTACHMENT_URL_LENGTH) {
+    throw ChatError.badInput(
+      `attachmentUrl must be a URL of at most ${MAX_ATTACHMENT_URL_LENGTH} characters`,
+      'attachmentUrl',
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw ChatError.badInput('attachmentUrl must be an absolute http(s) URL', 'attachmentUrl');
+  }
+  // javascript:, data: and file: URLs would be rendered by clients; only web links are safe to pass on.
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw ChatError.badInput('attachmentUrl must use http or https', 'attachmentUrl');
+  }
+  return url.toString();
+}
+
+function parseClientMessageId(value: unknown): string {
+  if (value === undefined || value === null) return randomUUID();
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.length > MAX_CLIENT_MESSAGE_ID_LENGTH ||
+    !CLIENT_MESSAGE_ID.test(value)
+  ) {
+    throw ChatError.badInput(
+      `clientMessageId must be 1-${MAX_CLIENT_MESSAGE_ID_LENGTH} characters of letters, digits, '.', '_', ':' or '-'`,
+      'clientMessageId',
+    );
+  }
+  return value;
+}
+
+/** Validates a send request from `sender`; throws BAD_USER_INPUT naming the field at fault. */
+export function validateOutgoingMessage(sender: UserId, request: SendMessageRequest): OutgoingMessage {
+  const receiverId = parseUserId(request.targetUserId, 'targetUserId');
+  if (receiverId === sender) throw ChatError.badInput('You cannot send a message to yourself', 'targetUserId');
+  if (typeof request.message !== 'string') throw ChatError.badInput('message must be a string', 'message');
+  if (request.message.trim().length === 0) throw ChatError.badInput('message must not be empty', 'message');
+  if ([...request.message].length > MAX_MESSAGE_LENGTH) {
+    throw ChatError.badInput(`message must be at most ${MAX_MESSAGE_LENGTH} characters`, 'message');
+  }
+  const messageType = parseMessageType(request.messageType);
+  return {
+    receiverId,
+    message: request.message,
+    messageType,
+    attachmentUrl: parseAttachmentUrl(request.attachmentUrl, messageType),
+    clientMessageId: parseClientMessageId(request.clientMessageId),
+  };
+}
+
+/** Parses a 1-based page request; non-integers are a BAD_USER_INPUT, sizes are clamped to 1..100. */
+export function clampPage(limit: unknown, page: unknown): { limit: number; page: number } {
+  const parsedLimit = limit === undefined || limit === null ? DEFAULT_PAGE_SIZE : Number(limit);
+  const parsedPage = page === undefined || page === null ? 1 : Number(page);
+  if (!Number.isInteger(parsedLimit)) throw ChatError.badInput('limit must be an integer', 'limit');
+  if (!Number.isInteger(parsedPage) || parsedPage < 1) throw ChatError.badInput('page must be an integer >= 1', 'page');
+  return { limit: Math.min(MAX_PAGE_SIZE, Math.max(1, parsedLimit)), page: parsedPage };
+}

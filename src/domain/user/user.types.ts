@@ -1,0 +1,14 @@
+import type { UserId } from '../ids';
+
+/** The read side of the main app's users. */
+export interface User {
+  readonly id: UserId;
+  readonly name: string | null;
+  readonly email: string | null;
+}
+
+export interface UserRepository {
+  findById(id: UserId): Promise<User | null>;
+  /** One query for all ids; the result is in no particular order and omits unknown ids. */
+  findByIds(ids: readonly UserId[]): Promise<User[]>;
+}

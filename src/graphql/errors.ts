@@ -1,0 +1,38 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { ChatError } from '../domain/errors';
+import type { Logger } from '../logging/logger';
+import { isDatastoreUnavailable } from '../persistence/errors';
+
+const MASKED_MESSAGE = 'Internal server error';
+
+/** Maps any failure to a client-safe error: a stable `extensions.code`, no internals. */
+export function toChatError(error: unknown, logger: Logger): ChatError {
+  if (error instanceof ChatError) return error;
+  if (isDatastoreUnavailable(error)) {
+    logger.warn({ err: error }, 'datastore unavailable');
+    return ChatError.unavailable('The database is unavailable right now; retry shortly');
+  }
+  logger.error({ err: error }, 'unexpected error');
+  return new ChatError('INTERNAL_SERVER_ERROR', MASKED_MESSAGE);
+}
+
+/**
+ * Formats an execution error for clients on both transports. Errors graphql-js itself raised
+ * (syntax, validation, variable coercion) keep their text; resolver errors are mapped through
+ * {@link toChatError} so unknown ones are masked and logged.
+ */
+export function formatGraphQLError(error: GraphQLError, logger: Logger): GraphQLFormattedError {
+  const formatted = error.toJSON();
+  const original = error.originalError;
+  if (!original || original instanceof GraphQLError) {
+    const code = original?.extensions['code'] ?? formatted.extensions?.['code'];
+    return { ...formatted, extensions: { ...formatted.extensions, code: code ?? 'GRAPHQL_VALIDATION_FAILED' } };
+  }
+  const chatError = toChatError(original, logger);
+  return {
+    message: chatError.message,
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: chatError.code, ...chatError.details },
+  };
+}

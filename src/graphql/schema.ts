@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema, type PubSub } from 'type-graphql';
+import { authChecker } from './auth-checker';
+import { MessageResolver } from './message/message.resolver';
+import { UserResolver } from './user/user.resolver';
+
+export const RESOLVERS = [UserResolver, MessageResolver] as const;
+
+/**
+ * Builds the one schema both services serve. `emitSchemaFile` is only for `npm run codegen`;
+ * services build in memory.
+ */
+export function buildChatSchema(pubSub: PubSub, emitSchemaFile?: string): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: RESOLVERS,
+    authChecker,
+    pubSub,
+    validate: false, // input rules live in the domain layer, shared with REST
+    emitSchemaFile: emitSchemaFile ? { path: emitSchemaFile, sortedSchema: true } : false,
+  });
+}

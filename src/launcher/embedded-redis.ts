@@ -1,0 +1,59 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { freePort, spawnManaged, waitForPort, type ManagedProcess } from './processes';
+
+export interface EmbeddedRedis extends ManagedProcess {
+  readonly port: number;
+  readonly url: string;
+}
+
+/** True when `redis-server` is on the PATH. */
+export function hasRedisServer(): boolean {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts Debian's `redis-server` on loopback with no persistence (Redis holds only ephemeral
+ * state here: pub/sub, presence, rate limits). `port` defaults to a free one.
+ */
+export async function startRedis(options: {
+  dir: string;
+  port?: number;
+  preferredPort?: number;
+  detached?: boolean;
+}): Promise<EmbeddedRedis> {
+  mkdirSync(options.dir, { recursive: true });
+  const port = options.port ?? (await freePort(options.preferredPort));
+  const process = spawnManaged(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--protected-mode',
+      'yes',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      options.dir,
+      '--loglevel',
+      'warning',
+    ],
+    { detached: options.detached },
+  );
+  try {
+    await waitForPort(port, 10_000, process.child);
+  } catch (error) {
+    await process.stop();
+    throw new Error(`redis-server did not start: ${(error as Error).message}\n${process.output()}`);
+  }
+  return { ...process, port, url: `redis://127.0.0.1:${port}` };
+}

@@ -1,0 +1,60 @@
+import { Schema, Types } from 'mongoose';
+
+export const ConversationModelName = 'Conversation';
+
+const memberStateSchema = new Schema(
+  {
+    unreadCount: { type: Number, default: 0 },
+    readSeq: { type: Number, default: 0 },
+    clearedSeq: { type: Number, default: 0 },
+    hidden: { type: Boolean, default: false },
+  },
+  { _id: false },
+);
+
+const previewSchema = new Schema(
+  {
+    messageId: { type: Schema.Types.ObjectId, required: true },
+    seq: { type: Number, required: true },
+    senderId: { type: String, required: true },
+    message: { type: String, required: true },
+    messageType: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
+/**
+ * One document per pair of users, `_id` = `"<smallerId>_<largerId>"`. It is the read model for
+ * the conversation list and unread counts (FerretDB cannot aggregate them from messages), and
+ * hands out each message's `seq` with an atomic `$inc`. Participant ids are hex strings so they
+ * can key `members` directly.
+ */
+export const conversationSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    participants: { type: [String], required: true },
+    lastSeq: { type: Number, default: 0 },
+    lastMessage: { type: previewSchema, default: null },
+    lastMessageTime: { type: Date, default: null },
+    members: { type: Map, of: memberStateSchema, default: {} },
+  },
+  { collection: 'conversations', timestamps: true, versionKey: false },
+);
+conversationSchema.index({ participants: 1, lastMessageTime: -1 });
+
+export interface ConversationDocument {
+  _id: string;
+  participants: string[];
+  lastSeq: number;
+  lastMessage: {
+    messageId: Types.ObjectId;
+    seq: number;
+    senderId: string;
+    message: string;
+    messageType: string;
+    createdAt: Date;
+  } | null;
+  lastMessageTime: Date | null;
+  members?: Record<string, { unreadCount?: number; readSeq?: number; clearedSeq?: number; hidden?: boolean }>;
+}

@@ -1,0 +1,67 @@
+import type { GraphQLSchema } from 'graphql';
+import type { Config } from '../config/config';
+import { createServices, type Services } from '../domain/services';
+import type { UserRepository } from '../domain/user/user.types';
+import { buildChatSchema } from '../graphql/schema';
+import type { Logger } from '../logging/logger';
+import { MongoConversationRepository } from '../persistence/conversation/conversation.repository';
+import { MongoMessageRepository } from '../persistence/message/chat-message.repository';
+import { connectMongo, type MongoHandle } from '../persistence/mongo.connection';
+import { MongoUserRepository } from '../persistence/user/user.repository';
+import { ChatPubSub } from '../pubsub/pubsub.bridge';
+import { connectRedis, type RedisHandle } from '../pubsub/redis.connections';
+import { RedisEventPublisher } from '../pubsub/redis-event.publisher';
+
+/** What one service process holds open: datastores, the service layer, and the schema over it. */
+export interface Runtime {
+  readonly mongo: MongoHandle;
+  readonly redis: RedisHandle;
+  readonly pubsub: ChatPubSub;
+  readonly services: Services;
+  readonly users: UserRepository;
+  readonly schema: GraphQLSchema;
+  /** Closes Redis, then MongoDB. */
+  close(): Promise<void>;
+}
+
+/** Connects MongoDB and Redis (one publisher + one subscriber connection) and builds the services. */
+export async function openRuntime(config: Config, logger: Logger, options: { dbName?: string } = {}): Promise<Runtime> {
+  const mongo = await connectMongo(config.databaseUrl, options);
+  let redis: RedisHandle;
+  try {
+    redis = await connectRedis(config.redisUrl, logger.child({ component: 'redis' }));
+  } catch (error) {
+    await mongo.close();
+    throw error;
+  }
+  const pubsub = new ChatPubSub(redis.pubsub, logger.child({ component: 'pubsub' }));
+  const users = new MongoUserRepository(mongo.connection);
+  const services = createServices({
+    users,
+    conversations: new MongoConversationRepository(mongo.connection),
+    messages: new MongoMessageRepository(mongo.connection),
+    publisher: new RedisEventPublisher(redis.pubsub, logger.child({ component: 'publisher' })),
+    subscriber: pubsub,
+  });
+  const schema = await buildChatSchema(pubsub);
+  return {
+    mongo,
+    redis,
+    pubsub,
+    services,
+    users,
+    schema,
+    async close() {
+      await redis.close();
+      await mongo.close();
+    },
+  };
+}
+
+/** Liveness of both datastores, for `/health`. */
+export async function checkDatastores(
+  runtime: Runtime,
+): Promise<{ ok: boolean; mongo: 'up' | 'down'; redis: 'up' | 'down' }> {
+  const [mongoUp, redisUp] = await Promise.all([runtime.mongo.ping(), runtime.redis.ping()]);
+  return { ok: mongoUp && redisUp, mongo: mongoUp ? 'up' : 'down', redis: redisUp ? 'up' : 'down' };
+}

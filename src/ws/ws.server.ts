@@ -1,0 +1,139 @@
+import { useServer, type Extra } from 'graphql-ws/use/ws';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { identify, type Identity } from '../auth/jwt';
+import type { Config } from '../config/config';
+import { createContext } from '../graphql/context';
+import { formatGraphQLError } from '../graphql/errors';
+import type { Logger } from '../logging/logger';
+import { checkDatastores, type Runtime } from '../runtime/runtime';
+import { WsStats } from './ws.stats';
+
+/** Largest WebSocket frame accepted; `ws` would take 100 MiB otherwise. @default 64 KiB */
+export const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
+/** How long a socket may stay open without `connection_init` (then close 4408). @default 3000 ms */
+export const CONNECTION_INIT_TIMEOUT_MS = 3_000;
+/** Server pings at this interval so dead sockets are noticed. @default 12000 ms */
+export const KEEP_ALIVE_MS = 12_000;
+
+/** WebSocket close code for a server going down; clients should reconnect and resume. */
+const GOING_AWAY = 1001;
+
+export interface WsServer {
+  readonly port: number;
+  readonly url: string;
+  readonly stats: WsStats;
+  close(): Promise<void>;
+}
+
+/** Per-socket state graphql-ws carries for us in `ctx.extra`. */
+interface SocketState extends Extra {
+  identity?: Identity;
+  /** Ids of this socket's operations that are live subscriptions. */
+  subscriptionIds?: Set<string>;
+}
+
+/** `connection_init` payload: `{ authorization: "Bearer <token>" }` or `{ token: "<token>" }`. */
+function tokenFromConnectionParams(params: unknown): unknown {
+  if (typeof params !== 'object' || params === null) return undefined;
+  const { authorization, Authorization, token } = params as Record<string, unknown>;
+  return authorization ?? Authorization ?? token;
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  response.end(JSON.stringify(body));
+}
+
+/** Starts the WS service: graphql-ws at `/graphql`, plus `GET /health` and `GET /stats`. */
+export async function startWsServer(config: Config, runtime: Runtime, logger: Logger): Promise<WsServer> {
+  const stats = new WsStats();
+
+  const httpServer = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (request.method === 'GET' && path === '/health') {
+      void checkDatastores(runtime).then((checks) =>
+        sendJson(response, checks.ok ? 200 : 503, {
+          status: checks.ok ? 'ok' : 'unavailable',
+          service: 'ws',
+          checks: { mongo: checks.mongo, redis: checks.redis },
+        }),
+      );
+      return;
+    }
+    if (request.method === 'GET' && path === '/stats') return sendJson(response, 200, stats.snapshot());
+    sendJson(response, 404, {
+      success: false,
+      error: { code: 'NOT_FOUND', message: 'Use ws://…/graphql, /health or /stats' },
+    });
+  });
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: MAX_WS_PAYLOAD_BYTES });
+  wsServer.on('connection', (socket) => {
+    stats.socketOpened();
+    socket.once('close', () => stats.socketClosed());
+  });
+
+  const state = (ctx: { extra: unknown }): SocketState => ctx.extra as SocketState;
+
+  const graphqlWs = useServer(
+    {
+      schema: runtime.schema,
+      connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
+      onConnect: (ctx) => {
+        try {
+          const identity = identify(tokenFromConnectionParams(ctx.connectionParams), config.jwtSecret);
+          if (!identity) return false; // graphql-ws closes with 4403 Forbidden
+          state(ctx).identity = identity;
+          state(ctx).subscriptionIds = new Set();
+          stats.userJoined(identity.userId);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      context: (ctx) => createContext(state(ctx).identity?.userId ?? null, runtime.services, runtime.users, 'ws'),
+      onOperation: (ctx, id, _payload, _args, result) => {
+        if (Symbol.asyncIterator in Object(result)) {
+          state(ctx).subscriptionIds?.add(id);
+          stats.subscriptionStarted();
+        }
+      },
+      onNext: (ctx, id, _payload, _args, result) => {
+        if (state(ctx).subscriptionIds?.has(id)) stats.eventDelivered();
+        if (!result.errors) return;
+        return { ...result, errors: result.errors.map((error) => formatGraphQLError(error, logger)) };
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatGraphQLError(error, logger)),
+      onComplete: (ctx, id) => {
+        if (state(ctx).subscriptionIds?.delete(id)) stats.subscriptionEnded();
+      },
+      onDisconnect: (ctx) => {
+        const identity = state(ctx).identity;
+        if (identity) stats.userLeft(identity.userId);
+      },
+    },
+    wsServer,
+    KEEP_ALIVE_MS,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.websocketPort, config.bindHost, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  logger.info({ port }, 'ws service listening');
+
+  return {
+    port,
+    url: `ws://127.0.0.1:${port}/graphql`,
+    stats,
+    async close() {
+      for (const socket of wsServer.clients) socket.close(GOING_AWAY, 'Server shutting down');
+      await graphqlWs.dispose();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
+}

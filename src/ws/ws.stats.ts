@@ -1,0 +1,51 @@
+import type { UserId } from '../domain/ids';
+
+/** Counters behind `GET /stats`; one instance per WS service. */
+export class WsStats {
+  private readonly startedAt = Date.now();
+  private readonly socketsByUser = new Map<UserId, number>();
+  private connections = 0;
+  private subscriptions = 0;
+  private delivered = 0;
+
+  socketOpened(): void {
+    this.connections += 1;
+  }
+
+  socketClosed(): void {
+    this.connections -= 1;
+  }
+
+  /** A socket finished `connection_init` as `userId`. */
+  userJoined(userId: UserId): void {
+    this.socketsByUser.set(userId, (this.socketsByUser.get(userId) ?? 0) + 1);
+  }
+
+  userLeft(userId: UserId): void {
+    const remaining = (this.socketsByUser.get(userId) ?? 1) - 1;
+    if (remaining > 0) this.socketsByUser.set(userId, remaining);
+    else this.socketsByUser.delete(userId);
+  }
+
+  subscriptionStarted(): void {
+    this.subscriptions += 1;
+  }
+
+  subscriptionEnded(): void {
+    this.subscriptions -= 1;
+  }
+
+  eventDelivered(): void {
+    this.delivered += 1;
+  }
+
+  snapshot() {
+    return {
+      connections: this.connections,
+      connectedUsers: this.socketsByUser.size,
+      activeSubscriptions: this.subscriptions,
+      eventsDelivered: this.delivered,
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+    };
+  }
+}

@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRedis, type EmbeddedRedis } from '../../src/launcher/embedded-redis';
+import { connectMongo, type MongoHandle } from '../../src/persistence/mongo.connection';
+
+/** The datastores one test file uses: its own database and, unless TEST_REDIS_URL is set, its own Redis. */
+export interface TestDatastores {
+  readonly mongoUrl: string;
+  readonly dbName: string;
+  readonly redisUrl: string;
+  /** The redis-server this file started, for fault tests; null when TEST_REDIS_URL is used. */
+  readonly redis: EmbeddedRedis | null;
+  /** A direct connection for asserting what is stored. */
+  readonly mongo: MongoHandle;
+  dispose(): Promise<void>;
+}
+
+export async function startTestDatastores(options: { ownRedis?: boolean } = {}): Promise<TestDatastores> {
+  const mongoUrl = process.env.CHAT_TEST_MONGO_URL;
+  if (!mongoUrl) throw new Error('CHAT_TEST_MONGO_URL is unset: run tests through jest (global setup starts FerretDB)');
+  const dbName = `chat_test_${randomBytes(6).toString('hex')}`;
+  let redis: EmbeddedRedis | null = null;
+  let redisDir: string | null = null;
+  let redisUrl = process.env.TEST_REDIS_URL;
+  if (!redisUrl || options.ownRedis) {
+    redisDir = mkdtempSync(join(tmpdir(), 'chat-test-redis-'));
+    redis = await startRedis({ dir: redisDir });
+    redisUrl = redis.url;
+  }
+  let mongo: MongoHandle;
+  try {
+    mongo = await connectMongo(mongoUrl, { dbName });
+  } catch (error) {
+    await redis?.stop();
+    throw error;
+  }
+  return {
+    mongoUrl,
+    dbName,
+    redisUrl,
+    redis,
+    mongo,
+    async dispose() {
+      await mongo.connection.dropDatabase().catch(() => undefined);
+      await mongo.close();
+      await redis?.stop();
+      if (redisDir) rmSync(redisDir, { recursive: true, force: true });
+    },
+  };
+}
