@@ -54,6 +54,8 @@ export async function startApiServer(config: Config, runtime: Runtime, logger: L
     schema: runtime.schema,
     introspection: config.nodeEnv !== 'production',
     includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false, // main.ts owns shutdown order
+
     formatError: (formatted, error) =>
       error instanceof GraphQLError
         ? formatGraphQLError(error, logger)

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { printSchemaWithBanner } from '../graphql/schema-printer';
 import { buildChatSchema } from '../graphql/schema';
-import { ChatPubSub } from '../pubsub/pubsub.bridge';
+import { type ChatPubSub } from '../pubsub/pubsub.bridge';
 
 /** Writes schema/schema.graphql from the resolvers (part of `npm run codegen`). */
 async function main(): Promise<void> {

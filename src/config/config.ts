@@ -1,4 +1,4 @@
-import { cleanEnv, makeValidator, str, type ReporterOptions } from 'envalid';
+import { cleanEnv, EnvMissingError, makeValidator, str, type ReporterOptions } from 'envalid';
 
 /** Thrown when an environment variable is missing or malformed; the message names the variable. */
 export class ConfigError extends Error {
@@ -67,9 +67,9 @@ export interface Config {
 function throwingReporter({ errors }: ReporterOptions<Record<string, unknown>>): void {
   const [name, error] = Object.entries(errors)[0] ?? [];
   if (name === undefined) return;
+  if (error instanceof EnvMissingError) throw new ConfigError(`Invalid environment: ${name} is required`);
   const reason = error instanceof Error && error.message ? error.message : 'is invalid';
-  const detail = /^(Missing|Invalid)/.test(reason) ? 'is required' : reason;
-  throw new ConfigError(`Invalid environment: ${name} ${detail}`);
+  throw new ConfigError(`Invalid environment: ${name} ${reason}`);
 }
 
 /**

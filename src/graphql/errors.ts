@@ -26,7 +26,9 @@ export function formatGraphQLError(error: GraphQLError, logger: Logger): GraphQL
   const original = error.originalError;
   if (!original || original instanceof GraphQLError) {
     const code = original?.extensions['code'] ?? formatted.extensions?.['code'];
-    return { ...formatted, extensions: { ...formatted.extensions, code: code ?? 'GRAPHQL_VALIDATION_FAILED' } };
+    // `http` only tells Apollo which status to answer with; clients need not see it.
+    const { http: _http, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions: { ...extensions, code: code ?? 'GRAPHQL_VALIDATION_FAILED' } };
   }
   const chatError = toChatError(original, logger);
   return {

@@ -77,6 +77,7 @@ async function main(): Promise<void> {
       ),
     );
     await stopDatastores();
+    logger.info('all stopped');
     process.exit(exitCode);
   };
 
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
     services.set(name, child);
     child.once('exit', (code, signal) => {
       if (stopping) return;
-      logger.error({ service: name, code, signal }, 'service exited; stopping everything');
+      logger.error({ child: name, code, signal }, 'service exited; stopping everything');
       void stopAll(code === 0 ? 1 : (code ?? 1));
     });
   }

@@ -33,12 +33,11 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
 
   async next(): Promise<IteratorResult<T>> {
     if (this.buffer.length > 0) return { value: this.buffer.shift() as T, done: false };
-    if (this.failure) {
-      const failure = this.failure;
-      this.close();
-      throw failure;
-    }
     if (this.done) return { value: undefined, done: true };
+    if (this.failure) {
+      this.close();
+      throw this.failure;
+    }
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 

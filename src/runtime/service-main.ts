@@ -45,7 +45,10 @@ export async function startService(name: 'api' | 'ws', startServer: ServerFactor
     void server
       .close()
       .then(() => runtime.close())
-      .then(() => process.exit(0))
+      .then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      })
       .catch((error: unknown) => {
         logger.error({ err: error }, 'error during shutdown');
         process.exit(1);

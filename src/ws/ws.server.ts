@@ -70,6 +70,8 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
   });
 
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: MAX_WS_PAYLOAD_BYTES });
+  // ws re-emits the HTTP server's errors (e.g. EADDRINUSE), which the listen below already reports.
+  wsServer.on('error', () => undefined);
   wsServer.on('connection', (socket) => {
     stats.socketOpened();
     socket.once('close', () => stats.socketClosed());

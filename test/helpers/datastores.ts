@@ -10,8 +10,10 @@ export interface TestDatastores {
   readonly mongoUrl: string;
   readonly dbName: string;
   readonly redisUrl: string;
-  /** The redis-server this file started, for fault tests; null when TEST_REDIS_URL is used. */
-  readonly redis: EmbeddedRedis | null;
+  /** Stops this file's own redis-server (fault tests; needs `ownRedis`). */
+  stopRedis(): Promise<void>;
+  /** Starts it again on the same port. */
+  restartRedis(): Promise<void>;
   /** A direct connection for asserting what is stored. */
   readonly mongo: MongoHandle;
   dispose(): Promise<void>;
@@ -40,8 +42,15 @@ export async function startTestDatastores(options: { ownRedis?: boolean } = {}):
     mongoUrl,
     dbName,
     redisUrl,
-    redis,
     mongo,
+    async stopRedis() {
+      if (!redis) throw new Error('this test file did not start its own Redis (pass ownRedis: true)');
+      await redis.stop();
+    },
+    async restartRedis() {
+      if (!redis || !redisDir) throw new Error('this test file did not start its own Redis (pass ownRedis: true)');
+      redis = await startRedis({ dir: redisDir, port: redis.port });
+    },
     async dispose() {
       await mongo.connection.dropDatabase().catch(() => undefined);
       await mongo.close();

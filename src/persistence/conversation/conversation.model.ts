@@ -1,4 +1,4 @@
-import { Schema, Types } from 'mongoose';
+import { Schema, type Types } from 'mongoose';
 
 export const ConversationModelName = 'Conversation';
 

@@ -1,4 +1,4 @@
-import { Schema, Types, type InferSchemaType } from 'mongoose';
+import { Schema, type Types, type InferSchemaType } from 'mongoose';
 
 export const UserModelName = 'User';
 

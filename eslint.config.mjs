@@ -1,0 +1,75 @@
+// Lint rules, including the architecture: dependencies point inward (see CONVENTIONS.md).
+import js from '@eslint/js';
+import importPlugin from 'eslint-plugin-import';
+import tseslint from 'typescript-eslint';
+
+const layers = [
+  'config',
+  'domain',
+  'persistence',
+  'pubsub',
+  'graphql',
+  'auth',
+  'logging',
+  'runtime',
+  'launcher',
+  'cli',
+  'client',
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'coverage/', 'src/client/graphql.ts'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { import: importPlugin },
+    // So type-only import fixes never strip a class that decorator metadata needs at runtime.
+    languageOptions: { parserOptions: { emitDecoratorMetadata: true, experimentalDecorators: true } },
+    settings: { 'import/resolver': { typescript: { project: './tsconfig.json' } } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'import/no-default-export': 'error',
+      'import/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            // The domain is pure: it imports no other src/ folder.
+            {
+              target: './src/domain',
+              from: './src',
+              except: ['./domain'],
+              message: 'domain/ must not depend on adapters',
+            },
+            // Adapters see the domain, not the front doors or the wiring.
+            ...['persistence', 'pubsub'].map((layer) => ({
+              target: `./src/${layer}`,
+              from: ['./src/graphql', './src/rest', './src/runtime', './src/api', './src/ws'],
+              message: `${layer}/ is an adapter: it must not reach the front doors or the wiring`,
+            })),
+            // Only api/ and ws/ wire things; nothing imports them (tests excepted).
+            ...layers.concat(['rest']).map((layer) => ({
+              target: `./src/${layer}`,
+              from: ['./src/api', './src/ws'],
+              message: 'api/ and ws/ are entry points: nothing in src imports them',
+            })),
+            { target: './src/api', from: './src/ws', message: 'the two services do not import each other' },
+            { target: './src/ws', from: './src/api', message: 'the two services do not import each other' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Tools that require a default export.
+    files: ['codegen.ts', 'test/helpers/global-*.ts'],
+    rules: { 'import/no-default-export': 'off' },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: {
+      globals: { process: 'readonly', module: 'writable', require: 'readonly', __dirname: 'readonly' },
+    },
+  },
+);

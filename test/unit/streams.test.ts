@@ -1,0 +1,79 @@
+import type { ChatEvent } from '../../src/domain/events';
+import type { ConversationId, UserId } from '../../src/domain/ids';
+import { toMessagePayload } from '../../src/domain/message/message.events';
+import { ResumeStream } from '../../src/domain/message/message.stream';
+import type { ChatMessage } from '../../src/domain/message/message.types';
+import { EventQueue, QueueOverflowError } from '../../src/pubsub/event-queue';
+
+function message(seq: number): ChatMessage {
+  return {
+    id: `m${seq}`,
+    conversationId: 'a_b' as ConversationId,
+    seq,
+    senderId: 'a' as UserId,
+    receiverId: 'b' as UserId,
+    message: `#${seq}`,
+    messageType: 'text',
+    attachmentUrl: null,
+    clientMessageId: `c${seq}`,
+    isRead: false,
+    readAt: null,
+    deletedAt: null,
+    createdAt: new Date(1_700_000_000_000 + seq),
+    updatedAt: new Date(1_700_000_000_000 + seq),
+  };
+}
+
+const created = (seq: number): ChatEvent => ({ kind: 'MESSAGE_CREATED', message: toMessagePayload(message(seq)) });
+
+describe('EventQueue', () => {
+  it('hands pushed events to a waiting reader in order', async () => {
+    const queue = new EventQueue<number>(10, () => undefined);
+    const first = queue.next();
+    queue.push(1);
+    queue.push(2);
+    expect(await first).toEqual({ value: 1, done: false });
+    expect(await queue.next()).toEqual({ value: 2, done: false });
+  });
+
+  it('ends a reader that fell behind with an overflow error and closes once', async () => {
+    const onClose = jest.fn();
+    const queue = new EventQueue<number>(2, onClose);
+    [1, 2, 3].forEach((value) => queue.push(value));
+    await expect(queue.next()).rejects.toBeInstanceOf(QueueOverflowError);
+    expect(onClose).toHaveBeenCalledTimes(1);
+    expect(await queue.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('releases a pending reader when returned', async () => {
+    const onClose = jest.fn();
+    const queue = new EventQueue<number>(2, onClose);
+    const pending = queue.next();
+    await queue.return();
+    expect(await pending).toEqual({ value: undefined, done: true });
+    expect(onClose).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('ResumeStream', () => {
+  it('replays, then goes live, skipping live copies of replayed messages but not late stragglers', async () => {
+    const live = new EventQueue<ChatEvent>(10, () => undefined);
+    // seq 3 was reserved before the replay query but stored after it, so only live has it.
+    const stream = new ResumeStream([message(2), message(4)], live);
+    live.push(created(4));
+    live.push(created(3));
+    live.push(created(5));
+    const seen: number[] = [];
+    for (let i = 0; i < 4; i += 1) seen.push(((await stream.next()).value as ChatMessage).seq);
+    expect(seen).toEqual([2, 4, 3, 5]);
+  });
+
+  it('closes the live feed when returned while waiting', async () => {
+    const onClose = jest.fn();
+    const stream = new ResumeStream([], new EventQueue<ChatEvent>(10, onClose));
+    const pending = stream.next();
+    await stream.return();
+    expect(await pending).toEqual({ value: undefined, done: true });
+    expect(onClose).toHaveBeenCalledTimes(1);
+  });
+});
