@@ -3,7 +3,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
-import express from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -44,6 +44,23 @@ function httpIdentity(authorization: string | undefined, config: Config): ChatCo
   }
 }
 
+/** Body-parser failures (too large, malformed JSON) answered as GraphQL errors, not HTML pages. */
+function graphqlBodyErrorHandler(error: unknown, _request: Request, response: Response, next: NextFunction): void {
+  const status = (error as { status?: unknown }).status;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return next(error);
+  const tooLarge = status === 413;
+  response.status(status).json({
+    errors: [
+      {
+        message: tooLarge
+          ? `Request body is larger than ${MAX_BODY_BYTES / 1024} KiB`
+          : 'Request body is not valid JSON',
+        extensions: { code: tooLarge ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST' },
+      },
+    ],
+  });
+}
+
 /** Starts the API service: GraphQL over HTTP at `/graphql` and `GET /health`. */
 export async function startApiServer(config: Config, runtime: Runtime, logger: Logger): Promise<ApiServer> {
   const app = express();
@@ -80,6 +97,8 @@ export async function startApiServer(config: Config, runtime: Runtime, logger: L
         createContext(httpIdentity(req.headers.authorization, config), runtime.services, runtime.users, 'http'),
     }),
   );
+
+  app.use(graphqlBodyErrorHandler);
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
