@@ -20,6 +20,12 @@ const tcpPort = makeValidator<number>((input) => {
   return value;
 });
 
+const positiveInteger = makeValidator<number>((input) => {
+  const value = Number(input);
+  if (!/^\d+$/.test(input.trim()) || value <= 0) throw new Error('must be a positive integer');
+  return value;
+});
+
 const mongoUrl = makeValidator<string>((input) => {
   if (!/^mongodb(\+srv)?:\/\/.+/.test(input)) throw new Error('must be a mongodb:// or mongodb+srv:// URI');
   return input;
@@ -62,6 +68,8 @@ export interface Config {
   readonly usingDevelopmentSecret: boolean;
   readonly clientOrigins: readonly string[];
   readonly logLevel: LogLevel;
+  /** How often a WS instance refreshes its presence heartbeat; it is presumed dead after 3 misses. */
+  readonly presenceHeartbeatMs: number;
 }
 
 function throwingReporter({ errors }: ReporterOptions<Record<string, unknown>>): void {
@@ -100,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       BIND_HOST: str({ default: '127.0.0.1', desc: 'interface to listen on' }),
       JWT_SECRET: secret(production ? {} : { default: DEVELOPMENT_JWT_SECRET }),
       CLIENT_URL: originList({ default: Object.freeze(['http://localhost:3000', 'http://localhost:5173']) }),
+      PRESENCE_HEARTBEAT_MS: positiveInteger({ default: 5_000 }),
       LOG_LEVEL: str({ choices: LOG_LEVELS, default: nodeEnv === 'test' ? 'silent' : 'info' }),
       NODE_ENV: str({ choices: ['development', 'production', 'test'] }),
     },
@@ -117,5 +126,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usingDevelopmentSecret: cleaned.JWT_SECRET === DEVELOPMENT_JWT_SECRET,
     clientOrigins: cleaned.CLIENT_URL,
     logLevel: cleaned.LOG_LEVEL as LogLevel,
+    presenceHeartbeatMs: cleaned.PRESENCE_HEARTBEAT_MS,
   });
 }

@@ -7,8 +7,21 @@ export type ConversationId = string & { readonly __brand: 'ConversationId' };
 
 const OBJECT_ID = /^[0-9a-f]{24}$/;
 
-export function isUserId(value: unknown): value is UserId {
+/** A lower-case 24-hex-digit ObjectId string (users and messages both have them). */
+export function isObjectIdHex(value: unknown): value is string {
   return typeof value === 'string' && OBJECT_ID.test(value);
+}
+
+export function isUserId(value: unknown): value is UserId {
+  return isObjectIdHex(value);
+}
+
+/** A message id from a client; BAD_USER_INPUT naming `field` when malformed. */
+export function parseMessageId(value: unknown, field: string): string {
+  const normalized = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (!isObjectIdHex(normalized))
+    throw ChatError.badInput(`${field} must be a 24-character hexadecimal message id`, field);
+  return normalized;
 }
 
 /** Accepts upper-case hex too (ids are case-insensitive) and returns the canonical lower-case form. */

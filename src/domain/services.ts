@@ -1,7 +1,13 @@
+import { ConversationAccess } from './conversation/conversation.access';
+import { ConversationService } from './conversation/conversation.service';
 import type { ConversationRepository } from './conversation/conversation.types';
 import type { EventPublisher, EventSubscriber } from './events';
+import { LiveUpdatesService } from './live-updates.service';
 import type { MessageRepository } from './message/message.repository';
 import { MessageService } from './message/message.service';
+import { PresenceService } from './presence/presence.service';
+import type { PresenceStore } from './presence/presence.types';
+import { TypingService } from './typing/typing.service';
 import type { UserRepository } from './user/user.types';
 import { UserService } from './user/user.service';
 
@@ -10,6 +16,7 @@ export interface DomainPorts {
   readonly users: UserRepository;
   readonly conversations: ConversationRepository;
   readonly messages: MessageRepository;
+  readonly presence: PresenceStore;
   readonly publisher: EventPublisher;
   readonly subscriber: EventSubscriber;
 }
@@ -18,11 +25,20 @@ export interface DomainPorts {
 export interface Services {
   readonly users: UserService;
   readonly messages: MessageService;
+  readonly conversations: ConversationService;
+  readonly typing: TypingService;
+  readonly presence: PresenceService;
+  readonly live: LiveUpdatesService;
 }
 
 export function createServices(ports: DomainPorts): Services {
+  const access = new ConversationAccess(ports.users);
   return {
     users: new UserService(ports.users),
-    messages: new MessageService(ports.messages, ports.conversations, ports.users, ports.publisher, ports.subscriber),
+    messages: new MessageService(ports.messages, ports.conversations, access, ports.publisher, ports.subscriber),
+    conversations: new ConversationService(ports.conversations, ports.messages, access, ports.publisher),
+    typing: new TypingService(access, ports.publisher),
+    presence: new PresenceService(ports.presence, ports.conversations, ports.publisher),
+    live: new LiveUpdatesService(ports.subscriber, access),
   };
 }

@@ -1,10 +1,9 @@
 import type { RedisPubSub } from 'graphql-redis-subscriptions';
 import type { PubSub } from 'type-graphql';
-import type { ChatEvent, EventSubscriber, LiveEvents } from '../domain/events';
-import type { ConversationId, UserId } from '../domain/ids';
+import type { ChatEvent, EventSubscriber, Feed, LiveEvents } from '../domain/events';
 import type { Logger } from '../logging/logger';
 import { EventQueue } from './event-queue';
-import { isChatEvent, Topics } from './topics';
+import { isChatEvent, topicForFeed } from './topics';
 
 /** Events buffered per subscription before a slow reader is cut off. @default 1000 */
 export const DEFAULT_QUEUE_CAPACITY = 1000;
@@ -35,12 +34,8 @@ export class ChatPubSub implements PubSub, EventSubscriber {
     return live.events;
   }
 
-  forUser(userId: UserId): LiveEvents {
-    return this.listen([Topics.userMessages(userId)]);
-  }
-
-  forConversation(conversationId: ConversationId): LiveEvents {
-    return this.listen([Topics.conversation(conversationId)]);
+  open(feed: Feed): LiveEvents {
+    return this.listen([topicForFeed(feed)]);
   }
 
   /** Subscribes to every topic now; events arrive on one bounded queue. */

@@ -7,6 +7,7 @@ import type { Logger } from '../logging/logger';
 import { MongoConversationRepository } from '../persistence/conversation/conversation.repository';
 import { MongoMessageRepository } from '../persistence/message/chat-message.repository';
 import { connectMongo, type MongoHandle } from '../persistence/mongo.connection';
+import { RedisPresenceStore } from '../persistence/presence/redis-presence.store';
 import { MongoUserRepository } from '../persistence/user/user.repository';
 import { ChatPubSub } from '../pubsub/pubsub.bridge';
 import { connectRedis, type RedisHandle } from '../pubsub/redis.connections';
@@ -40,6 +41,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { dbN
     users,
     conversations: new MongoConversationRepository(mongo.connection),
     messages: new MongoMessageRepository(mongo.connection),
+    presence: new RedisPresenceStore(redis.publisher),
     publisher: new RedisEventPublisher(redis.pubsub, logger.child({ component: 'publisher' })),
     subscriber: pubsub,
   });

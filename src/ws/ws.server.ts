@@ -1,5 +1,7 @@
 import { useServer, type Extra } from 'graphql-ws/use/ws';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { identify, type Identity } from '../auth/jwt';
@@ -49,6 +51,17 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 /** Starts the WS service: graphql-ws at `/graphql`, plus `GET /health` and `GET /stats`. */
 export async function startWsServer(config: Config, runtime: Runtime, logger: Logger): Promise<WsServer> {
   const stats = new WsStats();
+  const instanceId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const presence = runtime.services.presence;
+  // Presence is best effort: a Redis hiccup must not refuse or break a connection.
+  const presenceFailed = (error: unknown) => logger.warn({ err: String(error) }, 'presence update failed');
+  const heartbeatTtlMs = config.presenceHeartbeatMs * 3;
+  const heartbeat = setInterval(
+    () => void presence.tick(instanceId, heartbeatTtlMs).catch(presenceFailed),
+    config.presenceHeartbeatMs,
+  );
+  heartbeat.unref();
+  await presence.tick(instanceId, heartbeatTtlMs).catch(presenceFailed);
 
   const httpServer = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? '/').split('?')[0];
@@ -90,6 +103,7 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
           state(ctx).identity = identity;
           state(ctx).subscriptionIds = new Set();
           stats.userJoined(identity.userId);
+          void presence.connected(identity.userId, instanceId).catch(presenceFailed);
           return true;
         } catch {
           return false;
@@ -113,7 +127,9 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
       },
       onDisconnect: (ctx) => {
         const identity = state(ctx).identity;
-        if (identity) stats.userLeft(identity.userId);
+        if (!identity) return;
+        stats.userLeft(identity.userId);
+        void presence.disconnected(identity.userId, instanceId).catch(presenceFailed);
       },
     },
     wsServer,
@@ -132,10 +148,13 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
     url: `ws://127.0.0.1:${port}/graphql`,
     stats,
     async close() {
+      clearInterval(heartbeat);
       for (const socket of wsServer.clients) socket.close(GOING_AWAY, 'Server shutting down');
       await graphqlWs.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      // Whatever disconnects did not record yet, the reap does (each user is announced once).
+      await presence.instanceGone(instanceId).catch(presenceFailed);
     },
   };
 }

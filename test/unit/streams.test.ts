@@ -1,7 +1,9 @@
 import type { ChatEvent } from '../../src/domain/events';
 import type { ConversationId, UserId } from '../../src/domain/ids';
 import { toMessagePayload } from '../../src/domain/message/message.events';
-import { ResumeStream } from '../../src/domain/message/message.stream';
+import { FeedStream } from '../../src/domain/feed-stream';
+import { fromMessagePayload } from '../../src/domain/message/message.events';
+import { TypingStream } from '../../src/domain/typing/typing.stream';
 import type { ChatMessage } from '../../src/domain/message/message.types';
 import { EventQueue, QueueOverflowError } from '../../src/pubsub/event-queue';
 
@@ -55,11 +57,19 @@ describe('EventQueue', () => {
   });
 });
 
-describe('ResumeStream', () => {
+/** The selection newMessage uses: skip live copies of replayed messages, by id. */
+function resume(replay: ChatMessage[], live: EventQueue<ChatEvent>): FeedStream<ChatMessage> {
+  const replayed = new Set(replay.map((m) => m.id));
+  return new FeedStream(replay, live, (event) =>
+    event.kind === 'MESSAGE_CREATED' && !replayed.has(event.message.id) ? fromMessagePayload(event.message) : null,
+  );
+}
+
+describe('FeedStream as a resume', () => {
   it('replays, then goes live, skipping live copies of replayed messages but not late stragglers', async () => {
     const live = new EventQueue<ChatEvent>(10, () => undefined);
     // seq 3 was reserved before the replay query but stored after it, so only live has it.
-    const stream = new ResumeStream([message(2), message(4)], live);
+    const stream = resume([message(2), message(4)], live);
     live.push(created(4));
     live.push(created(3));
     live.push(created(5));
@@ -70,10 +80,47 @@ describe('ResumeStream', () => {
 
   it('closes the live feed when returned while waiting', async () => {
     const onClose = jest.fn();
-    const stream = new ResumeStream([], new EventQueue<ChatEvent>(10, onClose));
+    const stream = resume([], new EventQueue<ChatEvent>(10, onClose));
     const pending = stream.next();
     await stream.return();
     expect(await pending).toEqual({ value: undefined, done: true });
     expect(onClose).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('TypingStream', () => {
+  const typing = (isTyping: boolean, userId = 'a'): ChatEvent => ({
+    kind: 'TYPING',
+    conversationId: 'a_b' as ConversationId,
+    userId: userId as UserId,
+    targetUserId: 'b' as UserId,
+    isTyping,
+  });
+
+  it('ends a typing state that is not refreshed in time, and only once', async () => {
+    const live = new EventQueue<ChatEvent>(10, () => undefined);
+    const stream = new TypingStream(live, () => true, 50);
+    live.push(typing(true));
+    expect((await stream.next()).value).toMatchObject({ userId: 'a', isTyping: true });
+    const expired = await stream.next();
+    expect(expired.value).toMatchObject({ userId: 'a', isTyping: false });
+    await stream.return();
+  });
+
+  it('keeps a refreshed state alive and cancels expiry on an explicit stop', async () => {
+    const live = new EventQueue<ChatEvent>(10, () => undefined);
+    const stream = new TypingStream(live, (event) => event.userId === 'a', 80);
+    live.push(typing(true, 'other'));
+    live.push(typing(true));
+    expect((await stream.next()).value).toMatchObject({ userId: 'a', isTyping: true });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    live.push(typing(false));
+    expect((await stream.next()).value).toMatchObject({ isTyping: false });
+    const nothingElse = await Promise.race([
+      stream.next(),
+      new Promise((resolve) => setTimeout(() => resolve('quiet'), 150)),
+    ]);
+    expect(nothingElse).toBe('quiet');
+    await stream.return();
   });
 });

@@ -25,6 +25,8 @@ export interface Conversation {
   readonly participants: readonly [UserId, UserId];
   readonly lastMessage: MessagePreview | null;
   readonly lastMessageTime: Date | null;
+  /** Last message or (re)start; the conversation list is ordered by it. */
+  readonly lastActivityAt: Date;
   /** Last `seq` handed out in this conversation. */
   readonly lastSeq: number;
   readonly members: Readonly<Record<string, MemberState>>;
@@ -41,10 +43,34 @@ export function memberState(conversation: Conversation | null, userId: UserId): 
   return conversation?.members[userId] ?? EMPTY_MEMBER_STATE;
 }
 
+export function previewOf(message: ChatMessage): MessagePreview {
+  return {
+    messageId: message.id,
+    seq: message.seq,
+    senderId: message.senderId,
+    message: message.message,
+    messageType: message.messageType,
+    createdAt: message.createdAt,
+  };
+}
+
 export interface ConversationRepository {
   findById(id: ConversationId): Promise<Conversation | null>;
+  /** The user's conversations that are not hidden for them, newest activity first. */
+  listVisibleFor(userId: UserId, limit: number): Promise<Conversation[]>;
+  /** Every conversation of the user, hidden ones included (search, presence audiences). */
+  listAllFor(userId: UserId): Promise<Conversation[]>;
   /** Creates the conversation when missing and hands out its next `seq` in one atomic update. */
   reserveSeq(id: ConversationId, participants: readonly [UserId, UserId]): Promise<number>;
   /** Updates the preview (only if `message` is the newest), the receiver's unread count, and un-hides it for both. */
   recordMessage(message: ChatMessage): Promise<void>;
+  /** Creates the conversation or un-hides it for `openedBy`; `created` tells which. */
+  open(id: ConversationId, participants: readonly [UserId, UserId], openedBy: UserId): Promise<{ created: boolean }>;
+  /** Moves the reader's read position forward and takes `readCount` off their unread count. */
+  markRead(id: ConversationId, readerId: UserId, readSeq: number, readCount: number): Promise<void>;
+  /** Hides the conversation and everything in it so far for one member; zeroes their unread count. */
+  hideFor(id: ConversationId, userId: UserId): Promise<void>;
+  decrementUnread(id: ConversationId, userId: UserId, by: number): Promise<void>;
+  /** Replaces the preview if it still shows `messageId` (after that message was deleted). */
+  replacePreview(id: ConversationId, messageId: string, preview: MessagePreview | null): Promise<void>;
 }

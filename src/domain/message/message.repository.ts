@@ -5,14 +5,36 @@ export type NewChatMessage = Omit<ChatMessage, 'id' | 'isRead' | 'readAt' | 'del
 
 export type InsertResult = { readonly inserted: ChatMessage } | { readonly duplicateOf: ChatMessage };
 
-/** Storage of messages; implemented with mongoose in persistence/. Deleted messages are never returned. */
+/** A slice of one conversation visible to one member: `seq > floorSeq`, not deleted. */
+export interface VisibleRange {
+  readonly conversationId: ConversationId;
+  readonly floorSeq: number;
+}
+
+/** Storage of messages; implemented with mongoose in persistence/. Deleted messages are never listed. */
 export interface MessageRepository {
+  /** Any message by id, deleted ones included (so callers can tell NOT_FOUND from gone). */
+  findById(id: string): Promise<ChatMessage | null>;
   findByClientMessageId(senderId: UserId, clientMessageId: string): Promise<ChatMessage | null>;
   /** Stores a message; when the sender already used its `clientMessageId`, returns that original instead. */
   insert(message: NewChatMessage): Promise<InsertResult>;
-  /** Newest first, `seq > afterSeq`, skipping `skip`. */
-  newestFirst(conversationId: ConversationId, afterSeq: number, skip: number, limit: number): Promise<ChatMessage[]>;
+  /** Newest first, `seq < beforeSeq` (no bound when null), skipping `skip`. */
+  newestFirst(range: VisibleRange, beforeSeq: number | null, skip: number, limit: number): Promise<ChatMessage[]>;
   /** Oldest first, `seq > afterSeq`. */
-  oldestFirstAfter(conversationId: ConversationId, afterSeq: number, limit: number): Promise<ChatMessage[]>;
-  countAfter(conversationId: ConversationId, afterSeq: number): Promise<number>;
+  oldestFirstAfter(range: VisibleRange, afterSeq: number, limit: number): Promise<ChatMessage[]>;
+  count(range: VisibleRange): Promise<number>;
+  /** Unread messages to `receiverId` in the range, optionally only these ids or up to this seq. */
+  unreadFor(
+    range: VisibleRange,
+    receiverId: UserId,
+    only: { ids?: readonly string[]; uptoSeq?: number },
+  ): Promise<ChatMessage[]>;
+  /** Marks these messages read (those still unread); returns how many changed. */
+  markRead(ids: readonly string[], readAt: Date): Promise<number>;
+  /** Soft-deletes the sender's message; returns it as it was, or null if it was already gone. */
+  softDelete(id: string, senderId: UserId, at: Date): Promise<ChatMessage | null>;
+  /** The newest message in the conversation that is not deleted. */
+  latestVisible(conversationId: ConversationId): Promise<ChatMessage | null>;
+  /** Case-insensitive search for `pattern` (an escaped regex) within the ranges, newest first. */
+  search(ranges: readonly VisibleRange[], pattern: string, limit: number): Promise<ChatMessage[]>;
 }

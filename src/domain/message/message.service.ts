@@ -1,14 +1,13 @@
-import type { ConversationRepository } from '../conversation/conversation.types';
-import { memberState } from '../conversation/conversation.types';
+import type { ConversationAccess } from '../conversation/conversation.access';
+import { memberState, previewOf, type ConversationRepository } from '../conversation/conversation.types';
 import { ChatError } from '../errors';
 import type { EventPublisher, EventSubscriber } from '../events';
-import { conversationIdFor, parseUserId, type ConversationId, type UserId } from '../ids';
-import type { UserRepository } from '../user/user.types';
+import { FeedStream } from '../feed-stream';
+import { parseMessageId, type ConversationId, type UserId } from '../ids';
 import { decodeCursor } from './message.cursor';
-import { toMessagePayload } from './message.events';
-import { ResumeStream } from './message.stream';
-import type { MessageRepository } from './message.repository';
-import { clampPage, validateOutgoingMessage } from './message.rules';
+import { fromMessagePayload, toMessagePayload } from './message.events';
+import type { MessageRepository, VisibleRange } from './message.repository';
+import { clampPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, validateOutgoingMessage } from './message.rules';
 import type { ChatMessage, SendMessageRequest } from './message.types';
 
 export interface HistoryPage {
@@ -21,14 +20,32 @@ export interface HistoryPage {
   readonly pages: number;
 }
 
+/** A cursor page of one conversation, oldest first. */
+export interface MessageSlice {
+  readonly conversationId: ConversationId;
+  readonly messages: readonly ChatMessage[];
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+}
+
 /** How many missed messages a resuming subscription replays before going live. @default 1000 */
 export const MAX_REPLAY = 1000;
+/** Longest search query. @default 200 characters */
+export const MAX_SEARCH_LENGTH = 200;
+
+const REGEX_SPECIALS = /[.*+?^${}()|[\]\\/-]/g;
+
+function clampCount(value: unknown, field: string): number {
+  const size = value === undefined || value === null ? DEFAULT_PAGE_SIZE : Number(value);
+  if (!Number.isInteger(size)) throw ChatError.badInput(`${field} must be an integer`, field);
+  return Math.min(MAX_PAGE_SIZE, Math.max(1, size));
+}
 
 export class MessageService {
   constructor(
     private readonly messages: MessageRepository,
     private readonly conversations: ConversationRepository,
-    private readonly users: UserRepository,
+    private readonly access: ConversationAccess,
     private readonly publisher: EventPublisher,
     private readonly subscriber: EventSubscriber,
   ) {}
@@ -41,9 +58,8 @@ export class MessageService {
     const outgoing = validateOutgoingMessage(senderId, request);
     const earlier = await this.messages.findByClientMessageId(senderId, outgoing.clientMessageId);
     if (earlier) return earlier;
-    await this.requireUser(outgoing.receiverId);
+    const { conversationId } = await this.access.withUser(senderId, outgoing.receiverId);
 
-    const conversationId = conversationIdFor(senderId, outgoing.receiverId);
     const seq = await this.conversations.reserveSeq(conversationId, [senderId, outgoing.receiverId]);
     const result = await this.messages.insert({ ...outgoing, conversationId, senderId, seq });
     // A concurrent retry won the race for this clientMessageId; its copy is the message.
@@ -57,31 +73,109 @@ export class MessageService {
 
   /** Page `page` of the conversation with `targetUserId`, newest first, hidden and deleted messages excluded. */
   async history(userId: UserId, targetUserId: unknown, limit: unknown, page: unknown): Promise<HistoryPage> {
-    const { conversationId } = await this.openConversation(userId, targetUserId);
     const paging = clampPage(limit, page);
-    const visibleAfter = await this.visibleAfterSeq(conversationId, userId);
+    const range = await this.visibleRange(userId, targetUserId);
     const [messages, total] = await Promise.all([
-      this.messages.newestFirst(conversationId, visibleAfter, (paging.page - 1) * paging.limit, paging.limit),
-      this.messages.countAfter(conversationId, visibleAfter),
+      this.messages.newestFirst(range, null, (paging.page - 1) * paging.limit, paging.limit),
+      this.messages.count(range),
     ]);
-    return { conversationId, messages, total, ...paging, pages: Math.ceil(total / paging.limit) };
+    return { conversationId: range.conversationId, messages, total, ...paging, pages: Math.ceil(total / paging.limit) };
   }
 
   /**
-   * Messages of the conversation with `targetUserId` newer than `afterCursor` (all visible ones when
-   * null), oldest first, at most {@link MAX_REPLAY}. Used to replay what a reconnecting client missed.
+   * Cursor paging on `seq`: the newest `first` with no cursor, the `first` just older than
+   * `before`, or the `first` just newer than `after`. Always oldest first. Stable under concurrent
+   * inserts, because positions never move.
    */
-  async missedSince(userId: UserId, targetUserId: unknown, afterCursor: string | null): Promise<ChatMessage[]> {
-    const { conversationId } = await this.openConversation(userId, targetUserId);
-    const visibleAfter = await this.visibleAfterSeq(conversationId, userId);
-    const afterSeq = afterCursor === null ? visibleAfter : decodeCursor(afterCursor, conversationId, 'after');
-    return this.messages.oldestFirstAfter(conversationId, Math.max(afterSeq, visibleAfter), MAX_REPLAY);
+  async slice(
+    userId: UserId,
+    targetUserId: unknown,
+    first: unknown,
+    before: unknown,
+    after: unknown,
+  ): Promise<MessageSlice> {
+    const count = clampCount(first, 'first');
+    if (before != null && after != null) throw ChatError.badInput('Pass before or after, not both', 'before');
+    const range = await this.visibleRange(userId, targetUserId);
+    if (after != null) {
+      const afterSeq = decodeCursor(String(after), range.conversationId, 'after');
+      const newer = await this.messages.oldestFirstAfter(range, afterSeq, count + 1);
+      return {
+        conversationId: range.conversationId,
+        messages: newer.slice(0, count),
+        hasNextPage: newer.length > count,
+        hasPreviousPage: afterSeq > range.floorSeq,
+      };
+    }
+    const beforeSeq = before == null ? null : decodeCursor(String(before), range.conversationId, 'before');
+    const older = await this.messages.newestFirst(range, beforeSeq, 0, count + 1);
+    return {
+      conversationId: range.conversationId,
+      messages: older.slice(0, count).reverse(),
+      hasNextPage: beforeSeq !== null,
+      hasPreviousPage: older.length > count,
+    };
+  }
+
+  /** Soft-deletes the caller's own message; fixes unread counts and the preview; tells both sides. */
+  async delete(userId: UserId, messageIdInput: unknown): Promise<boolean> {
+    const messageId = parseMessageId(messageIdInput, 'messageId');
+    const message = await this.messages.findById(messageId);
+    if (!message) throw ChatError.notFound('No such message');
+    const { otherId } = this.access.asParticipant(userId, message.conversationId);
+    if (message.senderId !== userId) throw ChatError.forbidden('Only the sender can delete a message');
+    const deletedAt = new Date();
+    const before = await this.messages.softDelete(messageId, userId, deletedAt);
+    if (!before) return true; // already deleted: a retry gets the same answer
+
+    const conversation = await this.conversations.findById(message.conversationId);
+    if (!before.isRead && before.seq > memberState(conversation, otherId).clearedSeq) {
+      await this.conversations.decrementUnread(message.conversationId, otherId, 1);
+    }
+    if (conversation?.lastMessage?.messageId === messageId) {
+      const latest = await this.messages.latestVisible(message.conversationId);
+      await this.conversations.replacePreview(message.conversationId, messageId, latest ? previewOf(latest) : null);
+    }
+    await this.publisher.publish({
+      kind: 'MESSAGE_DELETED',
+      conversationId: message.conversationId,
+      messageId,
+      seq: message.seq,
+      deletedBy: userId,
+      otherUserId: otherId,
+      deletedAt: deletedAt.toISOString(),
+    });
+    return true;
+  }
+
+  /**
+   * Literal, case-insensitive search in the caller's conversations (or the one with
+   * `targetUserId`), newest first. Regex metacharacters are escaped, so the query cannot become
+   * an expensive pattern.
+   */
+  async search(userId: UserId, query: unknown, targetUserId: unknown, limit: unknown): Promise<ChatMessage[]> {
+    if (typeof query !== 'string' || query.trim().length === 0)
+      throw ChatError.badInput('query must not be empty', 'query');
+    if (query.length > MAX_SEARCH_LENGTH) {
+      throw ChatError.badInput(`query must be at most ${MAX_SEARCH_LENGTH} characters`, 'query');
+    }
+    const count = clampCount(limit, 'limit');
+    const ranges =
+      targetUserId === undefined || targetUserId === null
+        ? (await this.conversations.listAllFor(userId)).map((conversation) => ({
+            conversationId: conversation.id,
+            floorSeq: memberState(conversation, userId).clearedSeq,
+          }))
+        : [await this.visibleRange(userId, targetUserId)];
+    return this.messages.search(ranges, query.trim().replace(REGEX_SPECIALS, '\\$&'), count);
   }
 
   /**
    * Live messages of all the caller's conversations, or of the one with `targetUserId`. With
    * `after` (a cursor in that conversation) it first replays what came later from MongoDB. The
-   * broker subscription is confirmed before the replay query runs, so nothing falls in between.
+   * broker subscription is confirmed before the replay query runs, so nothing falls in between;
+   * live copies of replayed messages are skipped by id (not by seq: a message whose seq was
+   * reserved before the replay but stored after it must still come through).
    */
   async stream(
     userId: UserId,
@@ -91,37 +185,33 @@ export class MessageService {
     if (after !== null && (targetUserId === null || targetUserId === undefined)) {
       throw ChatError.badInput('after needs targetUserId: a cursor belongs to one conversation', 'after');
     }
-    const conversation =
-      targetUserId === null || targetUserId === undefined ? null : await this.openConversation(userId, targetUserId);
-    const live = conversation
-      ? this.subscriber.forConversation(conversation.conversationId)
-      : this.subscriber.forUser(userId);
+    const range =
+      targetUserId === null || targetUserId === undefined ? null : await this.visibleRange(userId, targetUserId);
+    const live = this.subscriber.open(
+      range
+        ? { scope: 'conversation', conversationId: range.conversationId, kind: 'MESSAGE_CREATED' }
+        : { scope: 'user', userId, kind: 'MESSAGE_CREATED' },
+    );
     try {
       await live.ready;
-      const replay = after === null ? [] : await this.missedSince(userId, targetUserId, after);
-      return new ResumeStream(replay, live.events);
+      const replay =
+        after === null || !range
+          ? []
+          : await this.messages.oldestFirstAfter(range, decodeCursor(after, range.conversationId, 'after'), MAX_REPLAY);
+      const replayed = new Set(replay.map((message) => message.id));
+      return new FeedStream(replay, live.events, (event) =>
+        event.kind === 'MESSAGE_CREATED' && !replayed.has(event.message.id) ? fromMessagePayload(event.message) : null,
+      );
     } catch (error) {
       await live.events.return?.();
       throw error;
     }
   }
 
-  /** Resolves the caller's conversation with a target user, checking the target exists. */
-  async openConversation(
-    userId: UserId,
-    targetUserId: unknown,
-  ): Promise<{ conversationId: ConversationId; targetId: UserId }> {
-    const targetId = parseUserId(targetUserId, 'targetUserId');
-    if (targetId === userId) throw ChatError.badInput('targetUserId must be another user', 'targetUserId');
-    await this.requireUser(targetId);
-    return { conversationId: conversationIdFor(userId, targetId), targetId };
-  }
-
-  private async visibleAfterSeq(conversationId: ConversationId, userId: UserId): Promise<number> {
-    return memberState(await this.conversations.findById(conversationId), userId).clearedSeq;
-  }
-
-  private async requireUser(id: UserId): Promise<void> {
-    if (!(await this.users.findById(id))) throw ChatError.notFound(`No user ${id} exists`);
+  /** The part of the conversation with `targetUserId` the caller can see. */
+  private async visibleRange(userId: UserId, targetUserId: unknown): Promise<VisibleRange> {
+    const { conversationId } = await this.access.withUser(userId, targetUserId);
+    const conversation = await this.conversations.findById(conversationId);
+    return { conversationId, floorSeq: memberState(conversation, userId).clearedSeq };
   }
 }

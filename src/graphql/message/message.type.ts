@@ -99,4 +99,64 @@ export class SendMessageInput {
     description: 'Idempotency key chosen by the client (e.g. a UUID); retries with the same key never duplicate.',
   })
   clientMessageId?: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Deprecated (seed payloads): ignored if it matches the token, rejected if not.',
+  })
+  userId?: string | null;
+}
+
+@ObjectType('MessageEdge')
+export class MessageEdgeType {
+  @Field()
+  cursor!: string;
+
+  @Field(() => MessageType)
+  node!: MessageType;
+}
+
+@ObjectType('PageInfo')
+export class PageInfoType {
+  @Field({ description: 'Newer messages exist after endCursor.' })
+  hasNextPage!: boolean;
+
+  @Field({ description: 'Older messages exist before startCursor.' })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ObjectType('MessageConnection')
+export class MessageConnectionType {
+  @Field(() => [MessageType], { description: 'Oldest first.' })
+  nodes!: MessageType[];
+
+  @Field(() => [MessageEdgeType])
+  edges!: MessageEdgeType[];
+
+  @Field(() => PageInfoType)
+  pageInfo!: PageInfoType;
+}
+
+@ObjectType('MessageDeletedEvent')
+export class MessageDeletedEventType {
+  @Field()
+  conversationId!: string;
+
+  @Field(() => ID)
+  messageId!: string;
+
+  @Field(() => Int)
+  seq!: number;
+
+  @Field(() => ID)
+  deletedBy!: string;
+
+  @Field()
+  deletedAt!: Date;
 }

@@ -37,11 +37,12 @@ export const conversationSchema = new Schema(
     lastSeq: { type: Number, default: 0 },
     lastMessage: { type: previewSchema, default: null },
     lastMessageTime: { type: Date, default: null },
+    lastActivityAt: { type: Date, required: true },
     members: { type: Map, of: memberStateSchema, default: {} },
   },
   { collection: 'conversations', timestamps: true, versionKey: false },
 );
-conversationSchema.index({ participants: 1, lastMessageTime: -1 });
+conversationSchema.index({ participants: 1, lastActivityAt: -1 });
 
 export interface ConversationDocument {
   _id: string;
@@ -56,5 +57,6 @@ export interface ConversationDocument {
     createdAt: Date;
   } | null;
   lastMessageTime: Date | null;
+  lastActivityAt?: Date;
   members?: Record<string, { unreadCount?: number; readSeq?: number; clearedSeq?: number; hidden?: boolean }>;
 }

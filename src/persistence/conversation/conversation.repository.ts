@@ -1,11 +1,19 @@
-import type { Connection, Model } from 'mongoose';
-import type { Conversation, ConversationRepository, MemberState } from '../../domain/conversation/conversation.types';
+import { Types, type Connection, type Model } from 'mongoose';
+import type {
+  Conversation,
+  ConversationRepository,
+  MemberState,
+  MessagePreview,
+} from '../../domain/conversation/conversation.types';
 import type { ConversationId, UserId } from '../../domain/ids';
 import type { ChatMessage, MessageType } from '../../domain/message/message.types';
 import { ConversationModelName, type ConversationDocument } from './conversation.model';
 
-function toMemberState(raw: NonNullable<ConversationDocument['members']>[string] | undefined): MemberState {
+type StoredMember = NonNullable<ConversationDocument['members']>[string] | undefined;
+
+function toMemberState(raw: StoredMember): MemberState {
   return {
+    // Concurrent decrements (read on two devices at once) may overshoot; never show a negative count.
     unreadCount: Math.max(0, raw?.unreadCount ?? 0),
     readSeq: raw?.readSeq ?? 0,
     clearedSeq: raw?.clearedSeq ?? 0,
@@ -29,10 +37,18 @@ function toConversation(doc: ConversationDocument): Conversation {
         }
       : null,
     lastMessageTime: doc.lastMessageTime,
+    lastActivityAt: doc.lastActivityAt ?? doc.lastMessageTime ?? new Date(0),
     lastSeq: doc.lastSeq,
     members: { [first]: toMemberState(doc.members?.[first]), [second]: toMemberState(doc.members?.[second]) },
   };
 }
+
+function storedPreview(preview: MessagePreview) {
+  return { ...preview, messageId: new Types.ObjectId(preview.messageId) };
+}
+
+/** Attempts for optimistic updates that race with sends. @default 5 */
+const MAX_ATTEMPTS = 5;
 
 export class MongoConversationRepository implements ConversationRepository {
   private readonly model: Model<ConversationDocument>;
@@ -46,11 +62,25 @@ export class MongoConversationRepository implements ConversationRepository {
     return doc ? toConversation(doc) : null;
   }
 
+  async listVisibleFor(userId: UserId, limit: number): Promise<Conversation[]> {
+    const docs = await this.model
+      .find({ participants: userId, [`members.${userId}.hidden`]: { $ne: true } })
+      .sort({ lastActivityAt: -1, _id: 1 })
+      .limit(limit)
+      .lean<ConversationDocument[]>();
+    return docs.map(toConversation);
+  }
+
+  async listAllFor(userId: UserId): Promise<Conversation[]> {
+    const docs = await this.model.find({ participants: userId }).lean<ConversationDocument[]>();
+    return docs.map(toConversation);
+  }
+
   async reserveSeq(id: ConversationId, participants: readonly [UserId, UserId]): Promise<number> {
     const doc = await this.model
       .findOneAndUpdate(
         { _id: id },
-        { $inc: { lastSeq: 1 }, $setOnInsert: { participants: [...participants].sort() } },
+        { $inc: { lastSeq: 1 }, $setOnInsert: { participants: [...participants].sort(), lastActivityAt: new Date() } },
         // No projection: FerretDB does not implement findAndModify's `fields`.
         { upsert: true, returnDocument: 'after' },
       )
@@ -67,21 +97,85 @@ export class MongoConversationRepository implements ConversationRepository {
       {
         $inc: { [`members.${message.receiverId}.unreadCount`]: 1 },
         $set: { [`members.${message.receiverId}.hidden`]: false, [`members.${message.senderId}.hidden`]: false },
+        $max: { lastActivityAt: message.createdAt },
       },
     );
     await this.model.updateOne(
       { _id: message.conversationId, 'lastMessage.seq': { $not: { $gte: message.seq } } },
       {
         $set: {
-          lastMessage: {
+          lastMessage: storedPreview({
             messageId: message.id,
             seq: message.seq,
             senderId: message.senderId,
             message: message.message,
             messageType: message.messageType,
             createdAt: message.createdAt,
-          },
+          }),
           lastMessageTime: message.createdAt,
+        },
+      },
+    );
+  }
+
+  async open(
+    id: ConversationId,
+    participants: readonly [UserId, UserId],
+    openedBy: UserId,
+  ): Promise<{ created: boolean }> {
+    const existed = await this.model.exists({ _id: id });
+    await this.model.updateOne(
+      { _id: id },
+      {
+        $setOnInsert: { participants: [...participants].sort(), lastSeq: 0 },
+        $set: { [`members.${openedBy}.hidden`]: false, lastActivityAt: new Date() },
+      },
+      { upsert: true },
+    );
+    return { created: !existed };
+  }
+
+  async markRead(id: ConversationId, readerId: UserId, readSeq: number, readCount: number): Promise<void> {
+    await this.model.updateOne(
+      { _id: id },
+      { $max: { [`members.${readerId}.readSeq`]: readSeq }, $inc: { [`members.${readerId}.unreadCount`]: -readCount } },
+    );
+  }
+
+  async hideFor(id: ConversationId, userId: UserId): Promise<void> {
+    // Optimistic: hide exactly what existed when we looked. A message that lands in between bumps
+    // lastSeq, the condition fails, and we look again, so that message is never hidden unseen.
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      const current = await this.model.findById(id).lean<ConversationDocument>();
+      if (!current) return;
+      const result = await this.model.updateOne(
+        { _id: id, lastSeq: current.lastSeq },
+        {
+          $set: {
+            [`members.${userId}.hidden`]: true,
+            [`members.${userId}.unreadCount`]: 0,
+            [`members.${userId}.clearedSeq`]: current.lastSeq,
+          },
+          $max: { [`members.${userId}.readSeq`]: current.lastSeq },
+        },
+      );
+      if (result.matchedCount === 1) return;
+    }
+    throw new Error(`Conversation ${id} kept changing while hiding it`);
+  }
+
+  async decrementUnread(id: ConversationId, userId: UserId, by: number): Promise<void> {
+    if (by <= 0) return;
+    await this.model.updateOne({ _id: id }, { $inc: { [`members.${userId}.unreadCount`]: -by } });
+  }
+
+  async replacePreview(id: ConversationId, messageId: string, preview: MessagePreview | null): Promise<void> {
+    await this.model.updateOne(
+      { _id: id, 'lastMessage.messageId': new Types.ObjectId(messageId) },
+      {
+        $set: {
+          lastMessage: preview ? storedPreview(preview) : null,
+          lastMessageTime: preview ? preview.createdAt : null,
         },
       },
     );

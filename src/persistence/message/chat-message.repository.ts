@@ -1,6 +1,11 @@
 import { Types, type Connection, type Model } from 'mongoose';
 import type { ConversationId, UserId } from '../../domain/ids';
-import type { InsertResult, MessageRepository, NewChatMessage } from '../../domain/message/message.repository';
+import type {
+  InsertResult,
+  MessageRepository,
+  NewChatMessage,
+  VisibleRange,
+} from '../../domain/message/message.repository';
 import type { ChatMessage, MessageType } from '../../domain/message/message.types';
 import { ChatMessageModelName, type ChatMessageDocument } from './chat-message.model';
 
@@ -60,14 +65,21 @@ export class MongoMessageRepository implements MessageRepository {
     }
   }
 
+  async findById(id: string): Promise<ChatMessage | null> {
+    if (!Types.ObjectId.isValid(id)) return null;
+    const doc = await this.model.findById(new Types.ObjectId(id)).lean<ChatMessageDocument>();
+    return doc ? toChatMessage(doc) : null;
+  }
+
   async newestFirst(
-    conversationId: ConversationId,
-    afterSeq: number,
+    range: VisibleRange,
+    beforeSeq: number | null,
     skip: number,
     limit: number,
   ): Promise<ChatMessage[]> {
+    const seq = beforeSeq === null ? { $gt: range.floorSeq } : { $gt: range.floorSeq, $lt: beforeSeq };
     const docs = await this.model
-      .find({ conversationId, seq: { $gt: afterSeq }, deletedAt: null })
+      .find({ conversationId: range.conversationId, seq, deletedAt: null })
       .sort({ seq: -1 })
       .skip(skip)
       .limit(limit)
@@ -75,16 +87,82 @@ export class MongoMessageRepository implements MessageRepository {
     return docs.map(toChatMessage);
   }
 
-  async oldestFirstAfter(conversationId: ConversationId, afterSeq: number, limit: number): Promise<ChatMessage[]> {
+  async oldestFirstAfter(range: VisibleRange, afterSeq: number, limit: number): Promise<ChatMessage[]> {
     const docs = await this.model
-      .find({ conversationId, seq: { $gt: afterSeq }, deletedAt: null })
+      .find({ conversationId: range.conversationId, seq: { $gt: Math.max(afterSeq, range.floorSeq) }, deletedAt: null })
       .sort({ seq: 1 })
       .limit(limit)
       .lean<ChatMessageDocument[]>();
     return docs.map(toChatMessage);
   }
 
-  countAfter(conversationId: ConversationId, afterSeq: number): Promise<number> {
-    return this.model.countDocuments({ conversationId, seq: { $gt: afterSeq }, deletedAt: null });
+  count(range: VisibleRange): Promise<number> {
+    return this.model.countDocuments({
+      conversationId: range.conversationId,
+      seq: { $gt: range.floorSeq },
+      deletedAt: null,
+    });
+  }
+
+  async unreadFor(
+    range: VisibleRange,
+    receiverId: UserId,
+    only: { ids?: readonly string[]; uptoSeq?: number },
+  ): Promise<ChatMessage[]> {
+    const seq = only.uptoSeq === undefined ? { $gt: range.floorSeq } : { $gt: range.floorSeq, $lte: only.uptoSeq };
+    const docs = await this.model
+      .find({
+        conversationId: range.conversationId,
+        receiverId: new Types.ObjectId(receiverId),
+        isRead: false,
+        deletedAt: null,
+        seq,
+        ...(only.ids ? { _id: { $in: only.ids.map((id) => new Types.ObjectId(id)) } } : {}),
+      })
+      .sort({ seq: 1 })
+      .lean<ChatMessageDocument[]>();
+    return docs.map(toChatMessage);
+  }
+
+  async markRead(ids: readonly string[], readAt: Date): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = await this.model.updateMany(
+      { _id: { $in: ids.map((id) => new Types.ObjectId(id)) }, isRead: false },
+      { $set: { isRead: true, readAt } },
+    );
+    return result.modifiedCount;
+  }
+
+  async softDelete(id: string, senderId: UserId, at: Date): Promise<ChatMessage | null> {
+    const before = await this.model
+      .findOneAndUpdate(
+        { _id: new Types.ObjectId(id), senderId: new Types.ObjectId(senderId), deletedAt: null },
+        { $set: { deletedAt: at } },
+        { returnDocument: 'before' },
+      )
+      .lean<ChatMessageDocument>();
+    return before ? toChatMessage(before) : null;
+  }
+
+  async latestVisible(conversationId: ConversationId): Promise<ChatMessage | null> {
+    const doc = await this.model
+      .findOne({ conversationId, deletedAt: null })
+      .sort({ seq: -1 })
+      .lean<ChatMessageDocument>();
+    return doc ? toChatMessage(doc) : null;
+  }
+
+  async search(ranges: readonly VisibleRange[], pattern: string, limit: number): Promise<ChatMessage[]> {
+    if (ranges.length === 0) return [];
+    const docs = await this.model
+      .find({
+        $or: ranges.map((range) => ({ conversationId: range.conversationId, seq: { $gt: range.floorSeq } })),
+        deletedAt: null,
+        message: { $regex: pattern, $options: 'i' },
+      })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(limit)
+      .lean<ChatMessageDocument[]>();
+    return docs.map(toChatMessage);
   }
 }

@@ -1,0 +1,56 @@
+import type { ConversationRepository } from '../conversation/conversation.types';
+import { ChatError } from '../errors';
+import type { EventPublisher, PresenceType } from '../events';
+import { otherParticipant, parseUserId, type UserId } from '../ids';
+import type { PresenceState, PresenceStore } from './presence.types';
+
+/** Users one `presence` query may ask about. @default 100 */
+export const MAX_PRESENCE_IDS = 100;
+
+/**
+ * Online while at least one connection is open on any WS instance. Emits USER_ONLINE/OFFLINE only
+ * on real transitions, and only to users who share a conversation with that user.
+ */
+export class PresenceService {
+  constructor(
+    private readonly store: PresenceStore,
+    private readonly conversations: ConversationRepository,
+    private readonly publisher: EventPublisher,
+  ) {}
+
+  async connected(userId: UserId, instanceId: string): Promise<void> {
+    if (await this.store.connect(userId, instanceId)) await this.announce(userId, 'USER_ONLINE');
+  }
+
+  async disconnected(userId: UserId, instanceId: string): Promise<void> {
+    if (await this.store.disconnect(userId, instanceId, new Date())) await this.announce(userId, 'USER_OFFLINE');
+  }
+
+  /** Keeps this instance alive and reaps instances that died without closing their sockets. */
+  async tick(instanceId: string, ttlMs: number): Promise<void> {
+    await this.store.heartbeat(instanceId, ttlMs);
+    for (const dead of await this.store.deadInstances()) {
+      if (dead !== instanceId) await this.instanceGone(dead);
+    }
+  }
+
+  /** Drops every connection of an instance (it died, or is shutting down) and announces who went offline. */
+  async instanceGone(instanceId: string): Promise<void> {
+    for (const userId of await this.store.reap(instanceId, new Date())) await this.announce(userId, 'USER_OFFLINE');
+  }
+
+  async lookup(userIds: unknown): Promise<PresenceState[]> {
+    if (!Array.isArray(userIds) || userIds.length > MAX_PRESENCE_IDS) {
+      throw ChatError.badInput(`userIds must be a list of at most ${MAX_PRESENCE_IDS} user ids`, 'userIds');
+    }
+    const ids = [...new Set(userIds.map((id: unknown) => parseUserId(id, 'userIds')))];
+    return this.store.lookup(ids);
+  }
+
+  private async announce(userId: UserId, type: PresenceType): Promise<void> {
+    const audience = (await this.conversations.listAllFor(userId)).map((conversation) =>
+      otherParticipant(conversation.id, userId),
+    );
+    await this.publisher.publish({ kind: 'USER_STATUS', type, userId, timestamp: new Date().toISOString(), audience });
+  }
+}
