@@ -81,6 +81,7 @@ switch (mode) {
     // Fault tests stop and restart their own redis-server, so the binary is needed even with TEST_REDIS_URL.
     ensureRedisServer();
     if (!env.TEST_DATABASE_URL) ensureFerretDb();
+    build(); // fault tests run services as separate processes from dist/
     break;
   case 'build':
     build();

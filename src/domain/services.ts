@@ -1,6 +1,6 @@
 import { ConversationAccess } from './conversation/conversation.access';
 import { ConversationService } from './conversation/conversation.service';
-import type { ConversationRepository } from './conversation/conversation.types';
+import type { ConversationMutex, ConversationRepository } from './conversation/conversation.types';
 import type { EventPublisher, EventSubscriber } from './events';
 import { LiveUpdatesService } from './live-updates.service';
 import type { MessageRepository } from './message/message.repository';
@@ -15,6 +15,7 @@ import { UserService } from './user/user.service';
 export interface DomainPorts {
   readonly users: UserRepository;
   readonly conversations: ConversationRepository;
+  readonly conversationMutex: ConversationMutex;
   readonly messages: MessageRepository;
   readonly presence: PresenceStore;
   readonly publisher: EventPublisher;
@@ -35,8 +36,21 @@ export function createServices(ports: DomainPorts): Services {
   const access = new ConversationAccess(ports.users);
   return {
     users: new UserService(ports.users),
-    messages: new MessageService(ports.messages, ports.conversations, access, ports.publisher, ports.subscriber),
-    conversations: new ConversationService(ports.conversations, ports.messages, access, ports.publisher),
+    messages: new MessageService(
+      ports.messages,
+      ports.conversations,
+      access,
+      ports.conversationMutex,
+      ports.publisher,
+      ports.subscriber,
+    ),
+    conversations: new ConversationService(
+      ports.conversations,
+      ports.messages,
+      access,
+      ports.conversationMutex,
+      ports.publisher,
+    ),
     typing: new TypingService(access, ports.publisher),
     presence: new PresenceService(ports.presence, ports.conversations, ports.publisher),
     live: new LiveUpdatesService(ports.subscriber, access),

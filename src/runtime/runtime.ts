@@ -4,6 +4,11 @@ import { createServices, type Services } from '../domain/services';
 import type { UserRepository } from '../domain/user/user.types';
 import { buildChatSchema } from '../graphql/schema';
 import type { Logger } from '../logging/logger';
+import {
+  DocumentConversationLock,
+  isFerretDb,
+  noConversationLock,
+} from '../persistence/conversation/conversation.lock';
 import { MongoConversationRepository } from '../persistence/conversation/conversation.repository';
 import { MongoMessageRepository } from '../persistence/message/chat-message.repository';
 import { connectMongo, type MongoHandle } from '../persistence/mongo.connection';
@@ -37,9 +42,11 @@ export async function openRuntime(config: Config, logger: Logger, options: { dbN
   }
   const pubsub = new ChatPubSub(redis.pubsub, logger.child({ component: 'pubsub' }));
   const users = new MongoUserRepository(mongo.connection);
+  const ferret = await isFerretDb(mongo.connection);
   const services = createServices({
     users,
     conversations: new MongoConversationRepository(mongo.connection),
+    conversationMutex: ferret ? new DocumentConversationLock(mongo.connection) : noConversationLock,
     messages: new MongoMessageRepository(mongo.connection),
     presence: new RedisPresenceStore(redis.publisher),
     publisher: new RedisEventPublisher(redis.pubsub, logger.child({ component: 'publisher' })),

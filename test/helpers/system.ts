@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { startApiServer, type ApiServer } from '../../src/api/api.server';
 import { loadConfig, type Config } from '../../src/config/config';
+import { freePort, spawnManaged, waitForPort } from '../../src/launcher/processes';
 import { createLogger } from '../../src/logging/logger';
 import { openRuntime, type Runtime } from '../../src/runtime/runtime';
 import { startWsServer, type WsServer } from '../../src/ws/ws.server';
@@ -7,10 +10,12 @@ import type { TestDatastores } from './datastores';
 
 export const TEST_JWT_SECRET = 'test-secret-for-the-suite-only';
 
-/** A running system: one API instance and N WS instances, each with its own datastore connections. */
+/** A running system: API and WS instances, each with its own datastore connections. */
 export interface TestSystem {
   readonly config: Config;
+  /** The first API instance. */
   readonly api: ApiServer;
+  readonly apis: readonly ApiServer[];
   readonly ws: readonly WsServer[];
   readonly runtimes: readonly Runtime[];
   stop(): Promise<void>;
@@ -30,8 +35,11 @@ export function testConfig(stores: TestDatastores, overrides: NodeJS.ProcessEnv 
 }
 
 /** Starts real servers on free ports; every instance opens its own MongoDB and Redis connections. */
-export async function startSystem(stores: TestDatastores, options: { wsInstances?: number } = {}): Promise<TestSystem> {
-  const config = testConfig(stores);
+export async function startSystem(
+  stores: TestDatastores,
+  options: { wsInstances?: number; apiInstances?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<TestSystem> {
+  const config = testConfig(stores, options.env);
   const logger = createLogger(config.logLevel, 'test');
   const runtimes: Runtime[] = [];
   const open = async () => {
@@ -39,17 +47,60 @@ export async function startSystem(stores: TestDatastores, options: { wsInstances
     runtimes.push(runtime);
     return runtime;
   };
-  const api = await startApiServer(config, await open(), logger);
+  const apis: ApiServer[] = [];
+  for (let i = 0; i < (options.apiInstances ?? 1); i += 1)
+    apis.push(await startApiServer(config, await open(), logger));
   const ws: WsServer[] = [];
   for (let i = 0; i < (options.wsInstances ?? 1); i += 1) ws.push(await startWsServer(config, await open(), logger));
   return {
     config,
-    api,
+    api: apis[0]!,
+    apis,
     ws,
     runtimes,
     async stop() {
-      await Promise.all([api.close(), ...ws.map((server) => server.close())]);
+      await Promise.all([...apis.map((server) => server.close()), ...ws.map((server) => server.close())]);
       await Promise.all(runtimes.map((runtime) => runtime.close()));
+    },
+  };
+}
+
+/** A WS service in its own OS process (built from dist/), so a test can kill it without a goodbye. */
+export interface WsProcess {
+  readonly url: string;
+  /** SIGKILL: sockets are not closed by the service, presence is not cleaned up by it. */
+  kill(): Promise<void>;
+}
+
+/** The same server URI pointing at another database (keeps credentials and options). */
+function withDatabase(uri: string, dbName: string): string {
+  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(uri);
+  if (!match) throw new Error(`Cannot parse MongoDB URI ${uri}`);
+  return `${match[1]}/${dbName}${match[2] ?? ''}`;
+}
+
+export async function spawnWsProcess(stores: TestDatastores, env: NodeJS.ProcessEnv = {}): Promise<WsProcess> {
+  const port = await freePort();
+  const entry = resolve(__dirname, '../../dist/ws/main.js');
+  if (!existsSync(entry)) throw new Error('dist/ws/main.js is missing: npm test builds it (pretest)');
+  const child = spawnManaged(process.execPath, [entry], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      DATABASE_URL: withDatabase(stores.mongoUrl, stores.dbName),
+      REDIS_URL: stores.redisUrl,
+      WEBSOCKET_PORT: String(port),
+      JWT_SECRET: TEST_JWT_SECRET,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...env,
+    },
+  });
+  await waitForPort(port, 15_000, child.child);
+  return {
+    url: `ws://127.0.0.1:${port}/graphql`,
+    async kill() {
+      child.child.kill('SIGKILL');
+      await child.stop();
     },
   };
 }

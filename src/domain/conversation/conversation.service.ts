@@ -4,7 +4,7 @@ import { parseMessageId, type ConversationId, type UserId } from '../ids';
 import type { MessageRepository } from '../message/message.repository';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../message/message.rules';
 import type { ConversationAccess } from './conversation.access';
-import { memberState, type ConversationRepository } from './conversation.types';
+import { memberState, type ConversationMutex, type ConversationRepository } from './conversation.types';
 import { viewFor, type ConversationView } from './conversation.view';
 
 /** What `markAsRead` answers and `messagesRead` delivers. */
@@ -23,6 +23,7 @@ export class ConversationService {
     private readonly conversations: ConversationRepository,
     private readonly messages: MessageRepository,
     private readonly access: ConversationAccess,
+    private readonly mutex: ConversationMutex,
     private readonly publisher: EventPublisher,
   ) {}
 
@@ -37,7 +38,7 @@ export class ConversationService {
   /** Creates or reopens the conversation with `targetUserId` and tells the other user (chatStarted). */
   async start(userId: UserId, targetUserId: unknown): Promise<ConversationView> {
     const { conversationId, targetId } = await this.access.withUser(userId, targetUserId);
-    await this.conversations.open(conversationId, [userId, targetId], userId);
+    await this.mutex.run(conversationId, () => this.conversations.open(conversationId, [userId, targetId], userId));
     await this.publisher.publish({ kind: 'CHAT_STARTED', conversationId, initiatorId: userId, targetId });
     const conversation = await this.conversations.findById(conversationId);
     if (!conversation) throw new Error(`Conversation ${conversationId} missing right after opening it`);
@@ -56,7 +57,7 @@ export class ConversationService {
     const { conversationId } = await this.access.withUser(userId, targetUserId);
     if (!(await this.conversations.findById(conversationId)))
       throw ChatError.notFound('There is no conversation with this user');
-    await this.conversations.hideFor(conversationId, userId);
+    await this.mutex.run(conversationId, () => this.conversations.hideFor(conversationId, userId));
     return true;
   }
 
@@ -89,16 +90,20 @@ export class ConversationService {
     only: { ids?: readonly string[] },
   ): Promise<{ read: MessagesRead; changed: number }> {
     const readAt = new Date();
-    const conversation = await this.conversations.findById(conversationId);
-    if (!conversation) return { read: { conversationId, messageIds: [], readAt, readerId: userId }, changed: 0 };
-    const floorSeq = memberState(conversation, userId).clearedSeq;
-    const unread = await this.messages.unreadFor({ conversationId, floorSeq }, userId, only);
-    const changed = await this.messages.markRead(
-      unread.map((message) => message.id),
-      readAt,
-    );
-    const readSeq = only.ids ? Math.max(0, ...unread.map((message) => message.seq)) : conversation.lastSeq;
-    await this.conversations.markRead(conversationId, userId, readSeq, changed);
+    const marked = await this.mutex.run(conversationId, async () => {
+      const conversation = await this.conversations.findById(conversationId);
+      if (!conversation) return { unread: [], changed: 0 };
+      const floorSeq = memberState(conversation, userId).clearedSeq;
+      const unread = await this.messages.unreadFor({ conversationId, floorSeq }, userId, only);
+      const changed = await this.messages.markRead(
+        unread.map((message) => message.id),
+        readAt,
+      );
+      const readSeq = only.ids ? Math.max(0, ...unread.map((message) => message.seq)) : conversation.lastSeq;
+      await this.conversations.markRead(conversationId, userId, readSeq, changed);
+      return { unread, changed };
+    });
+    const { unread, changed } = marked;
     const messageIds = unread.map((message) => message.id);
     if (messageIds.length > 0) {
       await this.publisher.publish({

@@ -74,3 +74,12 @@ export interface ConversationRepository {
   /** Replaces the preview if it still shows `messageId` (after that message was deleted). */
   replacePreview(id: ConversationId, messageId: string, preview: MessagePreview | null): Promise<void>;
 }
+
+/**
+ * Runs a read-modify-write sequence on one conversation without interleaving with another.
+ * Needed because FerretDB v1 applies each update as read + replace of the whole document, so
+ * concurrent `$inc`s on one conversation lose updates (measured: 200 concurrent `$inc` → 15).
+ */
+export interface ConversationMutex {
+  run<T>(conversationId: ConversationId, work: () => Promise<T>): Promise<T>;
+}

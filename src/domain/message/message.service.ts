@@ -1,5 +1,10 @@
 import type { ConversationAccess } from '../conversation/conversation.access';
-import { memberState, previewOf, type ConversationRepository } from '../conversation/conversation.types';
+import {
+  memberState,
+  previewOf,
+  type ConversationMutex,
+  type ConversationRepository,
+} from '../conversation/conversation.types';
 import { ChatError } from '../errors';
 import type { EventPublisher, EventSubscriber } from '../events';
 import { FeedStream } from '../feed-stream';
@@ -46,6 +51,7 @@ export class MessageService {
     private readonly messages: MessageRepository,
     private readonly conversations: ConversationRepository,
     private readonly access: ConversationAccess,
+    private readonly mutex: ConversationMutex,
     private readonly publisher: EventPublisher,
     private readonly subscriber: EventSubscriber,
   ) {}
@@ -60,13 +66,16 @@ export class MessageService {
     if (earlier) return earlier;
     const { conversationId } = await this.access.withUser(senderId, outgoing.receiverId);
 
-    const seq = await this.conversations.reserveSeq(conversationId, [senderId, outgoing.receiverId]);
-    const result = await this.messages.insert({ ...outgoing, conversationId, senderId, seq });
+    const result = await this.mutex.run(conversationId, async () => {
+      const seq = await this.conversations.reserveSeq(conversationId, [senderId, outgoing.receiverId]);
+      const inserted = await this.messages.insert({ ...outgoing, conversationId, senderId, seq });
+      if ('inserted' in inserted) await this.conversations.recordMessage(inserted.inserted);
+      return inserted;
+    });
     // A concurrent retry won the race for this clientMessageId; its copy is the message.
     if ('duplicateOf' in result) return result.duplicateOf;
 
     const stored = result.inserted;
-    await this.conversations.recordMessage(stored);
     await this.publisher.publish({ kind: 'MESSAGE_CREATED', message: toMessagePayload(stored) });
     return stored;
   }
@@ -125,17 +134,20 @@ export class MessageService {
     const { otherId } = this.access.asParticipant(userId, message.conversationId);
     if (message.senderId !== userId) throw ChatError.forbidden('Only the sender can delete a message');
     const deletedAt = new Date();
-    const before = await this.messages.softDelete(messageId, userId, deletedAt);
-    if (!before) return true; // already deleted: a retry gets the same answer
-
-    const conversation = await this.conversations.findById(message.conversationId);
-    if (!before.isRead && before.seq > memberState(conversation, otherId).clearedSeq) {
-      await this.conversations.decrementUnread(message.conversationId, otherId, 1);
-    }
-    if (conversation?.lastMessage?.messageId === messageId) {
-      const latest = await this.messages.latestVisible(message.conversationId);
-      await this.conversations.replacePreview(message.conversationId, messageId, latest ? previewOf(latest) : null);
-    }
+    const deleted = await this.mutex.run(message.conversationId, async () => {
+      const before = await this.messages.softDelete(messageId, userId, deletedAt);
+      if (!before) return false; // already deleted: a retry gets the same answer
+      const conversation = await this.conversations.findById(message.conversationId);
+      if (!before.isRead && before.seq > memberState(conversation, otherId).clearedSeq) {
+        await this.conversations.decrementUnread(message.conversationId, otherId, 1);
+      }
+      if (conversation?.lastMessage?.messageId === messageId) {
+        const latest = await this.messages.latestVisible(message.conversationId);
+        await this.conversations.replacePreview(message.conversationId, messageId, latest ? previewOf(latest) : null);
+      }
+      return true;
+    });
+    if (!deleted) return true;
     await this.publisher.publish({
       kind: 'MESSAGE_DELETED',
       conversationId: message.conversationId,

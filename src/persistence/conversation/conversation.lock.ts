@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import type { Connection } from 'mongoose';
+import type { ConversationMutex } from '../../domain/conversation/conversation.types';
+import { ChatError } from '../../domain/errors';
+import type { ConversationId } from '../../domain/ids';
+
+interface LockDocument {
+  _id: string;
+  owner: string;
+  expiresAt: Date;
+}
+
+/** A holder that died keeps the lock at most this long. @default 10000 ms */
+const LOCK_TTL_MS = 10_000;
+/** How long to wait for a busy conversation before answering SERVICE_UNAVAILABLE. @default 5000 ms */
+const ACQUIRE_TIMEOUT_MS = 5_000;
+const DUPLICATE_KEY = 11000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A per-conversation lock arbitrated by the unique `_id` of a document in `conversation_locks`:
+ * an insert either wins or fails with a duplicate key, atomically, on MongoDB and FerretDB alike.
+ * Used only on FerretDB; MongoDB's single-document updates are atomic, so there it is a no-op.
+ */
+export class DocumentConversationLock implements ConversationMutex {
+  private readonly owner = randomBytes(8).toString('hex');
+
+  constructor(private readonly connection: Connection) {}
+
+  async run<T>(conversationId: ConversationId, work: () => Promise<T>): Promise<T> {
+    const token = `${this.owner}:${randomBytes(4).toString('hex')}`;
+    await this.acquire(conversationId, token);
+    try {
+      return await work();
+    } finally {
+      await this.locks().deleteOne({ _id: conversationId, owner: token });
+    }
+  }
+
+  private locks() {
+    return this.connection.collection<LockDocument>('conversation_locks');
+  }
+
+  private async acquire(conversationId: ConversationId, token: string): Promise<void> {
+    const deadline = Date.now() + ACQUIRE_TIMEOUT_MS;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.locks().insertOne({
+          _id: conversationId,
+          owner: token,
+          expiresAt: new Date(Date.now() + LOCK_TTL_MS),
+        });
+        return;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;
+      }
+      const holder = await this.locks().findOne({ _id: conversationId });
+      if (holder && holder.expiresAt.getTime() < Date.now()) {
+        // Its holder died mid-operation; take it over (only that stale holder's document is removed).
+        await this.locks().deleteOne({ _id: conversationId, owner: holder.owner });
+        continue;
+      }
+      if (Date.now() > deadline) throw ChatError.unavailable('This conversation is busy; retry shortly');
+      await sleep(Math.min(2 + attempt * 2, 25) * (0.5 + Math.random()));
+    }
+  }
+}
+
+export const noConversationLock: ConversationMutex = { run: (_id, work) => work() };
+
+/** FerretDB reports its own version in `buildInfo`; MongoDB does not. */
+export async function isFerretDb(connection: Connection): Promise<boolean> {
+  const info = await connection.db?.admin().command({ buildInfo: 1 });
+  return typeof info?.['ferretdbVersion'] === 'string';
+}

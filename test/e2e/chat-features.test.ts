@@ -1,0 +1,457 @@
+import mongoose from 'mongoose';
+import {
+  ChatEndedDocument,
+  ChatHistoryDocument,
+  ChatStartedDocument,
+  ConversationsDocument,
+  DeleteConversationDocument,
+  DeleteMessageDocument,
+  EndChatDocument,
+  MarkAsReadDocument,
+  MarkConversationReadDocument,
+  MessageDeletedDocument,
+  MessagesDocument,
+  MessagesReadDocument,
+  NewMessageDocument,
+  SearchMessagesDocument,
+  SendMessageDocument,
+  SetTypingDocument,
+  StartChatDocument,
+  TypingDocument,
+} from '../../src/client/graphql';
+import { graphqlHttp, graphqlOk, SubscriptionProbe, waitForSubscriptions, wsClient } from '../helpers/clients';
+import { chatActions, conversationIdOf } from '../helpers/chat';
+import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
+import { startSystem, type TestSystem } from '../helpers/system';
+import { createUsers, type TestUser } from '../helpers/users';
+
+describe('every seed feature over GraphQL', () => {
+  let stores: TestDatastores;
+  let system: TestSystem;
+  let chat: ReturnType<typeof chatActions>;
+  const sockets: Array<{ dispose(): void | Promise<void> }> = [];
+
+  /** A graphql-ws connection for `user` on WS instance `index`, disposed after the test. */
+  const connect = (user: TestUser, index = 0) => {
+    const client = wsClient(system.ws[index]!, { authorization: `Bearer ${user.token}` });
+    sockets.push(client);
+    return client;
+  };
+  /** Subscribes and waits until the subscription is live in Redis. */
+  const subscribe = async <TData, TVariables extends Record<string, unknown>>(
+    user: TestUser,
+    document: ConstructorParameters<typeof SubscriptionProbe<TData, TVariables>>[1],
+    variables: TVariables,
+    index = 0,
+  ) => {
+    const before = system.ws[index]!.stats.snapshot().activeSubscriptions;
+    const probe = new SubscriptionProbe(connect(user, index), document, variables);
+    await waitForSubscriptions(system.ws[index]!, before + 1);
+    return probe;
+  };
+  const users = async (...names: string[]) => createUsers(stores, ...names);
+
+  beforeAll(async () => {
+    stores = await startTestDatastores();
+    system = await startSystem(stores, { wsInstances: 2, apiInstances: 2 });
+    chat = chatActions(system.api);
+  });
+
+  afterEach(async () => {
+    await Promise.all(sockets.splice(0).map((socket) => socket.dispose()));
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+    await stores?.dispose();
+  });
+
+  describe('start_chat / chat_started and end_chat / chat_ended', () => {
+    it('starts a chat: the other user hears chatStarted, both list the conversation', async () => {
+      const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
+      const bobHears = await subscribe(bob, ChatStartedDocument, {});
+      const started = await graphqlOk(system.api, StartChatDocument, { targetUserId: bob.id }, alice.token);
+      expect(started.startChat).toMatchObject({
+        conversationId: conversationIdOf(alice, bob),
+        otherUserId: bob.id,
+        otherUser: { id: bob.id, name: 'Bob' },
+        lastMessage: null,
+        unreadCount: 0,
+        lastSeq: 0,
+      });
+      expect((await bobHears.next()).data?.chatStarted).toEqual({
+        conversationId: conversationIdOf(alice, bob),
+        initiatorId: alice.id,
+      });
+      const bobList = await graphqlOk(system.api, ConversationsDocument, {}, bob.token);
+      expect(bobList.conversations.map((c) => c.otherUserId)).toEqual([alice.id]);
+    });
+
+    it('ends a chat: both users hear chatEnded, history is kept', async () => {
+      const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
+      await chat.send(alice, bob, 'before the end');
+      const aliceHears = await subscribe(alice, ChatEndedDocument, {}, 1);
+      const bobHears = await subscribe(bob, ChatEndedDocument, {});
+      expect((await graphqlOk(system.api, EndChatDocument, { targetUserId: bob.id }, alice.token)).endChat).toBe(true);
+      const expected = { conversationId: conversationIdOf(alice, bob), userId: alice.id };
+      expect((await aliceHears.next()).data?.chatEnded).toEqual(expected);
+      expect((await bobHears.next()).data?.chatEnded).toEqual(expected);
+      const history = await graphqlOk(system.api, ChatHistoryDocument, { targetUserId: alice.id }, bob.token);
+      expect(history.chatHistory.messages.map((m) => m.message)).toEqual(['before the end']);
+    });
+  });
+
+  describe('user_typing / user_stop_typing', () => {
+    it('reaches only the target, stops on request, and ends by itself 6 s after the last refresh', async () => {
+      const [alice, bob, carol] = (await users('Alice', 'Bob', 'Carol')) as [TestUser, TestUser, TestUser];
+      const bobSees = await subscribe(bob, TypingDocument, {});
+      const carolSees = await subscribe(carol, TypingDocument, {}, 1);
+      const conversationId = conversationIdOf(alice, bob);
+
+      await graphqlOk(system.api, SetTypingDocument, { targetUserId: bob.id, isTyping: true }, alice.token);
+      expect((await bobSees.next()).data?.typing).toEqual({ userId: alice.id, conversationId, isTyping: true });
+      await graphqlOk(system.api, SetTypingDocument, { targetUserId: bob.id, isTyping: false }, alice.token);
+      expect((await bobSees.next()).data?.typing).toEqual({ userId: alice.id, conversationId, isTyping: false });
+
+      await graphqlOk(system.api, SetTypingDocument, { targetUserId: bob.id, isTyping: true }, alice.token);
+      const startedAt = Date.now();
+      expect((await bobSees.next()).data?.typing.isTyping).toBe(true);
+      const expired = await bobSees.next(9_000);
+      expect(expired.data?.typing).toEqual({ userId: alice.id, conversationId, isTyping: false });
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(5_500);
+      expect(carolSees.pending()).toBe(0);
+    }, 20_000);
+  });
+
+  describe('load_chat_history / chat_history', () => {
+    it('pages by cursor in both directions, oldest first, with the seed pagination beside it', async () => {
+      const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
+      const sent = [];
+      for (let i = 1; i <= 5; i += 1) sent.push(await chat.send(i % 2 ? alice : bob, i % 2 ? bob : alice, `m${i}`));
+
+      const newest = (await graphqlOk(system.api, MessagesDocument, { targetUserId: bob.id, first: 2 }, alice.token))
+        .messages;
+      expect(newest.nodes.map((m) => m.message)).toEqual(['m4', 'm5']);
+      expect(newest.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false });
+      expect(newest.edges.map((e) => e.cursor)).toEqual(newest.nodes.map((m) => m.cursor));
+
+      const older = (
+        await graphqlOk(
+          system.api,
+          MessagesDocument,
+          { targetUserId: bob.id, first: 2, before: newest.pageInfo.startCursor },
+          alice.token,
+        )
+      ).messages;
+      expect(older.nodes.map((m) => m.message)).toEqual(['m2', 'm3']);
+      expect(older.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: true });
+
+      const newer = (
+        await graphqlOk(
+          system.api,
+          MessagesDocument,
+          { targetUserId: bob.id, first: 10, after: sent[0]!.cursor },
+          alice.token,
+        )
+      ).messages;
+      expect(newer.nodes.map((m) => m.seq)).toEqual([2, 3, 4, 5]);
+      expect(newer.pageInfo.hasNextPage).toBe(false);
+
+      const page2 = await graphqlOk(
+        system.api,
+        ChatHistoryDocument,
+        { targetUserId: alice.id, limit: 2, page: 2 },
+        bob.token,
+      );
+      expect(page2.chatHistory.messages.map((m) => m.message)).toEqual(['m3', 'm2']);
+      expect(page2.chatHistory.pagination).toEqual({ total: 5, page: 2, limit: 2, pages: 3 });
+      const clamped = await graphqlOk(
+        system.api,
+        ChatHistoryDocument,
+        { targetUserId: alice.id, limit: 1000 },
+        bob.token,
+      );
+      expect(clamped.chatHistory.pagination.limit).toBe(100);
+    });
+
+    it('refuses both cursors at once and a non-integer limit', async () => {
+      const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
+      const m = await chat.send(alice, bob, 'x');
+      expect(
+        await chat.codeOf(MessagesDocument, { targetUserId: bob.id, before: m.cursor, after: m.cursor }, alice),
+      ).toBe('BAD_USER_INPUT');
+    });
+  });
+
+  describe('resume after a disconnect', () => {
+    it('gets exactly the 20 messages sent while away, in order, then live ones, none twice', async () => {
+      const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
+      const lastSeen = await chat.send(alice, bob, 'seen before going offline');
+      const missed = [];
+      for (let i = 1; i <= 20; i += 1) missed.push((await chat.send(alice, bob, `missed ${i}`)).id);
+
+      const resync = await graphqlOk(
+        system.api,
+        MessagesDocument,
+        { targetUserId: alice.id, first: 50, after: lastSeen.cursor },
+        bob.token,
+      );
+      expect(resync.messages.nodes.map((m) => m.id)).toEqual(missed);
+
+      const probe = new SubscriptionProbe(connect(bob, 1), NewMessageDocument, {
+        targetUserId: alice.id,
+        after: lastSeen.cursor,
+      });
+      const replayed = [];
+      for (let i = 0; i < 20; i += 1) replayed.push((await probe.next()).data?.newMessage.id);
+      expect(replayed).toEqual(missed);
+      await waitForSubscriptions(system.ws[1]!, 1);
+      const live = await chat.send(alice, bob, 'back online');
+      expect((await probe.next()).data?.newMessage.id).toBe(live.id);
+      expect(probe.pending()).toBe(0);
+    });
+  });
+
+  describe('idempotent sends', () => {
+    it('stores one message for the same clientMessageId sent concurrently to two API instances', async () => {
+      const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
+      const input = { targetUserId: bob.id, message: 'exactly once', clientMessageId: 'double-tap-1' };
+      const results = await Promise.all(
+        [0, 1, 0, 1].map((i) => graphqlOk(system.apis[i]!, SendMessageDocument, { input }, alice.token)),
+      );
+      expect(new Set(results.map((r) => r.sendMessage.id)).size).toBe(1);
+      const history = await graphqlOk(system.api, ChatHistoryDocument, { targetUserId: bob.id }, alice.token);
+      expect(history.chatHistory.pagination.total).toBe(1);
+      expect((await chat.unread(bob)).total).toBe(1);
+    });
+  });
+
+  describe('concurrent sends to one conversation', () => {
+    it('gives every message its own seq and counts every unread one, across two API instances', async () => {
+      const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
+      const sends = Array.from({ length: 30 }, (_, i) => {
+        const [from, to] = i % 3 === 0 ? [bob, alice] : [alice, bob];
+        return graphqlOk(
+          system.apis[i % 2]!,
+          SendMessageDocument,
+          { input: { targetUserId: to.id, message: `burst ${i}` } },
+          from.token,
+        );
+      });
+      const sent = (await Promise.all(sends)).map((result) => result.sendMessage);
+      expect(sent.map((m) => m.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      expect((await chat.unread(bob)).total).toBe(20);
+      expect((await chat.unread(alice)).total).toBe(10);
+      const list = await graphqlOk(system.api, ConversationsDocument, {}, alice.token);
+      expect(list.conversations[0]).toMatchObject({
+        lastSeq: 30,
+        lastMessage: sent.find((m) => m.seq === 30)!.message,
+      });
+    });
+  });
+
+  describe('mark_as_read / messages_read and exact unread counts', () => {
+    it('keeps unread counts exact through sends, reads on two devices and deletes', async () => {
+      const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
+      const conversationId = conversationIdOf(alice, bob);
+      const aliceReceipts = await subscribe(alice, MessagesReadDocument, { conversationId });
+      const sent = [];
+      for (let i = 1; i <= 5; i += 1) sent.push(await chat.send(alice, bob, `unread ${i}`));
+      expect(await chat.unread(bob)).toEqual({ total: 5, byConversation: { [alice.id]: 5 } });
+
+      // Bob's phone reads two of them by id.
+      const phone = await graphqlOk(
+        system.apis[0]!,
+        MarkAsReadDocument,
+        { conversationId, messageIds: [sent[0]!.id, sent[1]!.id] },
+        bob.token,
+      );
+      expect(phone.markAsRead).toMatchObject({
+        conversationId,
+        readerId: bob.id,
+        messageIds: [sent[0]!.id, sent[1]!.id],
+      });
+      const receipt = (await aliceReceipts.next()).data?.messagesRead;
+      expect(receipt).toMatchObject({ conversationId, readerId: bob.id, messageIds: [sent[0]!.id, sent[1]!.id] });
+      expect(await chat.unread(bob)).toEqual({ total: 3, byConversation: { [alice.id]: 3 } });
+
+      // Marking the same ids again changes nothing and announces nothing.
+      await graphqlOk(system.apis[1]!, MarkAsReadDocument, { conversationId, messageIds: [sent[0]!.id] }, bob.token);
+      expect((await chat.unread(bob)).total).toBe(3);
+
+      // Alice deletes an unread message: it no longer counts.
+      await graphqlOk(system.api, DeleteMessageDocument, { messageId: sent[4]!.id }, alice.token);
+      expect((await chat.unread(bob)).total).toBe(2);
+      // Deleting a message already read does not touch the count.
+      await graphqlOk(system.api, DeleteMessageDocument, { messageId: sent[0]!.id }, alice.token);
+      expect((await chat.unread(bob)).total).toBe(2);
+
+      // Bob's laptop reads the rest.
+      const marked = await graphqlOk(
+        system.apis[1]!,
+        MarkConversationReadDocument,
+        { targetUserId: alice.id },
+        bob.token,
+      );
+      expect(marked.markConversationRead).toBe(2);
+      expect((await aliceReceipts.next()).data?.messagesRead.messageIds).toEqual([sent[2]!.id, sent[3]!.id]);
+      expect(await chat.unread(bob)).toEqual({ total: 0, byConversation: { [alice.id]: 0 } });
+      expect(aliceReceipts.pending()).toBe(0);
+
+      const history = await graphqlOk(system.api, ChatHistoryDocument, { targetUserId: alice.id }, bob.token);
+      expect(history.chatHistory.messages.map((m) => [m.message, m.isRead, m.readAt !== null])).toEqual([
+        ['unread 4', true, true],
+        ['unread 3', true, true],
+        ['unread 2', true, true],
+      ]);
+      expect((await chat.unread(alice)).total).toBe(0);
+    });
+  });
+
+  describe('deleting', () => {
+    it('lets only the sender delete, tells both sides, and fixes the preview', async () => {
+      const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
+      const conversationId = conversationIdOf(alice, bob);
+      const first = await chat.send(alice, bob, 'first');
+      const second = await chat.send(alice, bob, 'second');
+      const aliceSees = await subscribe(alice, MessageDeletedDocument, {});
+      const bobSees = await subscribe(bob, MessageDeletedDocument, { conversationId }, 1);
+
+      expect(await chat.codeOf(DeleteMessageDocument, { messageId: second.id }, bob)).toBe('FORBIDDEN');
+      expect(
+        await chat.codeOf(DeleteMessageDocument, { messageId: new mongoose.Types.ObjectId().toHexString() }, bob),
+      ).toBe('NOT_FOUND');
+      expect(await chat.codeOf(DeleteMessageDocument, { messageId: 'nope' }, bob)).toBe('BAD_USER_INPUT');
+
+      expect(
+        (await graphqlOk(system.api, DeleteMessageDocument, { messageId: second.id }, alice.token)).deleteMessage,
+      ).toBe(true);
+      const expected = { conversationId, messageId: second.id, seq: second.seq, deletedBy: alice.id };
+      expect((await aliceSees.next()).data?.messageDeleted).toMatchObject(expected);
+      expect((await bobSees.next()).data?.messageDeleted).toMatchObject(expected);
+      // A retried delete answers the same, without a second event.
+      expect(
+        (await graphqlOk(system.api, DeleteMessageDocument, { messageId: second.id }, alice.token)).deleteMessage,
+      ).toBe(true);
+
+      const list = await graphqlOk(system.api, ConversationsDocument, {}, bob.token);
+      expect(list.conversations[0]).toMatchObject({
+        lastMessage: 'first',
+        lastMessageTime: first.createdAt,
+        unreadCount: 1,
+      });
+      const history = await graphqlOk(system.api, ChatHistoryDocument, { targetUserId: alice.id }, bob.token);
+      expect(history.chatHistory.messages.map((m) => m.id)).toEqual([first.id]);
+      expect(aliceSees.pending() + bobSees.pending()).toBe(0);
+    });
+
+    it('hides a conversation for the caller only; a later message brings it back with only what came after', async () => {
+      const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
+      await chat.send(alice, bob, 'old 1');
+      await chat.send(bob, alice, 'old 2');
+      expect(
+        (await graphqlOk(system.api, DeleteConversationDocument, { targetUserId: alice.id }, bob.token))
+          .deleteConversation,
+      ).toBe(true);
+
+      expect((await graphqlOk(system.api, ConversationsDocument, {}, bob.token)).conversations).toEqual([]);
+      expect(
+        (await graphqlOk(system.api, ChatHistoryDocument, { targetUserId: alice.id }, bob.token)).chatHistory.pagination
+          .total,
+      ).toBe(0);
+      expect((await chat.unread(bob)).total).toBe(0);
+      expect(
+        (await graphqlOk(system.api, ChatHistoryDocument, { targetUserId: bob.id }, alice.token)).chatHistory.pagination
+          .total,
+      ).toBe(2);
+      expect((await graphqlOk(system.api, SearchMessagesDocument, { query: 'old' }, bob.token)).searchMessages).toEqual(
+        [],
+      );
+
+      const fresh = await chat.send(alice, bob, 'new start');
+      const bobList = await graphqlOk(system.api, ConversationsDocument, {}, bob.token);
+      expect(bobList.conversations).toEqual([
+        expect.objectContaining({ otherUserId: alice.id, lastMessage: 'new start', unreadCount: 1 }),
+      ]);
+      const bobHistory = await graphqlOk(system.api, ChatHistoryDocument, { targetUserId: alice.id }, bob.token);
+      expect(bobHistory.chatHistory.messages.map((m) => m.id)).toEqual([fresh.id]);
+      const marked = await graphqlOk(system.api, MarkConversationReadDocument, { targetUserId: alice.id }, bob.token);
+      expect(marked.markConversationRead).toBe(1);
+    });
+  });
+
+  describe('search', () => {
+    it('treats the query as literal, case-insensitive text within my conversations, newest first', async () => {
+      const [alice, bob, carol] = (await users('Alice', 'Bob', 'Carol')) as [TestUser, TestUser, TestUser];
+      await chat.send(alice, bob, 'the regex .* matches anything');
+      await chat.send(alice, bob, 'nothing special here');
+      const evil = await chat.send(bob, alice, `AAAA${'a'.repeat(40)}(a+)+$ is a classic`);
+      await chat.send(alice, carol, 'carol also writes .* and (a+)+$');
+
+      const literalDot = await graphqlOk(system.api, SearchMessagesDocument, { query: '.*' }, bob.token);
+      expect(literalDot.searchMessages.map((m) => m.message)).toEqual(['the regex .* matches anything']);
+      const redos = await graphqlOk(system.api, SearchMessagesDocument, { query: '(A+)+$' }, bob.token);
+      expect(redos.searchMessages.map((m) => m.id)).toEqual([evil.id]);
+      const scoped = await graphqlOk(
+        system.api,
+        SearchMessagesDocument,
+        { query: 'THE REGEX', targetUserId: carol.id },
+        bob.token,
+      );
+      expect(scoped.searchMessages).toEqual([]);
+      expect(await chat.codeOf(SearchMessagesDocument, { query: '  ' }, bob)).toBe('BAD_USER_INPUT');
+      expect(await chat.codeOf(SearchMessagesDocument, { query: 'x'.repeat(201) }, bob)).toBe('BAD_USER_INPUT');
+    });
+  });
+
+  describe('authorization', () => {
+    it('refuses every operation on a conversation or message of other people', async () => {
+      const [alice, bob, carol] = (await users('Alice', 'Bob', 'Carol')) as [TestUser, TestUser, TestUser];
+      const private1 = await chat.send(alice, carol, 'private to carol');
+      const theirs = conversationIdOf(alice, carol);
+
+      expect(await chat.codeOf(MarkAsReadDocument, { conversationId: theirs }, bob)).toBe('FORBIDDEN');
+      expect(await chat.codeOf(MarkAsReadDocument, { conversationId: theirs, messageIds: [private1.id] }, bob)).toBe(
+        'FORBIDDEN',
+      );
+      expect(await chat.codeOf(DeleteMessageDocument, { messageId: private1.id }, bob)).toBe('FORBIDDEN');
+      expect(await chat.codeOf(MarkAsReadDocument, { conversationId: 'not-a-conversation' }, bob)).toBe(
+        'BAD_USER_INPUT',
+      );
+      const claimedOther = { input: { targetUserId: alice.id, message: 'spoof', userId: carol.id } };
+      expect(await chat.codeOf(SendMessageDocument, claimedOther, bob)).toBe('FORBIDDEN');
+      const claimedSelf = { input: { targetUserId: alice.id, message: 'seed client', userId: bob.id } };
+      expect(await chat.codeOf(SendMessageDocument, claimedSelf, bob)).toBe('OK');
+
+      const readProbe = new SubscriptionProbe(connect(bob), MessagesReadDocument, { conversationId: theirs });
+      expect((await readProbe.next()).errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+      const deletedProbe = new SubscriptionProbe(connect(bob), MessageDeletedDocument, { conversationId: theirs });
+      expect((await deletedProbe.next()).errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+      const { body } = await graphqlHttp(system.api, SearchMessagesDocument, { query: 'private' }, bob.token);
+      expect(body.data?.searchMessages).toEqual([]);
+      // Carol's unread count is untouched by all of the above.
+      expect((await chat.unread(carol)).total).toBe(1);
+    });
+  });
+
+  describe('no N+1', () => {
+    it('lists 50 conversations with their other users in a bounded number of queries', async () => {
+      const [alice] = (await users('Alice')) as [TestUser];
+      const others = await users(...Array.from({ length: 50 }, (_, i) => `Friend ${i}`));
+      for (const other of others) await chat.send(other, alice, `hello from ${other.name}`);
+
+      let queries = 0;
+      mongoose.set('debug', () => {
+        queries += 1;
+      });
+      try {
+        const list = await graphqlOk(system.api, ConversationsDocument, { limit: 50 }, alice.token);
+        expect(list.conversations).toHaveLength(50);
+        expect(new Set(list.conversations.map((c) => c.otherUser?.name)).size).toBe(50);
+      } finally {
+        mongoose.set('debug', false);
+      }
+      expect(queries).toBeLessThanOrEqual(3);
+    });
+  });
+});
