@@ -422,6 +422,19 @@ describe('every seed feature over GraphQL', () => {
       expect(await chat.codeOf(SendMessageDocument, claimedOther, bob)).toBe('FORBIDDEN');
       const claimedSelf = { input: { targetUserId: alice.id, message: 'seed client', userId: bob.id } };
       expect(await chat.codeOf(SendMessageDocument, claimedSelf, bob)).toBe('OK');
+      for (const [operation, query] of [
+        ['startChat', 'mutation($t: ID!, $u: ID) { startChat(targetUserId: $t, userId: $u) { conversationId } }'],
+        ['endChat', 'mutation($t: ID!, $u: ID) { endChat(targetUserId: $t, userId: $u) }'],
+        ['setTyping', 'mutation($t: ID!, $u: ID) { setTyping(targetUserId: $t, isTyping: true, userId: $u) }'],
+      ] as const) {
+        const response = await fetch(`${system.api.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${bob.token}` },
+          body: JSON.stringify({ query, variables: { t: alice.id, u: carol.id } }),
+        });
+        const body = (await response.json()) as { errors?: Array<{ extensions: { code: string } }> };
+        expect({ operation, code: body.errors?.[0]?.extensions.code }).toEqual({ operation, code: 'FORBIDDEN' });
+      }
 
       const readProbe = new SubscriptionProbe(connect(bob), MessagesReadDocument, { conversationId: theirs });
       expect((await readProbe.next()).errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');

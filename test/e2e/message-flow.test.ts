@@ -77,14 +77,17 @@ describe('one message end to end: HTTP mutation -> MongoDB -> Redis -> graphql-w
     expect(stored?.senderId).toEqual(new Types.ObjectId(alice.id));
   });
 
-  it('delivers exactly once to each of two devices on two WS instances', async () => {
+  it("delivers exactly once to each of the receiver's devices on two WS instances, and to the sender's other device", async () => {
     const [ws1, ws2] = system.ws as [(typeof system.ws)[0], (typeof system.ws)[0]];
     const phone = wsClient(ws1, { authorization: `Bearer ${bob.token}` });
     const laptop = wsClient(ws2, { token: bob.token });
     clients.push(phone, laptop);
+    const aliceTablet = wsClient(ws2, { token: alice.token });
+    clients.push(aliceTablet);
     const phoneInbox = new SubscriptionProbe(phone, NewMessageDocument, {});
     const laptopInbox = new SubscriptionProbe(laptop, NewMessageDocument, {});
-    await Promise.all([waitForSubscriptions(ws1, 1), waitForSubscriptions(ws2, 1)]);
+    const senderOtherDevice = new SubscriptionProbe(aliceTablet, NewMessageDocument, {});
+    await Promise.all([waitForSubscriptions(ws1, 1), waitForSubscriptions(ws2, 2)]);
 
     const sent = await graphqlOk(
       system.api,
@@ -96,6 +99,7 @@ describe('one message end to end: HTTP mutation -> MongoDB -> Redis -> graphql-w
     const [onPhone, onLaptop] = await Promise.all([phoneInbox.next(), laptopInbox.next()]);
     expect(onPhone.data?.newMessage.id).toBe(sent.sendMessage.id);
     expect(onLaptop.data?.newMessage.id).toBe(sent.sendMessage.id);
+    expect((await senderOtherDevice.next()).data?.newMessage.id).toBe(sent.sendMessage.id);
 
     // A second message proves the first was not followed by a duplicate.
     const second = await graphqlOk(
