@@ -2,7 +2,7 @@ import { ChatError } from '../errors';
 import type { EventPublisher } from '../events';
 import { parseMessageId, type ConversationId, type UserId } from '../ids';
 import type { MessageRepository } from '../message/message.repository';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../message/message.rules';
+import { clampLimit } from '../message/message.rules';
 import type { ConversationAccess } from './conversation.access';
 import { memberState, type ConversationMutex, type ConversationRepository } from './conversation.types';
 import { viewFor, type ConversationView } from './conversation.view';
@@ -29,9 +29,7 @@ export class ConversationService {
 
   /** The caller's visible conversations, newest activity first, at most `limit` (clamped to 1..100). */
   async list(userId: UserId, limit: unknown): Promise<ConversationView[]> {
-    const size = limit === undefined || limit === null ? DEFAULT_PAGE_SIZE : Number(limit);
-    if (!Number.isInteger(size)) throw ChatError.badInput('limit must be an integer', 'limit');
-    const conversations = await this.conversations.listVisibleFor(userId, Math.min(MAX_PAGE_SIZE, Math.max(1, size)));
+    const conversations = await this.conversations.listVisibleFor(userId, clampLimit(limit, 'limit'));
     return conversations.map((conversation) => viewFor(conversation, userId));
   }
 

@@ -82,11 +82,17 @@ export function validateOutgoingMessage(sender: UserId, request: SendMessageRequ
   };
 }
 
+/** A page size: integer or BAD_USER_INPUT naming `field`; clamped to 1..100, 50 when absent. */
+export function clampLimit(value: unknown, field: string): number {
+  const size = value === undefined || value === null ? DEFAULT_PAGE_SIZE : Number(value);
+  if (!Number.isInteger(size)) throw ChatError.badInput(`${field} must be an integer`, field);
+  return Math.min(MAX_PAGE_SIZE, Math.max(1, size));
+}
+
 /** Parses a 1-based page request; non-integers are a BAD_USER_INPUT, sizes are clamped to 1..100. */
 export function clampPage(limit: unknown, page: unknown): { limit: number; page: number } {
-  const parsedLimit = limit === undefined || limit === null ? DEFAULT_PAGE_SIZE : Number(limit);
   const parsedPage = page === undefined || page === null ? 1 : Number(page);
-  if (!Number.isInteger(parsedLimit)) throw ChatError.badInput('limit must be an integer', 'limit');
+  const parsedLimit = clampLimit(limit, 'limit');
   if (!Number.isInteger(parsedPage) || parsedPage < 1) throw ChatError.badInput('page must be an integer >= 1', 'page');
-  return { limit: Math.min(MAX_PAGE_SIZE, Math.max(1, parsedLimit)), page: parsedPage };
+  return { limit: parsedLimit, page: parsedPage };
 }

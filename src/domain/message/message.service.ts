@@ -12,7 +12,7 @@ import { parseMessageId, type ConversationId, type UserId } from '../ids';
 import { decodeCursor } from './message.cursor';
 import { fromMessagePayload, toMessagePayload } from './message.events';
 import type { MessageRepository, VisibleRange } from './message.repository';
-import { clampPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, validateOutgoingMessage } from './message.rules';
+import { clampLimit, clampPage, validateOutgoingMessage } from './message.rules';
 import type { ChatMessage, SendMessageRequest } from './message.types';
 
 export interface HistoryPage {
@@ -40,12 +40,6 @@ export const MAX_SEARCH_LENGTH = 200;
 
 const REGEX_SPECIALS = /[.*+?^${}()|[\]\\/-]/g;
 
-function clampCount(value: unknown, field: string): number {
-  const size = value === undefined || value === null ? DEFAULT_PAGE_SIZE : Number(value);
-  if (!Number.isInteger(size)) throw ChatError.badInput(`${field} must be an integer`, field);
-  return Math.min(MAX_PAGE_SIZE, Math.max(1, size));
-}
-
 export class MessageService {
   constructor(
     private readonly messages: MessageRepository,
@@ -67,6 +61,9 @@ export class MessageService {
     const { conversationId } = await this.access.withUser(senderId, outgoing.receiverId);
 
     const result = await this.mutex.run(conversationId, async () => {
+      // Checked again under the lock so a concurrent retry does not burn a seq (where locks exist).
+      const retried = await this.messages.findByClientMessageId(senderId, outgoing.clientMessageId);
+      if (retried) return { duplicateOf: retried };
       const seq = await this.conversations.reserveSeq(conversationId, [senderId, outgoing.receiverId]);
       const inserted = await this.messages.insert({ ...outgoing, conversationId, senderId, seq });
       if ('inserted' in inserted) await this.conversations.recordMessage(inserted.inserted);
@@ -103,7 +100,7 @@ export class MessageService {
     before: unknown,
     after: unknown,
   ): Promise<MessageSlice> {
-    const count = clampCount(first, 'first');
+    const count = clampLimit(first, 'first');
     if (before != null && after != null) throw ChatError.badInput('Pass before or after, not both', 'before');
     const range = await this.visibleRange(userId, targetUserId);
     if (after != null) {
@@ -171,7 +168,7 @@ export class MessageService {
     if (query.length > MAX_SEARCH_LENGTH) {
       throw ChatError.badInput(`query must be at most ${MAX_SEARCH_LENGTH} characters`, 'query');
     }
-    const count = clampCount(limit, 'limit');
+    const count = clampLimit(limit, 'limit');
     const ranges =
       targetUserId === undefined || targetUserId === null
         ? (await this.conversations.listAllFor(userId)).map((conversation) => ({

@@ -1,9 +1,10 @@
 import { Types, type Connection, type Model } from 'mongoose';
-import type {
-  Conversation,
-  ConversationRepository,
-  MemberState,
-  MessagePreview,
+import {
+  previewOf,
+  type Conversation,
+  type ConversationRepository,
+  type MemberState,
+  type MessagePreview,
 } from '../../domain/conversation/conversation.types';
 import type { ConversationId, UserId } from '../../domain/ids';
 import type { ChatMessage, MessageType } from '../../domain/message/message.types';
@@ -104,14 +105,7 @@ export class MongoConversationRepository implements ConversationRepository {
       { _id: message.conversationId, 'lastMessage.seq': { $not: { $gte: message.seq } } },
       {
         $set: {
-          lastMessage: storedPreview({
-            messageId: message.id,
-            seq: message.seq,
-            senderId: message.senderId,
-            message: message.message,
-            messageType: message.messageType,
-            createdAt: message.createdAt,
-          }),
+          lastMessage: storedPreview(previewOf(message)),
           lastMessageTime: message.createdAt,
         },
       },
