@@ -14,6 +14,7 @@ import { createContext, type ChatContext } from '../graphql/context';
 import { formatGraphQLError } from '../graphql/errors';
 import type { Logger } from '../logging/logger';
 import type { Runtime } from '../runtime/runtime';
+import { chatRoutes } from '../rest/chat.routes';
 import { healthHandler } from './health.route';
 
 export interface ApiServer {
@@ -88,6 +89,17 @@ export async function startApiServer(config: Config, runtime: Runtime, logger: L
   await apollo.start();
 
   app.get('/health', healthHandler(runtime, 'api'));
+  app.use(
+    '/api/chat',
+    cors(corsOptions(config)),
+    chatRoutes({
+      services: runtime.services,
+      users: runtime.users,
+      jwtSecret: config.jwtSecret,
+      logger,
+      maxBodyBytes: MAX_BODY_BYTES,
+    }),
+  );
   app.use(
     '/graphql',
     cors(corsOptions(config)),

@@ -1,0 +1,262 @@
+import { Types } from 'mongoose';
+import {
+  ChatHistoryDocument,
+  MessageDeletedDocument,
+  MessagesReadDocument,
+  NewMessageDocument,
+  SendMessageDocument,
+} from '../../src/client/graphql';
+import { graphqlOk, SubscriptionProbe, waitForSubscriptions, wsClient } from '../helpers/clients';
+import { chatActions, conversationIdOf } from '../helpers/chat';
+import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
+import { startSystem, type TestSystem } from '../helpers/system';
+import { createUsers, type TestUser } from '../helpers/users';
+
+interface RestResult {
+  status: number;
+  body: Record<string, unknown> & { success: boolean; error?: { code: string; message: string } };
+}
+
+describe('REST compatibility routes (the seed API)', () => {
+  let stores: TestDatastores;
+  let system: TestSystem;
+  const sockets: Array<{ dispose(): void | Promise<void> }> = [];
+
+  const rest = async (
+    method: string,
+    path: string,
+    user: TestUser | null,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<RestResult> => {
+    const response = await fetch(`${system.api.url}/api/chat${path}`, {
+      method,
+      headers: {
+        ...(user ? { authorization: `Bearer ${user.token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as RestResult['body'] };
+  };
+  const users = (...names: string[]) => createUsers(stores, ...names);
+
+  beforeAll(async () => {
+    stores = await startTestDatastores();
+    system = await startSystem(stores);
+  });
+
+  afterEach(async () => {
+    await Promise.all(sockets.splice(0).map((socket) => socket.dispose()));
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+    await stores?.dispose();
+  });
+
+  it('serves every seed route with the seed JSON shapes', async () => {
+    const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
+    const posted = await rest('POST', '/messages', alice, {
+      targetUserId: bob.id,
+      message: 'Hi Bob!',
+      clientMessageId: 'rest-1',
+    });
+    expect(posted.status).toBe(201);
+    const messageId = (posted.body['data'] as { _id: string })._id;
+
+    const conversations = await rest('GET', '/conversations', bob);
+    expect(conversations).toEqual({
+      status: 200,
+      body: {
+        success: true,
+        data: [
+          {
+            conversationId: conversationIdOf(alice, bob),
+            lastMessage: 'Hi Bob!',
+            lastMessageTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+            unreadCount: 1,
+            otherUserId: alice.id,
+            otherUser: { _id: alice.id, name: 'Alice', email: 'alice@example.test' },
+          },
+        ],
+      },
+    });
+
+    const history = await rest('GET', `/history/${alice.id}?limit=50&page=1`, bob);
+    expect(history).toEqual({
+      status: 200,
+      body: {
+        success: true,
+        data: [
+          {
+            _id: messageId,
+            conversationId: conversationIdOf(alice, bob),
+            senderId: { _id: alice.id, name: 'Alice' },
+            receiverId: { _id: bob.id, name: 'Bob' },
+            message: 'Hi Bob!',
+            messageType: 'text',
+            isRead: false,
+            createdAt: expect.stringMatching(/Z$/),
+          },
+        ],
+        pagination: { total: 1, page: 1, limit: 50, pages: 1 },
+      },
+    });
+
+    expect(await rest('GET', '/unread-count', bob)).toEqual({ status: 200, body: { success: true, unreadCount: 1 } });
+    expect(
+      await rest('GET', `/search?query=${encodeURIComponent('hi BOB')}&targetUserId=${alice.id}`, bob),
+    ).toMatchObject({
+      status: 200,
+      body: { success: true, data: [{ _id: messageId, message: 'Hi Bob!' }] },
+    });
+    expect(await rest('PUT', `/mark-read/${alice.id}`, bob)).toEqual({
+      status: 200,
+      body: { success: true, markedCount: 1 },
+    });
+    expect(await rest('GET', '/unread-count', bob)).toEqual({ status: 200, body: { success: true, unreadCount: 0 } });
+    expect(await rest('DELETE', `/message/${messageId}`, alice)).toEqual({ status: 200, body: { success: true } });
+    expect(await rest('DELETE', `/conversation/${alice.id}`, bob)).toEqual({ status: 200, body: { success: true } });
+    expect((await rest('GET', '/conversations', bob)).body['data']).toEqual([]);
+  });
+
+  it.each([0, 1, 50, 51, 101])(
+    'computes total and pages for %i messages',
+    async (count) => {
+      const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
+      const send = chatActions(system.api).send;
+      for (let i = 0; i < count; i += 1) await send(alice, bob, `n${i}`);
+      const first = await rest('GET', `/history/${alice.id}`, bob);
+      const pages = Math.ceil(count / 50);
+      expect(first.body['pagination']).toEqual({ total: count, page: 1, limit: 50, pages });
+      expect((first.body['data'] as unknown[]).length).toBe(Math.min(50, count));
+      if (count > 50) {
+        const last = await rest('GET', `/history/${alice.id}?page=${pages}`, bob);
+        expect((last.body['data'] as unknown[]).length).toBe(count - 50 * (pages - 1));
+        expect((last.body['data'] as Array<{ message: string }>).at(-1)?.message).toBe('n0');
+      }
+    },
+    30_000,
+  );
+
+  it('answers bad input with the error shape and the right status, and keeps serving', async () => {
+    const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
+    const message = (await rest('POST', '/messages', alice, { targetUserId: bob.id, message: 'mine' })).body[
+      'data'
+    ] as { _id: string };
+    const cases: Array<[string, Promise<RestResult>, number, string]> = [
+      ['no token', rest('GET', '/conversations', null), 401, 'UNAUTHENTICATED'],
+      ['bad token', rest('GET', '/conversations', { ...alice, token: 'x.y.z' }), 401, 'UNAUTHENTICATED'],
+      ['bad id', rest('GET', '/history/not-an-id', alice), 400, 'BAD_USER_INPUT'],
+      ['non-numeric limit', rest('GET', `/history/${bob.id}?limit=ten`, alice), 400, 'BAD_USER_INPUT'],
+      ['page 0', rest('GET', `/history/${bob.id}?page=0`, alice), 400, 'BAD_USER_INPUT'],
+      ['operator in query', rest('GET', `/history/${bob.id}?limit[$gt]=1`, alice), 400, 'BAD_USER_INPUT'],
+      ['operator in search', rest('GET', '/search?query=a&targetUserId[$ne]=x', alice), 400, 'BAD_USER_INPUT'],
+      ['repeated parameter', rest('GET', '/search?query=a&query=b', alice), 400, 'BAD_USER_INPUT'],
+      [
+        'operator in body',
+        rest('POST', '/messages', alice, { targetUserId: { $ne: null }, message: 'x' }),
+        400,
+        'BAD_USER_INPUT',
+      ],
+      ['invalid JSON', rest('POST', '/messages', alice, '{"targetUserId":'), 400, 'BAD_USER_INPUT'],
+      [
+        'empty message',
+        rest('POST', '/messages', alice, { targetUserId: bob.id, message: ' ' }),
+        400,
+        'BAD_USER_INPUT',
+      ],
+      [
+        'body over 64 KiB',
+        rest('POST', '/messages', alice, { targetUserId: bob.id, message: 'x'.repeat(70_000) }),
+        413,
+        'PAYLOAD_TOO_LARGE',
+      ],
+      ["someone else's message", rest('DELETE', `/message/${message._id}`, bob), 403, 'FORBIDDEN'],
+      ['unknown message', rest('DELETE', `/message/${new Types.ObjectId().toHexString()}`, bob), 404, 'NOT_FOUND'],
+      ['unknown user', rest('GET', `/history/${new Types.ObjectId().toHexString()}`, bob), 404, 'NOT_FOUND'],
+      ['unknown route', rest('GET', '/nope', bob), 404, 'NOT_FOUND'],
+    ];
+    for (const [name, pending, status, code] of cases) {
+      const result = await pending;
+      expect({ name, status: result.status, success: result.body.success, code: result.body.error?.code }).toEqual({
+        name,
+        status,
+        success: false,
+        code,
+      });
+      expect(typeof result.body.error?.message).toBe('string');
+    }
+    expect((await rest('GET', '/unread-count', bob)).status).toBe(200);
+  });
+
+  it('agrees with GraphQL in both directions', async () => {
+    const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
+    const viaGraphql = (
+      await graphqlOk(
+        system.api,
+        SendMessageDocument,
+        { input: { targetUserId: bob.id, message: 'from GraphQL' } },
+        alice.token,
+      )
+    ).sendMessage;
+    const restHistory = await rest('GET', `/history/${alice.id}`, bob);
+    expect((restHistory.body['data'] as Array<{ _id: string; createdAt: string }>)[0]).toMatchObject({
+      _id: viaGraphql.id,
+      createdAt: viaGraphql.createdAt,
+    });
+
+    const viaRest = (
+      await rest('POST', '/messages', bob, { targetUserId: alice.id, message: 'from REST', messageType: 'text' })
+    ).body['data'] as { _id: string };
+    const graphHistory = await graphqlOk(system.api, ChatHistoryDocument, { targetUserId: bob.id }, alice.token);
+    expect(graphHistory.chatHistory.messages.map((m) => [m.id, m.message])).toEqual([
+      [viaRest._id, 'from REST'],
+      [viaGraphql.id, 'from GraphQL'],
+    ]);
+    // Same idempotency key through REST returns the same message.
+    const again = await rest('POST', '/messages', bob, {
+      targetUserId: alice.id,
+      message: 'retry',
+      clientMessageId: 'k-1',
+    });
+    const retried = await rest('POST', '/messages', bob, {
+      targetUserId: alice.id,
+      message: 'retry',
+      clientMessageId: 'k-1',
+    });
+    expect((retried.body['data'] as { _id: string })._id).toBe((again.body['data'] as { _id: string })._id);
+  });
+
+  it('produces the same subscription events as the GraphQL twins', async () => {
+    const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
+    const aliceSocket = wsClient(system.ws[0]!, { token: alice.token });
+    const bobSocket = wsClient(system.ws[0]!, { token: bob.token });
+    sockets.push(aliceSocket, bobSocket);
+    const bobInbox = new SubscriptionProbe(bobSocket, NewMessageDocument, {});
+    const aliceReceipts = new SubscriptionProbe(aliceSocket, MessagesReadDocument, {});
+    const bobDeletions = new SubscriptionProbe(bobSocket, MessageDeletedDocument, {});
+    await waitForSubscriptions(system.ws[0]!, 3);
+
+    const posted = (await rest('POST', '/messages', alice, { targetUserId: bob.id, message: 'over REST' })).body[
+      'data'
+    ] as { _id: string };
+    expect((await bobInbox.next()).data?.newMessage).toMatchObject({
+      id: posted._id,
+      message: 'over REST',
+      senderId: alice.id,
+    });
+    await rest('PUT', `/mark-read/${alice.id}`, bob);
+    expect((await aliceReceipts.next()).data?.messagesRead).toMatchObject({
+      messageIds: [posted._id],
+      readerId: bob.id,
+    });
+    await rest('DELETE', `/message/${posted._id}`, alice);
+    expect((await bobDeletions.next()).data?.messageDeleted).toMatchObject({
+      messageId: posted._id,
+      deletedBy: alice.id,
+    });
+  });
+});
