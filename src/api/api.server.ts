@@ -15,6 +15,7 @@ import { formatGraphQLError } from '../graphql/errors';
 import type { Logger } from '../logging/logger';
 import type { Runtime } from '../runtime/runtime';
 import { chatRoutes } from '../rest/chat.routes';
+import { openApiDocument } from '../rest/openapi';
 import { healthHandler } from './health.route';
 
 export interface ApiServer {
@@ -89,6 +90,9 @@ export async function startApiServer(config: Config, runtime: Runtime, logger: L
   await apollo.start();
 
   app.get('/health', healthHandler(runtime, 'api'));
+  app.get('/api/openapi.json', cors(corsOptions(config)), (_request, response) => {
+    response.json(openApiDocument);
+  });
   app.use(
     '/api/chat',
     cors(corsOptions(config)),

@@ -10,6 +10,7 @@ import { graphqlOk, SubscriptionProbe, waitForSubscriptions, wsClient } from '..
 import { chatActions, conversationIdOf } from '../helpers/chat';
 import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
 import { startSystem, type TestSystem } from '../helpers/system';
+import { OpenApiValidator } from '../helpers/openapi-validator';
 import { createUsers, type TestUser } from '../helpers/users';
 
 interface RestResult {
@@ -20,6 +21,8 @@ interface RestResult {
 describe('REST compatibility routes (the seed API)', () => {
   let stores: TestDatastores;
   let system: TestSystem;
+  let openApi: OpenApiValidator;
+  const contractProblems: string[] = [];
   const sockets: Array<{ dispose(): void | Promise<void> }> = [];
 
   const rest = async (
@@ -38,17 +41,22 @@ describe('REST compatibility routes (the seed API)', () => {
       },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
-    return { status: response.status, body: (await response.json()) as RestResult['body'] };
+    const result = { status: response.status, body: (await response.json()) as RestResult['body'] };
+    // Every response of this file is checked against the served OpenAPI document.
+    contractProblems.push(...openApi.problems(method, `/api/chat${path}`, result.status, result.body));
+    return result;
   };
   const users = (...names: string[]) => createUsers(stores, ...names);
 
   beforeAll(async () => {
     stores = await startTestDatastores();
     system = await startSystem(stores);
+    openApi = new OpenApiValidator(await (await fetch(`${system.api.url}/api/openapi.json`)).json());
   });
 
   afterEach(async () => {
     await Promise.all(sockets.splice(0).map((socket) => socket.dispose()));
+    expect(contractProblems.splice(0)).toEqual([]);
   });
 
   afterAll(async () => {
@@ -177,7 +185,6 @@ describe('REST compatibility routes (the seed API)', () => {
       ["someone else's message", rest('DELETE', `/message/${message._id}`, bob), 403, 'FORBIDDEN'],
       ['unknown message', rest('DELETE', `/message/${new Types.ObjectId().toHexString()}`, bob), 404, 'NOT_FOUND'],
       ['unknown user', rest('GET', `/history/${new Types.ObjectId().toHexString()}`, bob), 404, 'NOT_FOUND'],
-      ['unknown route', rest('GET', '/nope', bob), 404, 'NOT_FOUND'],
     ];
     for (const [name, pending, status, code] of cases) {
       const result = await pending;
@@ -190,6 +197,33 @@ describe('REST compatibility routes (the seed API)', () => {
       expect(typeof result.body.error?.message).toBe('string');
     }
     expect((await rest('GET', '/unread-count', bob)).status).toBe(200);
+    const unknown = await fetch(`${system.api.url}/api/chat/nope`, {
+      headers: { authorization: `Bearer ${bob.token}` },
+    });
+    expect({ status: unknown.status, body: await unknown.json() }).toEqual({
+      status: 404,
+      body: { success: false, error: { code: 'NOT_FOUND', message: 'No such route' } },
+    });
+  });
+
+  it('serves an OpenAPI 3.1 document that real responses are checked against', async () => {
+    const document = (await (await fetch(`${system.api.url}/api/openapi.json`)).json()) as {
+      openapi: string;
+      paths: object;
+    };
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/api/chat/conversation/{targetUserId}',
+      '/api/chat/conversations',
+      '/api/chat/history/{targetUserId}',
+      '/api/chat/mark-read/{targetUserId}',
+      '/api/chat/message/{messageId}',
+      '/api/chat/messages',
+      '/api/chat/search',
+      '/api/chat/unread-count',
+    ]);
+    // The validator itself catches a drifted shape.
+    expect(openApi.problems('GET', '/api/chat/unread-count', 200, { success: true, unreadCount: '3' })).not.toEqual([]);
   });
 
   it('agrees with GraphQL in both directions', async () => {

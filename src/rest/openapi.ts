@@ -1,0 +1,251 @@
+/**
+ * OpenAPI 3.1 description of the REST compatibility routes, served at GET /api/openapi.json.
+ * A test validates real responses against it, so it cannot drift from what the routes send.
+ */
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [String(status), { description: 'Error', ...json(ref('Error')) }]));
+const userIdParam = (name: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[0-9a-fA-F]{24}$' },
+});
+const ok = (schema: object) => ({ description: 'OK', ...json(schema) });
+const success = {
+  type: 'object',
+  required: ['success'],
+  properties: { success: { const: true } },
+  additionalProperties: false,
+};
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Chat REST compatibility API',
+    version: '1.0.0',
+    description:
+      'The routes of the Socket.io design this service replaces, with the same JSON shapes. Every route needs ' +
+      '`Authorization: Bearer <token>`. Errors are `{ success: false, error: { code, message } }`.',
+  },
+  servers: [{ url: 'http://localhost:5000' }],
+  security: [{ bearer: [] }],
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    schemas: {
+      Error: {
+        type: 'object',
+        required: ['success', 'error'],
+        properties: {
+          success: { const: false },
+          error: {
+            type: 'object',
+            required: ['code', 'message'],
+            properties: {
+              code: {
+                enum: [
+                  'BAD_USER_INPUT',
+                  'UNAUTHENTICATED',
+                  'FORBIDDEN',
+                  'NOT_FOUND',
+                  'CONFLICT',
+                  'PAYLOAD_TOO_LARGE',
+                  'RATE_LIMITED',
+                  'INTERNAL_SERVER_ERROR',
+                  'SERVICE_UNAVAILABLE',
+                ],
+              },
+              message: { type: 'string' },
+              field: { type: 'string' },
+            },
+          },
+        },
+      },
+      UserRef: {
+        type: 'object',
+        required: ['_id', 'name'],
+        properties: { _id: { type: 'string' }, name: { type: ['string', 'null'] } },
+        additionalProperties: false,
+      },
+      UserWithEmail: {
+        type: 'object',
+        required: ['_id', 'name', 'email'],
+        properties: {
+          _id: { type: 'string' },
+          name: { type: ['string', 'null'] },
+          email: { type: ['string', 'null'] },
+        },
+        additionalProperties: false,
+      },
+      Conversation: {
+        type: 'object',
+        required: ['conversationId', 'lastMessage', 'lastMessageTime', 'unreadCount', 'otherUserId', 'otherUser'],
+        properties: {
+          conversationId: { type: 'string', pattern: '^[0-9a-f]{24}_[0-9a-f]{24}$' },
+          lastMessage: { type: ['string', 'null'] },
+          lastMessageTime: { type: ['string', 'null'], format: 'date-time' },
+          unreadCount: { type: 'integer', minimum: 0 },
+          otherUserId: { type: 'string' },
+          otherUser: ref('UserWithEmail'),
+        },
+        additionalProperties: false,
+      },
+      Message: {
+        type: 'object',
+        required: ['_id', 'conversationId', 'senderId', 'receiverId', 'message', 'messageType', 'isRead', 'createdAt'],
+        properties: {
+          _id: { type: 'string' },
+          conversationId: { type: 'string' },
+          senderId: ref('UserRef'),
+          receiverId: ref('UserRef'),
+          message: { type: 'string' },
+          messageType: { enum: ['text', 'image', 'file'] },
+          isRead: { type: 'boolean' },
+          createdAt: { type: 'string', format: 'date-time' },
+        },
+        additionalProperties: false,
+      },
+      Pagination: {
+        type: 'object',
+        required: ['total', 'page', 'limit', 'pages'],
+        properties: {
+          total: { type: 'integer', minimum: 0 },
+          page: { type: 'integer', minimum: 1 },
+          limit: { type: 'integer', minimum: 1, maximum: 100 },
+          pages: { type: 'integer', minimum: 0 },
+        },
+        additionalProperties: false,
+      },
+    },
+  },
+  paths: {
+    '/api/chat/conversations': {
+      get: {
+        summary: 'My conversations, newest activity first',
+        parameters: [
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+        ],
+        responses: {
+          '200': ok({
+            ...success,
+            required: ['success', 'data'],
+            properties: { ...success.properties, data: { type: 'array', items: ref('Conversation') } },
+          }),
+          ...errors(400, 401, 500, 503),
+        },
+      },
+    },
+    '/api/chat/history/{targetUserId}': {
+      get: {
+        summary: 'Page-numbered history with one user, newest first',
+        parameters: [
+          userIdParam('targetUserId'),
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+          { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
+        ],
+        responses: {
+          '200': ok({
+            ...success,
+            required: ['success', 'data', 'pagination'],
+            properties: {
+              ...success.properties,
+              data: { type: 'array', items: ref('Message') },
+              pagination: ref('Pagination'),
+            },
+          }),
+          ...errors(400, 401, 404, 500, 503),
+        },
+      },
+    },
+    '/api/chat/unread-count': {
+      get: {
+        summary: 'Unread messages across my conversations',
+        responses: {
+          '200': ok({
+            ...success,
+            required: ['success', 'unreadCount'],
+            properties: { ...success.properties, unreadCount: { type: 'integer', minimum: 0 } },
+          }),
+          ...errors(401, 500, 503),
+        },
+      },
+    },
+    '/api/chat/mark-read/{targetUserId}': {
+      put: {
+        summary: 'Mark everything from one user read (emits messagesRead)',
+        parameters: [userIdParam('targetUserId')],
+        responses: {
+          '200': ok({
+            ...success,
+            required: ['success', 'markedCount'],
+            properties: { ...success.properties, markedCount: { type: 'integer', minimum: 0 } },
+          }),
+          ...errors(400, 401, 404, 500, 503),
+        },
+      },
+    },
+    '/api/chat/message/{messageId}': {
+      delete: {
+        summary: 'Soft-delete my own message (emits messageDeleted)',
+        parameters: [{ name: 'messageId', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '200': ok(success), ...errors(400, 401, 403, 404, 500, 503) },
+      },
+    },
+    '/api/chat/conversation/{targetUserId}': {
+      delete: {
+        summary: 'Hide a conversation and its history for me only',
+        parameters: [userIdParam('targetUserId')],
+        responses: { '200': ok(success), ...errors(400, 401, 404, 500, 503) },
+      },
+    },
+    '/api/chat/search': {
+      get: {
+        summary: 'Literal, case-insensitive search in my conversations, newest first',
+        parameters: [
+          { name: 'query', in: 'query', required: true, schema: { type: 'string', minLength: 1, maxLength: 200 } },
+          { name: 'targetUserId', in: 'query', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+        ],
+        responses: {
+          '200': ok({
+            ...success,
+            required: ['success', 'data'],
+            properties: { ...success.properties, data: { type: 'array', items: ref('Message') } },
+          }),
+          ...errors(400, 401, 404, 500, 503),
+        },
+      },
+    },
+    '/api/chat/messages': {
+      post: {
+        summary: 'Send a message (idempotent with clientMessageId)',
+        requestBody: {
+          required: true,
+          ...json({
+            type: 'object',
+            required: ['targetUserId', 'message'],
+            properties: {
+              targetUserId: { type: 'string' },
+              message: { type: 'string', minLength: 1, maxLength: 4000 },
+              messageType: { enum: ['text', 'image', 'file', 'TEXT', 'IMAGE', 'FILE'] },
+              attachmentUrl: { type: 'string', format: 'uri' },
+              clientMessageId: { type: 'string', maxLength: 128 },
+            },
+          }),
+        },
+        responses: {
+          '201': {
+            description: 'Stored',
+            ...json({
+              ...success,
+              required: ['success', 'data'],
+              properties: { ...success.properties, data: ref('Message') },
+            }),
+          },
+          ...errors(400, 401, 404, 413, 500, 503),
+        },
+      },
+    },
+  },
+} as const;
