@@ -67,6 +67,15 @@ export async function openRuntime(config: Config, logger: Logger, options: { dbN
   };
 }
 
+/** The `/health` answer of either service: 200 when both datastores answer, else 503 naming the one down. */
+export async function healthReport(runtime: Runtime, service: 'api' | 'ws') {
+  const checks = await checkDatastores(runtime);
+  return {
+    status: checks.ok ? 200 : 503,
+    body: { status: checks.ok ? 'ok' : 'unavailable', service, checks: { mongo: checks.mongo, redis: checks.redis } },
+  };
+}
+
 /** Liveness of both datastores, for `/health`. */
 export async function checkDatastores(
   runtime: Runtime,

@@ -9,7 +9,7 @@ import type { Config } from '../config/config';
 import { createContext } from '../graphql/context';
 import { formatGraphQLError } from '../graphql/errors';
 import type { Logger } from '../logging/logger';
-import { checkDatastores, type Runtime } from '../runtime/runtime';
+import { healthReport, type Runtime } from '../runtime/runtime';
 import { WsStats } from './ws.stats';
 
 /** Largest WebSocket frame accepted; `ws` would take 100 MiB otherwise. @default 64 KiB */
@@ -66,13 +66,7 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
   const httpServer = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method === 'GET' && path === '/health') {
-      void checkDatastores(runtime).then((checks) =>
-        sendJson(response, checks.ok ? 200 : 503, {
-          status: checks.ok ? 'ok' : 'unavailable',
-          service: 'ws',
-          checks: { mongo: checks.mongo, redis: checks.redis },
-        }),
-      );
+      void healthReport(runtime, 'ws').then((report) => sendJson(response, report.status, report.body));
       return;
     }
     if (request.method === 'GET' && path === '/stats') return sendJson(response, 200, stats.snapshot());
@@ -136,10 +130,16 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
     KEEP_ALIVE_MS,
   );
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.websocketPort, config.bindHost, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.websocketPort, config.bindHost, () => resolve());
+    });
+  } catch (error) {
+    clearInterval(heartbeat);
+    await graphqlWs.dispose();
+    throw error;
+  }
   const { port } = httpServer.address() as AddressInfo;
   logger.info({ port }, 'ws service listening');
 
