@@ -219,7 +219,7 @@ export const openApiDocument = {
     },
     '/api/chat/messages': {
       post: {
-        summary: 'Send a message (idempotent with clientMessageId)',
+        summary: 'Send a message (idempotent with clientMessageId; 409 if the key was used for another message)',
         requestBody: {
           required: true,
           ...json({
@@ -243,7 +243,7 @@ export const openApiDocument = {
               properties: { ...success.properties, data: ref('Message') },
             }),
           },
-          ...errors(400, 401, 404, 413, 500, 503),
+          ...errors(400, 401, 404, 409, 413, 500, 503),
         },
       },
     },

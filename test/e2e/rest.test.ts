@@ -182,6 +182,15 @@ describe('REST compatibility routes (the seed API)', () => {
         413,
         'PAYLOAD_TOO_LARGE',
       ],
+      [
+        'a reused clientMessageId',
+        (async () => {
+          await rest('POST', '/messages', alice, { targetUserId: bob.id, message: 'one', clientMessageId: 'dup-key' });
+          return rest('POST', '/messages', alice, { targetUserId: bob.id, message: 'two', clientMessageId: 'dup-key' });
+        })(),
+        409,
+        'CONFLICT',
+      ],
       ["someone else's message", rest('DELETE', `/message/${message._id}`, bob), 403, 'FORBIDDEN'],
       ['unknown message', rest('DELETE', `/message/${new Types.ObjectId().toHexString()}`, bob), 404, 'NOT_FOUND'],
       ['unknown user', rest('GET', `/history/${new Types.ObjectId().toHexString()}`, bob), 404, 'NOT_FOUND'],

@@ -94,6 +94,22 @@ describe('sendMessage with bad input, retries and replay', () => {
     ).toBe(1);
   });
 
+  it('answers CONFLICT when a clientMessageId is reused for a different message', async () => {
+    await graphqlOk(
+      system.api,
+      SendMessageDocument,
+      { input: { targetUserId: bob.id, message: 'first use', clientMessageId: 'reused-1' } },
+      alice.token,
+    );
+    const { body } = await graphqlHttp(
+      system.api,
+      SendMessageDocument,
+      { input: { targetUserId: bob.id, message: 'something else', clientMessageId: 'reused-1' } },
+      alice.token,
+    );
+    expect(body.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', field: 'clientMessageId' });
+  });
+
   it('replays what came after a cursor, then continues live without duplicates', async () => {
     const send = (text: string) =>
       graphqlOk(system.api, SendMessageDocument, { input: { targetUserId: bob.id, message: text } }, alice.token);

@@ -13,7 +13,7 @@ import { decodeCursor } from './message.cursor';
 import { fromMessagePayload, toMessagePayload } from './message.events';
 import type { MessageRepository, VisibleRange } from './message.repository';
 import { clampLimit, clampPage, validateOutgoingMessage } from './message.rules';
-import type { ChatMessage, SendMessageRequest } from './message.types';
+import type { ChatMessage, OutgoingMessage, SendMessageRequest } from './message.types';
 
 export interface HistoryPage {
   readonly conversationId: ConversationId;
@@ -40,6 +40,19 @@ export const MAX_SEARCH_LENGTH = 200;
 
 const REGEX_SPECIALS = /[.*+?^${}()|[\]\\/-]/g;
 
+/**
+ * A retry must be the same request: a clientMessageId reused for another receiver or text is a
+ * client bug, answered CONFLICT rather than silently returning an unrelated message.
+ */
+function sameRequest(original: ChatMessage, retry: OutgoingMessage): ChatMessage {
+  if (original.receiverId !== retry.receiverId || original.message !== retry.message) {
+    throw new ChatError('CONFLICT', 'clientMessageId was already used for a different message', {
+      field: 'clientMessageId',
+    });
+  }
+  return original;
+}
+
 export class MessageService {
   constructor(
     private readonly messages: MessageRepository,
@@ -57,7 +70,7 @@ export class MessageService {
   async send(senderId: UserId, request: SendMessageRequest): Promise<ChatMessage> {
     const outgoing = validateOutgoingMessage(senderId, request);
     const earlier = await this.messages.findByClientMessageId(senderId, outgoing.clientMessageId);
-    if (earlier) return earlier;
+    if (earlier) return sameRequest(earlier, outgoing);
     const { conversationId } = await this.access.withUser(senderId, outgoing.receiverId);
 
     const result = await this.mutex.run(conversationId, async () => {
@@ -70,7 +83,7 @@ export class MessageService {
       return inserted;
     });
     // A concurrent retry won the race for this clientMessageId; its copy is the message.
-    if ('duplicateOf' in result) return result.duplicateOf;
+    if ('duplicateOf' in result) return sameRequest(result.duplicateOf, outgoing);
 
     const stored = result.inserted;
     await this.publisher.publish({ kind: 'MESSAGE_CREATED', message: toMessagePayload(stored) });
