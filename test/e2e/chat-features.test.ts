@@ -19,7 +19,14 @@ import {
   StartChatDocument,
   TypingDocument,
 } from '../../src/client/graphql';
-import { graphqlHttp, graphqlOk, SubscriptionProbe, waitForSubscriptions, wsClient } from '../helpers/clients';
+import {
+  graphqlHttp,
+  graphqlOk,
+  SubscriptionProbe,
+  waitForNoSubscriptions,
+  waitForSubscriptions,
+  wsClient,
+} from '../helpers/clients';
 import { chatActions, conversationIdOf } from '../helpers/chat';
 import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
 import { startSystem, type TestSystem } from '../helpers/system';
@@ -59,6 +66,7 @@ describe('every seed feature over GraphQL', () => {
 
   afterEach(async () => {
     await Promise.all(sockets.splice(0).map((socket) => socket.dispose()));
+    await Promise.all(system.ws.map((server) => waitForNoSubscriptions(server)));
   });
 
   afterAll(async () => {

@@ -1,6 +1,12 @@
 import { Types } from 'mongoose';
 import { ChatHistoryDocument, MeDocument, NewMessageDocument, SendMessageDocument } from '../../src/client/graphql';
-import { graphqlOk, SubscriptionProbe, waitForSubscriptions, wsClient } from '../helpers/clients';
+import {
+  graphqlOk,
+  SubscriptionProbe,
+  waitForNoSubscriptions,
+  waitForSubscriptions,
+  wsClient,
+} from '../helpers/clients';
 import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
 import { startSystem, type TestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
@@ -20,6 +26,7 @@ describe('one message end to end: HTTP mutation -> MongoDB -> Redis -> graphql-w
 
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((client) => client.dispose()));
+    await Promise.all(system.ws.map((server) => waitForNoSubscriptions(server)));
   });
 
   afterAll(async () => {

@@ -140,6 +140,15 @@ describe('REST compatibility routes (the seed API)', () => {
       const pages = Math.ceil(count / 50);
       expect(first.body['pagination']).toEqual({ total: count, page: 1, limit: 50, pages });
       expect((first.body['data'] as unknown[]).length).toBe(Math.min(50, count));
+      if (count === 1) {
+        expect((await rest('GET', `/history/${alice.id}?limit=1000`, bob)).body['pagination']).toMatchObject({
+          limit: 100,
+        });
+        expect((await rest('GET', `/history/${alice.id}?limit=0`, bob)).body['pagination']).toMatchObject({
+          limit: 1,
+          pages: 1,
+        });
+      }
       if (count > 50) {
         const last = await rest('GET', `/history/${alice.id}?page=${pages}`, bob);
         expect((last.body['data'] as unknown[]).length).toBe(count - 50 * (pages - 1));
@@ -213,6 +222,32 @@ describe('REST compatibility routes (the seed API)', () => {
       status: 404,
       body: { success: false, error: { code: 'NOT_FOUND', message: 'No such route' } },
     });
+  });
+
+  it('masks an unexpected failure as 500 INTERNAL_SERVER_ERROR without internals, and keeps serving', async () => {
+    const [mallory, bob, carol] = (await users('Mallory', 'Bob', 'Carol')) as [TestUser, TestUser, TestUser];
+    // Corrupt data written behind the service's back: a preview whose messageId is not an ObjectId.
+    await stores.mongo.connection.collection('conversations').insertOne({
+      _id: conversationIdOf(mallory, bob),
+      participants: [mallory.id, bob.id].sort(),
+      lastSeq: 1,
+      lastMessage: {
+        messageId: 'broken',
+        seq: 1,
+        senderId: bob.id,
+        message: 'x',
+        messageType: 'text',
+        createdAt: new Date(),
+      },
+      lastMessageTime: new Date(),
+      lastActivityAt: new Date(),
+    } as never);
+    const broken = await rest('GET', '/conversations', mallory);
+    expect(broken).toEqual({
+      status: 500,
+      body: { success: false, error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' } },
+    });
+    expect((await rest('GET', '/unread-count', carol)).status).toBe(200);
   });
 
   it('serves an OpenAPI 3.1 document that real responses are checked against', async () => {

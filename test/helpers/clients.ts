@@ -132,3 +132,12 @@ export async function waitForSubscriptions(server: WsServer, count: number, time
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Polls the WS instance until its subscriptions from earlier tests are torn down (sockets close asynchronously). */
+export async function waitForNoSubscriptions(server: WsServer, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (server.stats.snapshot().activeSubscriptions > 0) {
+    if (Date.now() > deadline) throw new Error(`subscriptions still active after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
