@@ -12,6 +12,7 @@ import type { Config } from '../config/config';
 import { ChatError } from '../domain/errors';
 import { createContext, type ChatContext } from '../graphql/context';
 import { formatGraphQLError } from '../graphql/errors';
+import { PARSE_OPTIONS, protectionRules } from '../graphql/protection';
 import type { Logger } from '../logging/logger';
 import type { Runtime } from '../runtime/runtime';
 import { chatRoutes } from '../rest/chat.routes';
@@ -72,6 +73,12 @@ export async function startApiServer(config: Config, runtime: Runtime, logger: L
   const apollo = new ApolloServer<ChatContext>({
     schema: runtime.schema,
     introspection: config.nodeEnv !== 'production',
+    hideSchemaDetailsFromClientErrors: config.nodeEnv === 'production',
+    // Introspection is governed by `introspection` above; the other limits match graphql-ws's.
+    validationRules: protectionRules(false),
+    parseOptions: PARSE_OPTIONS,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false, // main.ts owns shutdown order
 

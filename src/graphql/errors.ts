@@ -17,12 +17,19 @@ export function toChatError(error: unknown, logger: Logger): ChatError {
 }
 
 /**
- * Formats an execution error for clients on both transports. Errors graphql-js itself raised
+ * Formats an execution error for clients on both transports. With `hideSchemaDetails`
+ * (production) "Did you mean …?" suggestions are removed, as introspection is off there. Errors graphql-js itself raised
  * (syntax, validation, variable coercion) keep their text; resolver errors are mapped through
  * {@link toChatError} so unknown ones are masked and logged.
  */
-export function formatGraphQLError(error: GraphQLError, logger: Logger): GraphQLFormattedError {
-  const formatted = error.toJSON();
+export function formatGraphQLError(
+  error: GraphQLError,
+  logger: Logger,
+  hideSchemaDetails = false,
+): GraphQLFormattedError {
+  const json = error.toJSON();
+  // Field suggestions reveal schema the caller may not be allowed to introspect.
+  const formatted = hideSchemaDetails ? { ...json, message: json.message.replace(/ Did you mean .+\?$/, '') } : json;
   const original = error.originalError;
   if (!original || original instanceof GraphQLError) {
     const code = original?.extensions['code'] ?? formatted.extensions?.['code'];

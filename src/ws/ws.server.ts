@@ -1,5 +1,6 @@
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { randomBytes } from 'node:crypto';
+import { GraphQLError, type DocumentNode } from 'graphql';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +9,7 @@ import { identify, type Identity } from '../auth/jwt';
 import type { Config } from '../config/config';
 import { createContext } from '../graphql/context';
 import { formatGraphQLError } from '../graphql/errors';
+import { parseWithLimits, validatorWithLimits } from '../graphql/protection';
 import type { Logger } from '../logging/logger';
 import { healthReport, type Runtime } from '../runtime/runtime';
 import { WsStats } from './ws.stats';
@@ -51,6 +53,8 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 /** Starts the WS service: graphql-ws at `/graphql`, plus `GET /health` and `GET /stats`. */
 export async function startWsServer(config: Config, runtime: Runtime, logger: Logger): Promise<WsServer> {
   const stats = new WsStats();
+  const production = config.nodeEnv === 'production';
+  const validateWithLimits = validatorWithLimits(production);
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const presence = runtime.services.presence;
   // Presence is best effort: a Redis hiccup must not refuse or break a connection.
@@ -89,6 +93,25 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
   const graphqlWs = useServer(
     {
       schema: runtime.schema,
+      // Parsing and validation happen here rather than inside graphql-ws, where a parse error
+      // (e.g. over the token limit) would close the whole socket instead of failing one operation.
+      onSubscribe: (_ctx, _id, payload) => {
+        let document: DocumentNode;
+        try {
+          document = parseWithLimits(payload.query);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : 'Invalid query';
+          return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        }
+        const errors = validateWithLimits(runtime.schema, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema: runtime.schema,
+          document,
+          operationName: payload.operationName ?? null,
+          variableValues: payload.variables ?? null,
+        };
+      },
       connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
       onConnect: (ctx) => {
         try {
@@ -113,9 +136,9 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
       onNext: (ctx, id, _payload, _args, result) => {
         if (state(ctx).subscriptionIds?.has(id)) stats.eventDelivered();
         if (!result.errors) return;
-        return { ...result, errors: result.errors.map((error) => formatGraphQLError(error, logger)) };
+        return { ...result, errors: result.errors.map((error) => formatGraphQLError(error, logger, production)) };
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatGraphQLError(error, logger)),
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatGraphQLError(error, logger, production)),
       onComplete: (ctx, id) => {
         if (state(ctx).subscriptionIds?.delete(id)) stats.subscriptionEnded();
       },
