@@ -70,6 +70,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** How often a WS instance refreshes its presence heartbeat; it is presumed dead after 3 misses. */
   readonly presenceHeartbeatMs: number;
+  /** Per-user rate limits (RATE_LIMITS=off disables them, for load tests and the test suite). */
+  readonly rateLimits: boolean;
 }
 
 function throwingReporter({ errors }: ReporterOptions<Record<string, unknown>>): void {
@@ -108,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       BIND_HOST: str({ default: '127.0.0.1', desc: 'interface to listen on' }),
       JWT_SECRET: secret(production ? {} : { default: DEVELOPMENT_JWT_SECRET }),
       CLIENT_URL: originList({ default: Object.freeze(['http://localhost:3000', 'http://localhost:5173']) }),
+      RATE_LIMITS: str({ choices: ['on', 'off'], default: 'on' }),
       PRESENCE_HEARTBEAT_MS: positiveInteger({ default: 5_000 }),
       LOG_LEVEL: str({ choices: LOG_LEVELS, default: nodeEnv === 'test' ? 'silent' : 'info' }),
       NODE_ENV: str({ choices: ['development', 'production', 'test'] }),
@@ -127,5 +130,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clientOrigins: cleaned.CLIENT_URL,
     logLevel: cleaned.LOG_LEVEL as LogLevel,
     presenceHeartbeatMs: cleaned.PRESENCE_HEARTBEAT_MS,
+    rateLimits: cleaned.RATE_LIMITS === 'on',
   });
 }

@@ -7,6 +7,7 @@ import type { MessageRepository } from './message/message.repository';
 import { MessageService } from './message/message.service';
 import { PresenceService } from './presence/presence.service';
 import type { PresenceStore } from './presence/presence.types';
+import type { RateLimiter } from './rate-limit';
 import { TypingService } from './typing/typing.service';
 import type { UserRepository } from './user/user.types';
 import { UserService } from './user/user.service';
@@ -18,6 +19,7 @@ export interface DomainPorts {
   readonly conversationMutex: ConversationMutex;
   readonly messages: MessageRepository;
   readonly presence: PresenceStore;
+  readonly rateLimiter: RateLimiter;
   readonly publisher: EventPublisher;
   readonly subscriber: EventSubscriber;
 }
@@ -30,6 +32,8 @@ export interface Services {
   readonly typing: TypingService;
   readonly presence: PresenceService;
   readonly live: LiveUpdatesService;
+  /** Also used by the WS service for connection attempts. */
+  readonly rateLimiter: RateLimiter;
 }
 
 export function createServices(ports: DomainPorts): Services {
@@ -43,6 +47,7 @@ export function createServices(ports: DomainPorts): Services {
       ports.conversationMutex,
       ports.publisher,
       ports.subscriber,
+      ports.rateLimiter,
     ),
     conversations: new ConversationService(
       ports.conversations,
@@ -51,8 +56,9 @@ export function createServices(ports: DomainPorts): Services {
       ports.conversationMutex,
       ports.publisher,
     ),
-    typing: new TypingService(access, ports.publisher),
+    typing: new TypingService(access, ports.publisher, ports.rateLimiter),
     presence: new PresenceService(ports.presence, ports.conversations, ports.publisher),
     live: new LiveUpdatesService(ports.subscriber, access),
+    rateLimiter: ports.rateLimiter,
   };
 }

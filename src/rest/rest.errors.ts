@@ -17,6 +17,15 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
 
 /** The seed-compatible error body: `{ success: false, error: { code, message } }` with the right status. */
 export function sendError(response: Response, error: ChatError): void {
+  if (error.code === 'RATE_LIMITED') {
+    const retryAfter = Number(error.details['retryAfter'] ?? 1);
+    response.set({
+      'Retry-After': String(retryAfter),
+      'X-RateLimit-Limit': String(error.details['limit'] ?? ''),
+      'X-RateLimit-Remaining': '0',
+      'X-RateLimit-Reset': String(Math.ceil(Date.now() / 1000) + retryAfter),
+    });
+  }
   response
     .status(STATUS[error.code])
     .json({ success: false, error: { code: error.code, message: error.message, ...error.details } });

@@ -12,7 +12,9 @@ import {
 import { MongoConversationRepository } from '../persistence/conversation/conversation.repository';
 import { MongoMessageRepository } from '../persistence/message/chat-message.repository';
 import { connectMongo, type MongoHandle } from '../persistence/mongo.connection';
+import { unlimited } from '../domain/rate-limit';
 import { RedisPresenceStore } from '../persistence/presence/redis-presence.store';
+import { RedisRateLimiter } from '../persistence/rate-limit/redis-rate-limiter';
 import { MongoUserRepository } from '../persistence/user/user.repository';
 import { ChatPubSub } from '../pubsub/pubsub.bridge';
 import { connectRedis, type RedisHandle } from '../pubsub/redis.connections';
@@ -49,6 +51,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { dbN
     conversationMutex: ferret ? new DocumentConversationLock(mongo.connection) : noConversationLock,
     messages: new MongoMessageRepository(mongo.connection),
     presence: new RedisPresenceStore(redis.publisher),
+    rateLimiter: config.rateLimits ? new RedisRateLimiter(redis.publisher) : unlimited,
     publisher: new RedisEventPublisher(redis.pubsub, logger.child({ component: 'publisher' })),
     subscriber: pubsub,
   });

@@ -1,3 +1,4 @@
+import { CloseCode } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { randomBytes } from 'node:crypto';
 import { GraphQLError, type DocumentNode } from 'graphql';
@@ -7,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { identify, type Identity } from '../auth/jwt';
 import type { Config } from '../config/config';
+import { ChatError } from '../domain/errors';
 import { createContext } from '../graphql/context';
 import { formatGraphQLError } from '../graphql/errors';
 import { parseWithLimits, validatorWithLimits } from '../graphql/protection';
@@ -113,10 +115,19 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
         };
       },
       connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
-      onConnect: (ctx) => {
+      onConnect: async (ctx) => {
         try {
           const identity = identify(tokenFromConnectionParams(ctx.connectionParams), config.jwtSecret);
           if (!identity) return false; // graphql-ws closes with 4403 Forbidden
+          const limited = await runtime.services.rateLimiter.consume(identity.userId, 'connect').then(
+            () => null,
+            (error: unknown) => (error instanceof ChatError && error.code === 'RATE_LIMITED' ? error : null),
+          );
+          if (limited) {
+            // Retryable, unlike 4403: the client should reconnect after `retryAfter` seconds.
+            ctx.extra.socket.close(CloseCode.TooManyInitialisationRequests, limited.message.slice(0, 120));
+            return false;
+          }
           state(ctx).identity = identity;
           state(ctx).subscriptionIds = new Set();
           stats.userJoined(identity.userId);

@@ -30,6 +30,8 @@ export function testConfig(stores: TestDatastores, overrides: NodeJS.ProcessEnv 
     WEBSOCKET_PORT: '0',
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Tests of other behaviour send in bursts; the rate-limit tests turn limits back on.
+    RATE_LIMITS: 'off',
     ...overrides,
   });
 }

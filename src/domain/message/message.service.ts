@@ -9,6 +9,7 @@ import { ChatError } from '../errors';
 import type { EventPublisher, EventSubscriber } from '../events';
 import { FeedStream } from '../feed-stream';
 import { parseMessageId, type ConversationId, type UserId } from '../ids';
+import type { RateLimiter } from '../rate-limit';
 import { decodeCursor } from './message.cursor';
 import { fromMessagePayload, toMessagePayload } from './message.events';
 import type { MessageRepository, VisibleRange } from './message.repository';
@@ -61,6 +62,7 @@ export class MessageService {
     private readonly mutex: ConversationMutex,
     private readonly publisher: EventPublisher,
     private readonly subscriber: EventSubscriber,
+    private readonly rateLimiter: RateLimiter,
   ) {}
 
   /**
@@ -68,6 +70,7 @@ export class MessageService {
    * `clientMessageId` from the same sender returns the original message and publishes nothing.
    */
   async send(senderId: UserId, request: SendMessageRequest): Promise<ChatMessage> {
+    await this.rateLimiter.consume(senderId, 'send');
     const outgoing = validateOutgoingMessage(senderId, request);
     const earlier = await this.messages.findByClientMessageId(senderId, outgoing.clientMessageId);
     if (earlier) return sameRequest(earlier, outgoing);
@@ -176,6 +179,7 @@ export class MessageService {
    * an expensive pattern.
    */
   async search(userId: UserId, query: unknown, targetUserId: unknown, limit: unknown): Promise<ChatMessage[]> {
+    await this.rateLimiter.consume(userId, 'search');
     if (typeof query !== 'string' || query.trim().length === 0)
       throw ChatError.badInput('query must not be empty', 'query');
     if (query.length > MAX_SEARCH_LENGTH) {

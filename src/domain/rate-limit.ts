@@ -1,0 +1,37 @@
+import { ChatError } from './errors';
+import type { UserId } from './ids';
+
+export type RateLimitedAction = 'send' | 'typing' | 'search' | 'connect';
+
+/**
+ * Per user and action, shared by every instance. Fixed windows of `windowSeconds`: "10/s with
+ * bursts of 20" is 20 per 2 s.
+ */
+export const RATE_LIMITS: Readonly<Record<RateLimitedAction, { points: number; windowSeconds: number }>> = {
+  send: { points: 20, windowSeconds: 2 },
+  typing: { points: 10, windowSeconds: 2 },
+  search: { points: 10, windowSeconds: 5 },
+  connect: { points: 20, windowSeconds: 10 },
+};
+
+export interface RateLimiter {
+  /** Counts one `action` by `userId`; throws RATE_LIMITED (with `retryAfter` seconds) when over the limit. */
+  consume(userId: UserId, action: RateLimitedAction): Promise<void>;
+}
+
+export const unlimited: RateLimiter = { consume: async () => undefined };
+
+/** The error every edge translates: GraphQL `RATE_LIMITED` + `retryAfter`, REST 429 + headers. */
+export function rateLimited(action: RateLimitedAction, retryAfterMs: number): ChatError {
+  const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  const { points, windowSeconds } = RATE_LIMITS[action];
+  return new ChatError(
+    'RATE_LIMITED',
+    `Too many ${action} requests: at most ${points} per ${windowSeconds} s; retry in ${retryAfter} s`,
+    {
+      retryAfter,
+      limit: points,
+      windowSeconds,
+    },
+  );
+}
