@@ -2,7 +2,7 @@ import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
-  GraphQLError,
+  type GraphQLError,
   NoSchemaIntrospectionCustomRule,
   parse,
   specifiedRules,
