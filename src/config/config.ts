@@ -72,6 +72,8 @@ export interface Config {
   readonly presenceHeartbeatMs: number;
   /** Per-user rate limits (RATE_LIMITS=off disables them, for load tests and the test suite). */
   readonly rateLimits: boolean;
+  readonly wsMaxSubscriptionsPerSocket: number;
+  readonly wsMaxSocketsPerUser: number;
 }
 
 function throwingReporter({ errors }: ReporterOptions<Record<string, unknown>>): void {
@@ -110,6 +112,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       BIND_HOST: str({ default: '127.0.0.1', desc: 'interface to listen on' }),
       JWT_SECRET: secret(production ? {} : { default: DEVELOPMENT_JWT_SECRET }),
       CLIENT_URL: originList({ default: Object.freeze(['http://localhost:3000', 'http://localhost:5173']) }),
+      WS_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInteger({ default: 50 }),
+      WS_MAX_SOCKETS_PER_USER: positiveInteger({ default: 20 }),
       RATE_LIMITS: str({ choices: ['on', 'off'], default: 'on' }),
       PRESENCE_HEARTBEAT_MS: positiveInteger({ default: 5_000 }),
       LOG_LEVEL: str({ choices: LOG_LEVELS, default: nodeEnv === 'test' ? 'silent' : 'info' }),
@@ -131,5 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: cleaned.LOG_LEVEL as LogLevel,
     presenceHeartbeatMs: cleaned.PRESENCE_HEARTBEAT_MS,
     rateLimits: cleaned.RATE_LIMITS === 'on',
+    wsMaxSubscriptionsPerSocket: cleaned.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+    wsMaxSocketsPerUser: cleaned.WS_MAX_SOCKETS_PER_USER,
   });
 }

@@ -43,3 +43,8 @@ export class ChatError extends Error {
     return new ChatError('SERVICE_UNAVAILABLE', message);
   }
 }
+
+/** A live feed's reader fell more than its buffer behind; the subscription ends (the client resumes). */
+export class QueueOverflowError extends Error {
+  override readonly name = 'QueueOverflowError';
+}

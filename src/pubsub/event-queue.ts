@@ -1,7 +1,6 @@
-/** Raised to the consumer when it fell more than `capacity` events behind. */
-export class QueueOverflowError extends Error {
-  override readonly name = 'QueueOverflowError';
-}
+import { QueueOverflowError } from '../domain/errors';
+
+export { QueueOverflowError };
 
 /**
  * A push-to-pull bridge: producers `push`, one consumer iterates. Bounded, so a client that stops

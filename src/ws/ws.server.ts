@@ -5,10 +5,10 @@ import { GraphQLError, type DocumentNode } from 'graphql';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { identify, type Identity } from '../auth/jwt';
 import type { Config } from '../config/config';
-import { ChatError } from '../domain/errors';
+import { ChatError, QueueOverflowError } from '../domain/errors';
 import { createContext } from '../graphql/context';
 import { formatGraphQLError } from '../graphql/errors';
 import { parseWithLimits, validatorWithLimits } from '../graphql/protection';
@@ -33,9 +33,32 @@ export interface WsServer {
   close(): Promise<void>;
 }
 
+/** Retryable close codes (graphql-ws clients reconnect on them). */
+const CLOSE_TRY_AGAIN_LATER = 1013;
+const CLOSE_POLICY_VIOLATION = 1008;
+
+/** Caps per WS instance; configurable through the environment (see config). */
+export interface WsLimits {
+  /** Operations open at once on one socket. @default 50 */
+  readonly maxSubscriptionsPerSocket: number;
+  /** Sockets one user may hold on one instance. @default 20 */
+  readonly maxSocketsPerUser: number;
+}
+
+/** Closes the socket with 4403 when its token expires; the client reconnects with a fresh token and resumes. */
+function scheduleExpiry(socket: WebSocket, expiresAt: Date | null): NodeJS.Timeout | undefined {
+  if (!expiresAt) return undefined;
+  // setTimeout overflows past ~24.8 days; such sockets are re-checked by the keep-alive anyway.
+  const delay = Math.min(Math.max(0, expiresAt.getTime() - Date.now()), 2 ** 31 - 1);
+  const timer = setTimeout(() => socket.close(CloseCode.Forbidden, 'Token expired: reconnect with a new token'), delay);
+  timer.unref();
+  return timer;
+}
+
 /** Per-socket state graphql-ws carries for us in `ctx.extra`. */
 interface SocketState extends Extra {
   identity?: Identity;
+  expiry?: NodeJS.Timeout | undefined;
   /** Ids of this socket's operations that are live subscriptions. */
   subscriptionIds?: Set<string>;
 }
@@ -56,6 +79,10 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 export async function startWsServer(config: Config, runtime: Runtime, logger: Logger): Promise<WsServer> {
   const stats = new WsStats();
   const production = config.nodeEnv === 'production';
+  const limits: WsLimits = {
+    maxSubscriptionsPerSocket: config.wsMaxSubscriptionsPerSocket,
+    maxSocketsPerUser: config.wsMaxSocketsPerUser,
+  };
   const validateWithLimits = validatorWithLimits(production);
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const presence = runtime.services.presence;
@@ -97,7 +124,15 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
       schema: runtime.schema,
       // Parsing and validation happen here rather than inside graphql-ws, where a parse error
       // (e.g. over the token limit) would close the whole socket instead of failing one operation.
-      onSubscribe: (_ctx, _id, payload) => {
+      onSubscribe: (ctx, _id, payload) => {
+        // graphql-ws has already registered this operation, so the count includes it.
+        if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket) {
+          return [
+            new GraphQLError(`At most ${limits.maxSubscriptionsPerSocket} operations at once on one connection`, {
+              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+            }),
+          ];
+        }
         let document: DocumentNode;
         try {
           document = parseWithLimits(payload.query);
@@ -124,12 +159,20 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
             (error: unknown) => (error instanceof ChatError && error.code === 'RATE_LIMITED' ? error : null),
           );
           if (limited) {
-            // Retryable, unlike 4403: the client should reconnect after `retryAfter` seconds.
-            ctx.extra.socket.close(CloseCode.TooManyInitialisationRequests, limited.message.slice(0, 120));
+            // 1013 "try again later": graphql-ws clients retry it (they treat 4429 as fatal).
+            ctx.extra.socket.close(CLOSE_TRY_AGAIN_LATER, limited.message.slice(0, 120));
+            return false;
+          }
+          if (stats.socketsOf(identity.userId) >= limits.maxSocketsPerUser) {
+            ctx.extra.socket.close(
+              CLOSE_POLICY_VIOLATION,
+              `At most ${limits.maxSocketsPerUser} connections per user on one instance`,
+            );
             return false;
           }
           state(ctx).identity = identity;
           state(ctx).subscriptionIds = new Set();
+          state(ctx).expiry = scheduleExpiry(ctx.extra.socket, identity.expiresAt);
           stats.userJoined(identity.userId);
           void presence.connected(identity.userId, instanceId).catch(presenceFailed);
           return true;
@@ -149,10 +192,17 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
         if (!result.errors) return;
         return { ...result, errors: result.errors.map((error) => formatGraphQLError(error, logger, production)) };
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatGraphQLError(error, logger, production)),
+      onError: (ctx, _id, _payload, errors) => {
+        if (errors.some((error) => error.originalError instanceof QueueOverflowError)) {
+          // A client that stopped reading: drop it rather than buffer without bound; it resumes from its cursor.
+          ctx.extra.socket.close(CLOSE_TRY_AGAIN_LATER, 'Too far behind; reconnect and resume');
+        }
+        return errors.map((error) => formatGraphQLError(error, logger, production));
+      },
       onComplete: (ctx, id) => {
         if (state(ctx).subscriptionIds?.delete(id)) stats.subscriptionEnded();
       },
+      onClose: (ctx) => clearTimeout(state(ctx).expiry),
       onDisconnect: (ctx) => {
         const identity = state(ctx).identity;
         if (!identity) return;

@@ -27,6 +27,11 @@ export class WsStats {
     else this.socketsByUser.delete(userId);
   }
 
+  /** Open sockets of one user on this instance. */
+  socketsOf(userId: UserId): number {
+    return this.socketsByUser.get(userId) ?? 0;
+  }
+
   subscriptionStarted(): void {
     this.subscriptions += 1;
   }

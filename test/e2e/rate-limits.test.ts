@@ -78,7 +78,7 @@ describe('rate limits shared across instances through Redis', () => {
     );
   });
 
-  it('closes WebSocket connection attempts over the limit with the retryable 4429', async () => {
+  it('closes WebSocket connection attempts over the limit with the retryable 1013', async () => {
     const [gina] = (await createUsers(stores, 'Gina')) as [TestUser];
     const clients = Array.from({ length: 22 }, () => wsClient(system.ws[0]!, { token: gina.token }));
     const outcomes = await Promise.all(
@@ -91,7 +91,7 @@ describe('rate limits shared across instances through Redis', () => {
       ),
     );
     expect(outcomes.filter((outcome) => outcome === 'connected')).toHaveLength(20);
-    expect(outcomes.filter((outcome) => outcome === '4429')).toHaveLength(2);
+    expect(outcomes.filter((outcome) => outcome === '1013')).toHaveLength(2);
     await Promise.all(clients.map((client) => client.dispose()));
   });
 });

@@ -1,6 +1,10 @@
+import { QueueOverflowError } from '../errors';
 import type { EventOfKind, ChatEvent } from '../events';
 
 export type TypingEvent = Omit<EventOfKind<'TYPING'>, 'kind'>;
+
+/** Typing events buffered for a reader that is not reading. @default 1000 */
+const TYPING_BUFFER = 1000;
 
 /** A typing state not refreshed within this long ends by itself. @default 6000 ms */
 export const TYPING_TIMEOUT_MS = 6_000;
@@ -15,6 +19,7 @@ export class TypingStream implements AsyncIterableIterator<TypingEvent> {
   private readonly waiting: Array<(result: IteratorResult<TypingEvent>) => void> = [];
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private done = false;
+  private overflowed = false;
 
   constructor(
     private readonly live: AsyncIterableIterator<ChatEvent>,
@@ -27,6 +32,10 @@ export class TypingStream implements AsyncIterableIterator<TypingEvent> {
   async next(): Promise<IteratorResult<TypingEvent>> {
     const value = this.ready.shift();
     if (value) return { value, done: false };
+    if (this.overflowed) {
+      this.overflowed = false;
+      throw new QueueOverflowError(`Typing reader fell more than ${TYPING_BUFFER} events behind`);
+    }
     if (this.done) return { value: undefined, done: true };
     return new Promise((resolve) => this.waiting.push(resolve));
   }
@@ -74,8 +83,14 @@ export class TypingStream implements AsyncIterableIterator<TypingEvent> {
   private emit(event: TypingEvent): void {
     if (this.done) return;
     const waiter = this.waiting.shift();
-    if (waiter) waiter({ value: event, done: false });
-    else this.ready.push(event);
+    if (waiter) return waiter({ value: event, done: false });
+    if (this.ready.length >= TYPING_BUFFER) {
+      this.ready.length = 0;
+      this.overflowed = true;
+      void this.live.return?.(); // a throwing next() is not followed by return(): release the feed now
+      return this.finish();
+    }
+    this.ready.push(event);
   }
 
   private finish(): void {
