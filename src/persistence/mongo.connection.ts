@@ -22,6 +22,8 @@ export async function connectMongo(url: string, options: { dbName?: string } = {
     ...(options.dbName ? { dbName: options.dbName } : {}),
     bufferCommands: false,
     serverSelectionTimeoutMS: 5_000,
+    // A stalled server (e.g. SIGSTOP) must fail requests with SERVICE_UNAVAILABLE, not hang them.
+    socketTimeoutMS: 5_000,
     maxPoolSize: 50,
     // FerretDB does not implement retryable writes; our writes are idempotent by design instead.
     retryWrites: false,

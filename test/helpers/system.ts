@@ -72,6 +72,8 @@ export interface WsProcess {
   readonly url: string;
   /** SIGKILL: sockets are not closed by the service, presence is not cleaned up by it. */
   kill(): Promise<void>;
+  /** SIGTERM, as an orchestrator would; resolves with the exit code once the process is gone. */
+  terminate(): Promise<number | null>;
 }
 
 /** The same server URI pointing at another database (keeps credentials and options). */
@@ -103,6 +105,11 @@ export async function spawnWsProcess(stores: TestDatastores, env: NodeJS.Process
     async kill() {
       child.child.kill('SIGKILL');
       await child.stop();
+    },
+    async terminate() {
+      const exited = new Promise<number | null>((resolve) => child.child.once('exit', (code) => resolve(code)));
+      child.child.kill('SIGTERM');
+      return exited;
     },
   };
 }

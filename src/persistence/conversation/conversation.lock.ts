@@ -25,17 +25,43 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export class DocumentConversationLock implements ConversationMutex {
   private readonly owner = randomBytes(8).toString('hex');
+  /** Tail of the in-process queue per conversation: only one request per process contends in the database. */
+  private readonly localTails = new Map<ConversationId, Promise<unknown>>();
 
   constructor(private readonly connection: Connection) {}
 
-  async run<T>(conversationId: ConversationId, work: () => Promise<T>): Promise<T> {
+  run<T>(conversationId: ConversationId, work: () => Promise<T>): Promise<T> {
+    const previous = this.localTails.get(conversationId) ?? Promise.resolve();
+    const mine = previous.catch(() => undefined).then(() => this.runExclusive(conversationId, work));
+    const tail = mine.catch(() => undefined);
+    this.localTails.set(conversationId, tail);
+    void tail.then(() => {
+      if (this.localTails.get(conversationId) === tail) this.localTails.delete(conversationId);
+    });
+    return mine;
+  }
+
+  private async runExclusive<T>(conversationId: ConversationId, work: () => Promise<T>): Promise<T> {
     const token = `${this.owner}:${randomBytes(4).toString('hex')}`;
     await this.acquire(conversationId, token);
     try {
       return await work();
     } finally {
-      await this.locks().deleteOne({ _id: conversationId, owner: token });
+      this.release(conversationId, token);
     }
+  }
+
+  /**
+   * Releases in the background, retrying: if the database stalled mid-operation, the lock insert
+   * may land late, and a lock left behind would block the conversation until it expires.
+   */
+  private release(conversationId: ConversationId, token: string, attempt = 0): void {
+    this.locks()
+      .deleteOne({ _id: conversationId, owner: token })
+      .catch(() => {
+        if (attempt < LOCK_TTL_MS / 1000)
+          setTimeout(() => this.release(conversationId, token, attempt + 1), 1000).unref();
+      });
   }
 
   private locks() {
