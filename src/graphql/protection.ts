@@ -24,8 +24,12 @@ export const OPERATION_LIMITS = Object.freeze({
   maxDepth: 8,
   /** Aliases per operation. @default 15 */
   maxAliases: 15,
-  /** Estimated cost (graphql-armor's model: 1 per scalar, 2 per object, times depth). @default 5000 */
-  maxCost: 5000,
+  /**
+   * Estimated cost (graphql-armor's model: per field, by depth, times list sizes such as `first`).
+   * The largest operation in schema/operations at the 100-item page maximum costs about 16,000.
+   * @default 25000
+   */
+  maxCost: 25_000,
   /** Lexer tokens per document, checked while parsing so a huge query costs little. @default 2000 */
   maxTokens: 2000,
 });

@@ -13,6 +13,13 @@ export interface MongoHandle {
 }
 
 /**
+ * Query-injection policy, chosen deliberately: every filter is built in the repositories from
+ * validated scalars (ids are checked as 24-hex strings, text is a string), and the edges refuse any
+ * `$`-prefixed key in user input. Schemas use `strictQuery: 'throw'`, so a filter on an unknown
+ * field fails loudly instead of being stripped (stripping could widen a scoped query to `{}`).
+ * `sanitizeFilter` stays off: it would also neutralise our own `$in`/`$gt` operators, and 9.12.1's
+ * version misses some operators anyway.
+ *
  * Opens a dedicated connection (not mongoose's global one, so several services can share a
  * process in tests) and registers the models on it. `dbName` overrides the URL's database. Commands fail fast instead of buffering
  * while disconnected: a send must answer promptly, not hang until the database returns.

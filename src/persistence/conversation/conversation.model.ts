@@ -40,7 +40,7 @@ export const conversationSchema = new Schema(
     lastActivityAt: { type: Date, required: true },
     members: { type: Map, of: memberStateSchema, default: {} },
   },
-  { collection: 'conversations', timestamps: true, versionKey: false },
+  { collection: 'conversations', timestamps: true, versionKey: false, strictQuery: 'throw' },
 );
 conversationSchema.index({ participants: 1, lastActivityAt: -1 });
 

@@ -21,7 +21,7 @@ export const chatMessageSchema = new Schema(
     // unique index over an optional field would collide on the missing values.
     clientMessageId: { type: String, required: true },
   },
-  { collection: 'chatmessages', timestamps: true, versionKey: false },
+  { collection: 'chatmessages', timestamps: true, versionKey: false, strictQuery: 'throw' },
 );
 
 chatMessageSchema.index({ conversationId: 1, createdAt: -1 });

@@ -8,7 +8,7 @@ export const userSchema = new Schema(
     name: { type: String },
     email: { type: String },
   },
-  { collection: 'users', timestamps: true },
+  { collection: 'users', timestamps: true, strictQuery: 'throw' },
 );
 
 export type UserDocument = InferSchemaType<typeof userSchema> & { _id: Types.ObjectId };
