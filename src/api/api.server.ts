@@ -18,6 +18,7 @@ import type { Runtime } from '../runtime/runtime';
 import { chatRoutes } from '../rest/chat.routes';
 import { openApiDocument } from '../rest/openapi';
 import { healthHandler } from './health.route';
+import { requestLogging } from './request-logging';
 
 export interface ApiServer {
   readonly port: number;
@@ -68,6 +69,7 @@ function graphqlBodyErrorHandler(error: unknown, _request: Request, response: Re
 export async function startApiServer(config: Config, runtime: Runtime, logger: Logger): Promise<ApiServer> {
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestLogging(logger));
   const httpServer: Server = createServer(app);
 
   const apollo = new ApolloServer<ChatContext>({

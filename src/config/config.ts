@@ -74,6 +74,8 @@ export interface Config {
   readonly rateLimits: boolean;
   readonly wsMaxSubscriptionsPerSocket: number;
   readonly wsMaxSocketsPerUser: number;
+  /** When set, `GET /stats` requires `Authorization: Bearer <STATS_TOKEN>`. */
+  readonly statsToken: string | null;
 }
 
 function throwingReporter({ errors }: ReporterOptions<Record<string, unknown>>): void {
@@ -112,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       BIND_HOST: str({ default: '127.0.0.1', desc: 'interface to listen on' }),
       JWT_SECRET: secret(production ? {} : { default: DEVELOPMENT_JWT_SECRET }),
       CLIENT_URL: originList({ default: Object.freeze(['http://localhost:3000', 'http://localhost:5173']) }),
+      STATS_TOKEN: str({ default: '' }),
       WS_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInteger({ default: 50 }),
       WS_MAX_SOCKETS_PER_USER: positiveInteger({ default: 20 }),
       RATE_LIMITS: str({ choices: ['on', 'off'], default: 'on' }),
@@ -137,5 +140,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: cleaned.RATE_LIMITS === 'on',
     wsMaxSubscriptionsPerSocket: cleaned.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
     wsMaxSocketsPerUser: cleaned.WS_MAX_SOCKETS_PER_USER,
+    statsToken: cleaned.STATS_TOKEN || null,
   });
 }

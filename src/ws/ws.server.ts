@@ -1,6 +1,6 @@
 import { CloseCode } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { GraphQLError, type DocumentNode } from 'graphql';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
@@ -70,6 +70,13 @@ function tokenFromConnectionParams(params: unknown): unknown {
   return authorization ?? Authorization ?? token;
 }
 
+/** Constant-time comparison, so the stats token cannot be guessed byte by byte from timings. */
+function safeEqual(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   response.end(JSON.stringify(body));
@@ -102,7 +109,15 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
       void healthReport(runtime, 'ws').then((report) => sendJson(response, report.status, report.body));
       return;
     }
-    if (request.method === 'GET' && path === '/stats') return sendJson(response, 200, stats.snapshot());
+    if (request.method === 'GET' && path === '/stats') {
+      if (config.statsToken && !safeEqual(request.headers.authorization ?? '', `Bearer ${config.statsToken}`)) {
+        return sendJson(response, 401, {
+          success: false,
+          error: { code: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <STATS_TOKEN>' },
+        });
+      }
+      return sendJson(response, 200, stats.snapshot());
+    }
     sendJson(response, 404, {
       success: false,
       error: { code: 'NOT_FOUND', message: 'Use ws://…/graphql, /health or /stats' },
