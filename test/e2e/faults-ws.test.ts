@@ -1,10 +1,11 @@
 import { createClient } from 'graphql-ws';
+import { request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
 import { Redis } from 'ioredis';
 import { MessagesDocument, NewMessageDocument, SendMessageDocument } from '../../src/client/graphql';
 import { graphqlOk, SubscriptionProbe, waitForNoSubscriptions, wsClient } from '../helpers/clients';
 import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
-import { spawnWsProcess, startSystem, type TestSystem } from '../helpers/system';
+import { spawnServiceProcess, spawnWsProcess, startSystem, type TestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
 
 describe('WS instance shutdown, concurrency and churn', () => {
@@ -61,6 +62,41 @@ describe('WS instance shutdown, concurrency and churn', () => {
     await client.dispose();
     await again.dispose();
   }, 30_000);
+
+  it('drains the API service on SIGTERM: an in-flight request completes, then it exits 0', async () => {
+    const [alice, bob] = (await createUsers(stores, 'Alice', 'Bob')) as [TestUser, TestUser];
+    const api = await spawnServiceProcess(stores, 'api');
+    const body = JSON.stringify({
+      query: 'mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }',
+      variables: { i: { targetUserId: bob.id, message: 'last words' } },
+    });
+    // Send half the body, so the request is certainly in flight when SIGTERM lands.
+    const request = httpRequest(api.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        authorization: `Bearer ${alice.token}`,
+      },
+    });
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      request.on('response', (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      request.on('error', reject);
+    });
+    request.write(body.slice(0, 20));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const exitCode = api.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    request.end(body.slice(20));
+    const answer = await response;
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.text)).toMatchObject({ data: { sendMessage: { id: expect.any(String) } } });
+    expect(await exitCode).toBe(0);
+  });
 
   it('stores one message for 100 concurrent retries of one clientMessageId, all answers the same', async () => {
     const [alice, bob] = (await createUsers(stores, 'Alice', 'Bob')) as [TestUser, TestUser];

@@ -84,16 +84,25 @@ function withDatabase(uri: string, dbName: string): string {
 }
 
 export async function spawnWsProcess(stores: TestDatastores, env: NodeJS.ProcessEnv = {}): Promise<WsProcess> {
+  return spawnServiceProcess(stores, 'ws', env);
+}
+
+/** Either service in its own OS process; `url` is its GraphQL endpoint (ws:// or http://). */
+export async function spawnServiceProcess(
+  stores: TestDatastores,
+  service: 'api' | 'ws',
+  env: NodeJS.ProcessEnv = {},
+): Promise<WsProcess> {
   const port = await freePort();
-  const entry = resolve(__dirname, '../../dist/ws/main.js');
-  if (!existsSync(entry)) throw new Error('dist/ws/main.js is missing: npm test builds it (pretest)');
+  const entry = resolve(__dirname, `../../dist/${service}/main.js`);
+  if (!existsSync(entry)) throw new Error(`dist/${service}/main.js is missing: npm test builds it (pretest)`);
   const child = spawnManaged(process.execPath, [entry], {
     env: {
       ...process.env,
       NODE_ENV: 'test',
       DATABASE_URL: withDatabase(stores.mongoUrl, stores.dbName),
       REDIS_URL: stores.redisUrl,
-      WEBSOCKET_PORT: String(port),
+      [service === 'ws' ? 'WEBSOCKET_PORT' : 'API_PORT']: String(port),
       JWT_SECRET: TEST_JWT_SECRET,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       ...env,
@@ -101,7 +110,7 @@ export async function spawnWsProcess(stores: TestDatastores, env: NodeJS.Process
   });
   await waitForPort(port, 15_000, child.child);
   return {
-    url: `ws://127.0.0.1:${port}/graphql`,
+    url: `${service === 'ws' ? 'ws' : 'http'}://127.0.0.1:${port}/graphql`,
     async kill() {
       child.child.kill('SIGKILL');
       await child.stop();
