@@ -220,6 +220,23 @@ describe('every seed feature over GraphQL', () => {
     });
   });
 
+  describe('the subscribe race', () => {
+    it('never misses a message sent right after subscribing with a cursor, and never doubles it', async () => {
+      const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
+      for (let round = 0; round < 5; round += 1) {
+        const last = await chat.send(alice, bob, `anchor ${round}`);
+        const client = connect(bob, round % 2);
+        const probe = new SubscriptionProbe(client, NewMessageDocument, { targetUserId: alice.id, after: last.cursor });
+        // No waiting for the subscription: the send races the server-side SUBSCRIBE.
+        const racing = await chat.send(alice, bob, `racing ${round}`);
+        expect((await probe.next()).data?.newMessage.id).toBe(racing.id);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(probe.pending()).toBe(0);
+        probe.stop();
+      }
+    });
+  });
+
   describe('idempotent sends', () => {
     it('stores one message for the same clientMessageId sent concurrently to two API instances', async () => {
       const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
