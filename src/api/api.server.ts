@@ -8,6 +8,7 @@ import { GraphQLError } from 'graphql';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { identify } from '../auth/jwt';
+import { operatorAllowed } from '../auth/operator';
 import type { Config } from '../config/config';
 import { ChatError } from '../domain/errors';
 import { createContext, type ChatContext } from '../graphql/context';
@@ -99,6 +100,16 @@ export async function startApiServer(config: Config, runtime: Runtime, logger: L
   await apollo.start();
 
   app.get('/health', healthHandler(runtime, 'api'));
+  app.get('/metrics', async (request, response) => {
+    if (!operatorAllowed(request.headers.authorization, config.statsToken)) {
+      response.status(401).json({
+        success: false,
+        error: { code: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <STATS_TOKEN>' },
+      });
+      return;
+    }
+    response.type(runtime.metrics.registry.contentType).send(await runtime.metrics.registry.metrics());
+  });
   app.get('/api/openapi.json', cors(corsOptions(config)), (_request, response) => {
     response.json(openApiDocument);
   });

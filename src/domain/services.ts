@@ -7,6 +7,7 @@ import type { MessageRepository } from './message/message.repository';
 import { MessageService } from './message/message.service';
 import { PresenceService } from './presence/presence.service';
 import type { PresenceStore } from './presence/presence.types';
+import type { ChatObserver } from './observer';
 import type { RateLimiter } from './rate-limit';
 import { TypingService } from './typing/typing.service';
 import type { UserRepository } from './user/user.types';
@@ -20,6 +21,7 @@ export interface DomainPorts {
   readonly messages: MessageRepository;
   readonly presence: PresenceStore;
   readonly rateLimiter: RateLimiter;
+  readonly observer: ChatObserver;
   readonly publisher: EventPublisher;
   readonly subscriber: EventSubscriber;
 }
@@ -48,6 +50,7 @@ export function createServices(ports: DomainPorts): Services {
       ports.publisher,
       ports.subscriber,
       ports.rateLimiter,
+      ports.observer,
     ),
     conversations: new ConversationService(
       ports.conversations,

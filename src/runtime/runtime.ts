@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config/config';
 import { createServices, type Services } from '../domain/services';
+import { ChatMetrics } from '../metrics/chat-metrics';
 import type { UserRepository } from '../domain/user/user.types';
 import { buildChatSchema } from '../graphql/schema';
 import type { Logger } from '../logging/logger';
@@ -28,12 +29,17 @@ export interface Runtime {
   readonly services: Services;
   readonly users: UserRepository;
   readonly schema: GraphQLSchema;
+  readonly metrics: ChatMetrics;
   /** Closes Redis, then MongoDB. */
   close(): Promise<void>;
 }
 
 /** Connects MongoDB and Redis (one publisher + one subscriber connection) and builds the services. */
-export async function openRuntime(config: Config, logger: Logger, options: { dbName?: string } = {}): Promise<Runtime> {
+export async function openRuntime(
+  config: Config,
+  logger: Logger,
+  options: { dbName?: string; service?: 'api' | 'ws' } = {},
+): Promise<Runtime> {
   const mongo = await connectMongo(config.databaseUrl, options);
   let redis: RedisHandle;
   try {
@@ -45,17 +51,28 @@ export async function openRuntime(config: Config, logger: Logger, options: { dbN
   const pubsub = new ChatPubSub(redis.pubsub, logger.child({ component: 'pubsub' }));
   const users = new MongoUserRepository(mongo.connection);
   const ferret = await isFerretDb(mongo.connection);
+  const metrics = new ChatMetrics(options.service ?? 'api');
   const services = createServices({
     users,
     conversations: new MongoConversationRepository(mongo.connection),
     conversationMutex: ferret ? new DocumentConversationLock(mongo.connection) : noConversationLock,
     messages: new MongoMessageRepository(mongo.connection),
     presence: new RedisPresenceStore(redis.publisher),
+    observer: metrics,
     rateLimiter: config.rateLimits ? new RedisRateLimiter(redis.publisher) : unlimited,
     publisher: new RedisEventPublisher(redis.pubsub, logger.child({ component: 'publisher' })),
     subscriber: pubsub,
   });
   const schema = await buildChatSchema(pubsub);
+  metrics.labelledGauge(
+    'chat_datastore_up',
+    'Whether the datastore answers a ping (1) or not (0)',
+    'datastore',
+    async () => {
+      const [mongoUp, redisUp] = await Promise.all([mongo.ping(), redis.ping()]);
+      return { mongo: Number(mongoUp), redis: Number(redisUp) };
+    },
+  );
   return {
     mongo,
     redis,
@@ -63,6 +80,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { dbN
     services,
     users,
     schema,
+    metrics,
     async close() {
       await redis.close();
       await mongo.close();

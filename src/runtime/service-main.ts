@@ -26,7 +26,7 @@ export async function startService(name: 'api' | 'ws', startServer: ServerFactor
   let runtime: Runtime;
   let server: { close(): Promise<void> };
   try {
-    runtime = await openRuntime(config, logger);
+    runtime = await openRuntime(config, logger, { service: name });
     server = await startServer(config, runtime, logger);
   } catch (error) {
     logger.fatal({ err: error }, 'could not start');

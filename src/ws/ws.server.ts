@@ -1,12 +1,13 @@
 import { CloseCode } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { GraphQLError, type DocumentNode } from 'graphql';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { identify, type Identity } from '../auth/jwt';
+import { operatorAllowed } from '../auth/operator';
 import type { Config } from '../config/config';
 import { ChatError, QueueOverflowError } from '../domain/errors';
 import { createContext } from '../graphql/context';
@@ -59,8 +60,8 @@ function scheduleExpiry(socket: WebSocket, expiresAt: Date | null): NodeJS.Timeo
 interface SocketState extends Extra {
   identity?: Identity;
   expiry?: NodeJS.Timeout | undefined;
-  /** Ids of this socket's operations that are live subscriptions. */
-  subscriptionIds?: Set<string>;
+  /** This socket's live subscriptions: operation id -> root field. */
+  subscriptionIds?: Map<string, string>;
 }
 
 /** `connection_init` payload: `{ authorization: "Bearer <token>" }` or `{ token: "<token>" }`. */
@@ -70,11 +71,14 @@ function tokenFromConnectionParams(params: unknown): unknown {
   return authorization ?? Authorization ?? token;
 }
 
-/** Constant-time comparison, so the stats token cannot be guessed byte by byte from timings. */
-function safeEqual(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+/** The root field of the operation (`newMessage`, `typing`, ...), for per-type counts. */
+function rootField(document: DocumentNode): string | null {
+  for (const definition of document.definitions) {
+    if (definition.kind !== 'OperationDefinition') continue;
+    const first = definition.selectionSet.selections[0];
+    return first?.kind === 'Field' ? first.name.value : null;
+  }
+  return null;
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
@@ -82,9 +86,14 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   response.end(JSON.stringify(body));
 }
 
-/** Starts the WS service: graphql-ws at `/graphql`, plus `GET /health` and `GET /stats`. */
+/** Starts the WS service: graphql-ws at `/graphql`, plus `GET /health`, `/stats` and `/metrics`. */
 export async function startWsServer(config: Config, runtime: Runtime, logger: Logger): Promise<WsServer> {
   const stats = new WsStats();
+  runtime.metrics.gauge('chat_ws_connections', 'Open WebSocket connections', () => stats.snapshot().connections);
+  runtime.metrics.gauge('chat_ws_connected_users', 'Distinct users connected', () => stats.snapshot().connectedUsers);
+  runtime.metrics.labelledGauge('chat_ws_subscriptions', 'Live subscriptions by root field', 'field', () =>
+    stats.subscriptionsByField(),
+  );
   const production = config.nodeEnv === 'production';
   const limits: WsLimits = {
     maxSubscriptionsPerSocket: config.wsMaxSubscriptionsPerSocket,
@@ -109,18 +118,28 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
       void healthReport(runtime, 'ws').then((report) => sendJson(response, report.status, report.body));
       return;
     }
-    if (request.method === 'GET' && path === '/stats') {
-      if (config.statsToken && !safeEqual(request.headers.authorization ?? '', `Bearer ${config.statsToken}`)) {
-        return sendJson(response, 401, {
-          success: false,
-          error: { code: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <STATS_TOKEN>' },
-        });
-      }
-      return sendJson(response, 200, stats.snapshot());
+    const operatorPath = path === '/stats' || path === '/metrics';
+    if (
+      request.method === 'GET' &&
+      operatorPath &&
+      !operatorAllowed(request.headers.authorization, config.statsToken)
+    ) {
+      return sendJson(response, 401, {
+        success: false,
+        error: { code: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <STATS_TOKEN>' },
+      });
     }
+    if (request.method === 'GET' && path === '/metrics') {
+      void runtime.metrics.registry.metrics().then((text) => {
+        response.writeHead(200, { 'content-type': runtime.metrics.registry.contentType });
+        response.end(text);
+      });
+      return;
+    }
+    if (request.method === 'GET' && path === '/stats') return sendJson(response, 200, stats.snapshot());
     sendJson(response, 404, {
       success: false,
-      error: { code: 'NOT_FOUND', message: 'Use ws://…/graphql, /health or /stats' },
+      error: { code: 'NOT_FOUND', message: 'Use ws://…/graphql, /health, /stats or /metrics' },
     });
   });
 
@@ -186,7 +205,7 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
             return false;
           }
           state(ctx).identity = identity;
-          state(ctx).subscriptionIds = new Set();
+          state(ctx).subscriptionIds = new Map();
           state(ctx).expiry = scheduleExpiry(ctx.extra.socket, identity.expiresAt);
           stats.userJoined(identity.userId);
           void presence.connected(identity.userId, instanceId).catch(presenceFailed);
@@ -196,10 +215,11 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
         }
       },
       context: (ctx) => createContext(state(ctx).identity?.userId ?? null, runtime.services, runtime.users, 'ws'),
-      onOperation: (ctx, id, _payload, _args, result) => {
+      onOperation: (ctx, id, _payload, args, result) => {
         if (Symbol.asyncIterator in Object(result)) {
-          state(ctx).subscriptionIds?.add(id);
-          stats.subscriptionStarted();
+          const field = rootField(args.document) ?? 'unknown';
+          state(ctx).subscriptionIds?.set(id, field);
+          stats.subscriptionStarted(field);
         }
       },
       onNext: (ctx, id, _payload, _args, result) => {
@@ -215,7 +235,8 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
         return errors.map((error) => formatGraphQLError(error, logger, production));
       },
       onComplete: (ctx, id) => {
-        if (state(ctx).subscriptionIds?.delete(id)) stats.subscriptionEnded();
+        const field = state(ctx).subscriptionIds?.get(id);
+        if (field !== undefined && state(ctx).subscriptionIds?.delete(id)) stats.subscriptionEnded(field);
       },
       onClose: (ctx) => clearTimeout(state(ctx).expiry),
       onDisconnect: (ctx) => {

@@ -6,6 +6,7 @@ export class WsStats {
   private readonly socketsByUser = new Map<UserId, number>();
   private connections = 0;
   private subscriptions = 0;
+  private readonly byField = new Map<string, number>();
   private delivered = 0;
 
   socketOpened(): void {
@@ -32,12 +33,19 @@ export class WsStats {
     return this.socketsByUser.get(userId) ?? 0;
   }
 
-  subscriptionStarted(): void {
+  subscriptionStarted(field: string): void {
     this.subscriptions += 1;
+    this.byField.set(field, (this.byField.get(field) ?? 0) + 1);
   }
 
-  subscriptionEnded(): void {
+  subscriptionEnded(field: string): void {
     this.subscriptions -= 1;
+    this.byField.set(field, (this.byField.get(field) ?? 1) - 1);
+  }
+
+  /** Live subscriptions per root field (`newMessage`, `typing`, ...). */
+  subscriptionsByField(): Record<string, number> {
+    return Object.fromEntries(this.byField);
   }
 
   eventDelivered(): void {

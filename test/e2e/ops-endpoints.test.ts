@@ -1,3 +1,5 @@
+import { MessagesDocument, NewMessageDocument, SendMessageDocument } from '../../src/client/graphql';
+import { graphqlOk, SubscriptionProbe, waitForSubscriptions, wsClient } from '../helpers/clients';
 import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
 import { startSystem, type TestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
@@ -20,8 +22,12 @@ describe('operator endpoints', () => {
 
   const statsUrl = () => system.ws[0]!.url.replace(/^ws/, 'http').replace('/graphql', '/stats');
 
-  it('requires STATS_TOKEN for /stats when it is set, and shows aggregate counts only', async () => {
+  it('requires STATS_TOKEN for /stats and /metrics when it is set, and shows aggregate counts only', async () => {
     expect((await fetch(statsUrl())).status).toBe(401);
+    expect((await fetch(statsUrl().replace('/stats', '/metrics'))).status).toBe(401);
+    expect((await fetch(`${system.api.url}/metrics`)).status).toBe(401);
+    const metrics = await fetch(`${system.api.url}/metrics`, { headers: { authorization: 'Bearer ops-secret-token' } });
+    expect(metrics.status).toBe(200);
     expect((await fetch(statsUrl(), { headers: { authorization: 'Bearer wrong-token-same-len' } })).status).toBe(401);
     const allowed = await fetch(statsUrl(), { headers: { authorization: 'Bearer ops-secret-token' } });
     expect(allowed.status).toBe(200);
@@ -45,5 +51,50 @@ describe('operator endpoints', () => {
     expect(echoed.headers.get('x-request-id')).toBe('trace-42');
     const refused = await fetch(`${system.api.url}/health`, { headers: { 'x-request-id': 'bad id with spaces' } });
     expect(refused.headers.get('x-request-id')).not.toBe('bad id with spaces');
+  });
+});
+
+describe('Prometheus metrics', () => {
+  let stores: TestDatastores;
+  let system: TestSystem;
+
+  beforeAll(async () => {
+    stores = await startTestDatastores();
+    system = await startSystem(stores);
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+    await stores?.dispose();
+  });
+
+  it('exposes sends, duplicates, deliveries with latency, resumes, subscriptions by type, datastore health and event-loop lag', async () => {
+    const [alice, bob] = (await createUsers(stores, 'Alice', 'Bob')) as [TestUser, TestUser];
+    const client = wsClient(system.ws[0]!, { token: bob.token });
+    const inbox = new SubscriptionProbe(client, NewMessageDocument, {});
+    await waitForSubscriptions(system.ws[0]!, 1);
+    const input = { targetUserId: bob.id, message: 'measured', clientMessageId: 'metric-1' };
+    const sent = await graphqlOk(system.api, SendMessageDocument, { input }, alice.token);
+    await graphqlOk(system.api, SendMessageDocument, { input }, alice.token);
+    await inbox.next();
+    await graphqlOk(
+      system.api,
+      MessagesDocument,
+      { targetUserId: alice.id, after: sent.sendMessage.cursor },
+      bob.token,
+    );
+
+    const api = await (await fetch(`${system.api.url}/metrics`)).text();
+    const ws = await (await fetch(system.ws[0]!.url.replace(/^ws/, 'http').replace('/graphql', '/metrics'))).text();
+    expect(api).toMatch(/^chat_messages_sent_total\{service="api"\} 1$/m);
+    expect(api).toMatch(/^chat_duplicate_sends_total\{service="api"\} 1$/m);
+    expect(api).toMatch(/^chat_resumes_total\{via="page",service="api"\} 1$/m);
+    expect(api).toMatch(/^chat_datastore_up\{datastore="redis",service="api"\} 1$/m);
+    expect(api).toMatch(/^nodejs_eventloop_lag_seconds\{service="api"\} /m);
+    expect(ws).toMatch(/^chat_messages_delivered_total\{service="ws"\} 1$/m);
+    expect(ws).toMatch(/^chat_delivery_latency_seconds_count\{service="ws"\} 1$/m);
+    expect(ws).toMatch(/^chat_ws_subscriptions\{field="newMessage",service="ws"\} 1$/m);
+    expect(ws).toMatch(/^chat_ws_connections\{service="ws"\} 1$/m);
+    await client.dispose();
   });
 });

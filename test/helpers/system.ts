@@ -44,16 +44,17 @@ export async function startSystem(
   const config = testConfig(stores, options.env);
   const logger = createLogger(config.logLevel, 'test');
   const runtimes: Runtime[] = [];
-  const open = async () => {
-    const runtime = await openRuntime(config, logger, { dbName: stores.dbName });
+  const open = async (service: 'api' | 'ws') => {
+    const runtime = await openRuntime(config, logger, { dbName: stores.dbName, service });
     runtimes.push(runtime);
     return runtime;
   };
   const apis: ApiServer[] = [];
   for (let i = 0; i < (options.apiInstances ?? 1); i += 1)
-    apis.push(await startApiServer(config, await open(), logger));
+    apis.push(await startApiServer(config, await open('api'), logger));
   const ws: WsServer[] = [];
-  for (let i = 0; i < (options.wsInstances ?? 1); i += 1) ws.push(await startWsServer(config, await open(), logger));
+  for (let i = 0; i < (options.wsInstances ?? 1); i += 1)
+    ws.push(await startWsServer(config, await open('ws'), logger));
   return {
     config,
     api: apis[0]!,

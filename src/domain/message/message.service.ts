@@ -9,6 +9,7 @@ import { ChatError } from '../errors';
 import type { EventPublisher, EventSubscriber } from '../events';
 import { FeedStream } from '../feed-stream';
 import { parseMessageId, type ConversationId, type UserId } from '../ids';
+import type { ChatObserver } from '../observer';
 import type { RateLimiter } from '../rate-limit';
 import { decodeCursor } from './message.cursor';
 import { fromMessagePayload, toMessagePayload } from './message.events';
@@ -63,6 +64,7 @@ export class MessageService {
     private readonly publisher: EventPublisher,
     private readonly subscriber: EventSubscriber,
     private readonly rateLimiter: RateLimiter,
+    private readonly observer: ChatObserver,
   ) {}
 
   /**
@@ -73,7 +75,10 @@ export class MessageService {
     await this.rateLimiter.consume(senderId, 'send');
     const outgoing = validateOutgoingMessage(senderId, request);
     const earlier = await this.messages.findByClientMessageId(senderId, outgoing.clientMessageId);
-    if (earlier) return sameRequest(earlier, outgoing);
+    if (earlier) {
+      this.observer.duplicateSendCaught();
+      return sameRequest(earlier, outgoing);
+    }
     const { conversationId } = await this.access.withUser(senderId, outgoing.receiverId);
 
     const result = await this.mutex.run(conversationId, async () => {
@@ -86,9 +91,13 @@ export class MessageService {
       return inserted;
     });
     // A concurrent retry won the race for this clientMessageId; its copy is the message.
-    if ('duplicateOf' in result) return sameRequest(result.duplicateOf, outgoing);
+    if ('duplicateOf' in result) {
+      this.observer.duplicateSendCaught();
+      return sameRequest(result.duplicateOf, outgoing);
+    }
 
     const stored = result.inserted;
+    this.observer.messageStored();
     await this.publisher.publish({ kind: 'MESSAGE_CREATED', message: toMessagePayload(stored) });
     return stored;
   }
@@ -121,6 +130,7 @@ export class MessageService {
     const range = await this.visibleRange(userId, targetUserId);
     if (after != null) {
       const afterSeq = decodeCursor(String(after), range.conversationId, 'after');
+      this.observer.resumed('page');
       const newer = await this.messages.oldestFirstAfter(range, afterSeq, count + 1);
       return {
         conversationId: range.conversationId,
@@ -130,6 +140,7 @@ export class MessageService {
       };
     }
     const beforeSeq = before == null ? null : decodeCursor(String(before), range.conversationId, 'before');
+    if (beforeSeq === null) this.observer.fullResync();
     const older = await this.messages.newestFirst(range, beforeSeq, 0, count + 1);
     return {
       conversationId: range.conversationId,
@@ -224,10 +235,14 @@ export class MessageService {
         after === null || !range
           ? []
           : await this.messages.oldestFirstAfter(range, decodeCursor(after, range.conversationId, 'after'), MAX_REPLAY);
+      if (after !== null) this.observer.resumed('subscription');
       const replayed = new Set(replay.map((message) => message.id));
-      return new FeedStream(replay, live.events, (event) =>
-        event.kind === 'MESSAGE_CREATED' && !replayed.has(event.message.id) ? fromMessagePayload(event.message) : null,
-      );
+      return new FeedStream(replay, live.events, (event) => {
+        if (event.kind !== 'MESSAGE_CREATED' || replayed.has(event.message.id)) return null;
+        const message = fromMessagePayload(event.message);
+        this.observer.messageDelivered(message.createdAt);
+        return message;
+      });
     } catch (error) {
       await live.events.return?.();
       throw error;
