@@ -12,6 +12,8 @@ ENV NODE_ENV=production BIND_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# GraphiQL's example tabs are read from the client operations.
+COPY schema ./schema
 COPY package.json ./
 USER node
 EXPOSE 5000 8000

@@ -18,6 +18,7 @@ import type { Logger } from '../logging/logger';
 import type { Runtime } from '../runtime/runtime';
 import { chatRoutes } from '../rest/chat.routes';
 import { openApiDocument } from '../rest/openapi';
+import { graphiqlRoutes } from './graphiql.route';
 import { healthHandler } from './health.route';
 import { requestLogging } from './request-logging';
 
@@ -110,6 +111,7 @@ export async function startApiServer(config: Config, runtime: Runtime, logger: L
     }
     response.type(runtime.metrics.registry.contentType).send(await runtime.metrics.registry.metrics());
   });
+  app.use('/graphiql', graphiqlRoutes(config.websocketPort));
   app.get('/api/openapi.json', cors(corsOptions(config)), (_request, response) => {
     response.json(openApiDocument);
   });
