@@ -1,39 +1,28 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { NewMessageDocument, SendMessageDocument } from '../../src/client/graphql';
-import { startFerretDb, type EmbeddedFerretDb } from '../../src/launcher/embedded-ferretdb';
 import { graphqlHttp, SubscriptionProbe, waitForSubscriptions, wsClient } from '../helpers/clients';
-import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
+import { startOwnFerretDb, startTestDatastores, type TestDatastores } from '../helpers/datastores';
 import { startSystem, type TestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
 
 /** A stalled database (SIGSTOP) fails sends fast and retryably; nothing unpersisted is delivered. */
 describe('MongoDB stalled', () => {
-  let dir: string;
-  let ferret: EmbeddedFerretDb;
+  let own: Awaited<ReturnType<typeof startOwnFerretDb>>;
   let stores: TestDatastores;
   let system: TestSystem;
   let alice: TestUser;
   let bob: TestUser;
-  const previousUrl = process.env.CHAT_TEST_MONGO_URL;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'chat-test-stall-'));
-    ferret = await startFerretDb({ dir });
-    process.env.CHAT_TEST_MONGO_URL = ferret.url;
+    own = await startOwnFerretDb();
     stores = await startTestDatastores();
     system = await startSystem(stores);
     [alice, bob] = (await createUsers(stores, 'Alice', 'Bob')) as [TestUser, TestUser];
   });
 
   afterAll(async () => {
-    process.env.CHAT_TEST_MONGO_URL = previousUrl;
-    ferret?.child.kill('SIGCONT');
     await system?.stop();
     await stores?.dispose().catch(() => undefined);
-    await ferret?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await own?.dispose();
   });
 
   it('answers SERVICE_UNAVAILABLE within seconds, publishes nothing, and a retry yields exactly one message', async () => {
@@ -42,14 +31,14 @@ describe('MongoDB stalled', () => {
     await waitForSubscriptions(system.ws[0]!, 1);
     const input = { targetUserId: bob.id, message: 'sent during a stall', clientMessageId: 'stall-1' };
 
-    ferret.child.kill('SIGSTOP');
+    own.ferret.child.kill('SIGSTOP');
     const started = Date.now();
     const stalled = await graphqlHttp(system.api, SendMessageDocument, { input }, alice.token);
     expect(stalled.body.errors?.[0]?.extensions?.['code']).toBe('SERVICE_UNAVAILABLE');
     expect(Date.now() - started).toBeLessThan(12_000);
     expect(inbox.pending()).toBe(0);
 
-    ferret.child.kill('SIGCONT');
+    own.ferret.child.kill('SIGCONT');
     const deadline = Date.now() + 20_000;
     let retried = await graphqlHttp(system.api, SendMessageDocument, { input }, alice.token);
     while (retried.body.errors && Date.now() < deadline) {

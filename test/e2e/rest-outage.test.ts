@@ -1,8 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startFerretDb, type EmbeddedFerretDb } from '../../src/launcher/embedded-ferretdb';
-import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
+import { startOwnFerretDb, startTestDatastores, type TestDatastores } from '../helpers/datastores';
 import { startSystem, type TestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
 
@@ -11,29 +7,23 @@ import { createUsers, type TestUser } from '../helpers/users';
  * Uses its own FerretDB so stopping it cannot disturb other test files.
  */
 describe('REST while the database is down', () => {
-  let dir: string;
-  let ferret: EmbeddedFerretDb;
+  let own: Awaited<ReturnType<typeof startOwnFerretDb>>;
   let stores: TestDatastores;
   let system: TestSystem;
   let alice: TestUser;
   let bob: TestUser;
-  const previousUrl = process.env.CHAT_TEST_MONGO_URL;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'chat-test-outage-'));
-    ferret = await startFerretDb({ dir });
-    process.env.CHAT_TEST_MONGO_URL = ferret.url;
+    own = await startOwnFerretDb();
     stores = await startTestDatastores();
     system = await startSystem(stores);
     [alice, bob] = (await createUsers(stores, 'Alice', 'Bob')) as [TestUser, TestUser];
   });
 
   afterAll(async () => {
-    process.env.CHAT_TEST_MONGO_URL = previousUrl;
     await system?.stop();
     await stores?.dispose().catch(() => undefined);
-    await ferret?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await own?.dispose();
   });
 
   it('answers 503 SERVICE_UNAVAILABLE with the error shape, then serves again when it is back', async () => {
@@ -48,14 +38,14 @@ describe('REST while the database is down', () => {
     };
     expect((await get()).status).toBe(200);
 
-    await ferret.stop();
+    await own.ferret.stop();
     const down = await get();
     expect(down).toEqual({
       status: 503,
       body: { success: false, error: { code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/retry/) } },
     });
 
-    ferret = await startFerretDb({ dir, port: ferret.port });
+    await own.restart();
     const deadline = Date.now() + 15_000;
     let again = await get();
     while (again.status !== 200 && Date.now() < deadline) {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startFerretDb, type EmbeddedFerretDb } from '../../src/launcher/embedded-ferretdb';
 import { startRedis, type EmbeddedRedis } from '../../src/launcher/embedded-redis';
 import { connectMongo, type MongoHandle } from '../../src/persistence/mongo.connection';
 
@@ -56,6 +57,35 @@ export async function startTestDatastores(options: { ownRedis?: boolean } = {}):
       await mongo.close();
       await redis?.stop();
       if (redisDir) rmSync(redisDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A FerretDB of the calling test file's own, for tests that stop or stall the database so other
+ * files (sharing the global one) are not disturbed. Points CHAT_TEST_MONGO_URL at it until disposed.
+ */
+export async function startOwnFerretDb(): Promise<{
+  ferret: EmbeddedFerretDb;
+  restart(): Promise<void>;
+  dispose(): Promise<void>;
+}> {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-test-own-ferretdb-'));
+  const previousUrl = process.env.CHAT_TEST_MONGO_URL;
+  let ferret = await startFerretDb({ dir });
+  process.env.CHAT_TEST_MONGO_URL = ferret.url;
+  return {
+    get ferret() {
+      return ferret;
+    },
+    async restart() {
+      ferret = await startFerretDb({ dir, port: ferret.port });
+    },
+    async dispose() {
+      process.env.CHAT_TEST_MONGO_URL = previousUrl;
+      ferret.child.kill('SIGCONT'); // in case a test left it stopped
+      await ferret.stop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

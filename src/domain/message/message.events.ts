@@ -1,22 +1,11 @@
-import type { ConversationId, UserId } from '../ids';
-import type { ChatMessage, MessageType } from './message.types';
+import type { ChatMessage } from './message.types';
 
-/** A message as it travels through Redis: JSON-safe, dates as ISO strings. */
-export interface MessagePayload {
-  readonly id: string;
-  readonly conversationId: ConversationId;
-  readonly seq: number;
-  readonly senderId: UserId;
-  readonly receiverId: UserId;
-  readonly message: string;
-  readonly messageType: MessageType;
-  readonly attachmentUrl: string | null;
-  readonly clientMessageId: string;
-  readonly isRead: boolean;
+/** A message as it travels through Redis: JSON-safe, dates as ISO strings, no `deletedAt` (live messages are not deleted). */
+export type MessagePayload = Omit<ChatMessage, 'readAt' | 'deletedAt' | 'createdAt' | 'updatedAt'> & {
   readonly readAt: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
-}
+};
 
 export function toMessagePayload(message: ChatMessage): MessagePayload {
   return {
