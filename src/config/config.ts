@@ -74,6 +74,8 @@ export interface Config {
   readonly rateLimits: boolean;
   readonly wsMaxSubscriptionsPerSocket: number;
   readonly wsMaxSocketsPerUser: number;
+  /** graphql-ws ping interval; a socket that misses a pong until the next ping is terminated. */
+  readonly wsKeepAliveMs: number;
   /** When set, `GET /stats` requires `Authorization: Bearer <STATS_TOKEN>`. */
   readonly statsToken: string | null;
 }
@@ -115,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       JWT_SECRET: secret(production ? {} : { default: DEVELOPMENT_JWT_SECRET }),
       CLIENT_URL: originList({ default: Object.freeze(['http://localhost:3000', 'http://localhost:5173']) }),
       STATS_TOKEN: str({ default: '' }),
+      WS_KEEP_ALIVE_MS: positiveInteger({ default: 12_000 }),
       WS_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInteger({ default: 50 }),
       WS_MAX_SOCKETS_PER_USER: positiveInteger({ default: 20 }),
       RATE_LIMITS: str({ choices: ['on', 'off'], default: 'on' }),
@@ -141,5 +144,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMaxSubscriptionsPerSocket: cleaned.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
     wsMaxSocketsPerUser: cleaned.WS_MAX_SOCKETS_PER_USER,
     statsToken: cleaned.STATS_TOKEN || null,
+    wsKeepAliveMs: cleaned.WS_KEEP_ALIVE_MS,
   });
 }

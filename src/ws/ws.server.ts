@@ -21,8 +21,6 @@ import { WsStats } from './ws.stats';
 export const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
 /** How long a socket may stay open without `connection_init` (then close 4408). @default 3000 ms */
 export const CONNECTION_INIT_TIMEOUT_MS = 3_000;
-/** Server pings at this interval so dead sockets are noticed. @default 12000 ms */
-export const KEEP_ALIVE_MS = 12_000;
 
 /** WebSocket close code for a server going down; clients should reconnect and resume. */
 const GOING_AWAY = 1001;
@@ -247,7 +245,8 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
       },
     },
     wsServer,
-    KEEP_ALIVE_MS,
+    // Pings at this interval; a socket that has not answered by the next ping is terminated.
+    config.wsKeepAliveMs,
   );
 
   try {

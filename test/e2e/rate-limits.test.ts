@@ -1,4 +1,4 @@
-import { SendMessageDocument, SetTypingDocument } from '../../src/client/graphql';
+import { SearchMessagesDocument, SendMessageDocument, SetTypingDocument } from '../../src/client/graphql';
 import { graphqlHttp, wsClient } from '../helpers/clients';
 import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
 import { startSystem, type TestSystem } from '../helpers/system';
@@ -71,6 +71,18 @@ describe('rate limits shared across instances through Redis', () => {
     const results = await Promise.all(
       Array.from({ length: 12 }, () =>
         graphqlHttp(system.api, SetTypingDocument, { targetUserId: frank.id, isTyping: true }, erin.token),
+      ),
+    );
+    expect(results.filter((result) => result.body.errors?.[0]?.extensions?.['code'] === 'RATE_LIMITED')).toHaveLength(
+      2,
+    );
+  });
+
+  it('limits searches to 10 per 5 s', async () => {
+    const [hank] = (await createUsers(stores, 'Hank')) as [TestUser];
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        graphqlHttp(system.api, SearchMessagesDocument, { query: 'anything' }, hank.token),
       ),
     );
     expect(results.filter((result) => result.body.errors?.[0]?.extensions?.['code'] === 'RATE_LIMITED')).toHaveLength(

@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { NewMessageDocument } from '../../src/client/graphql';
-import { SubscriptionProbe, waitForSubscriptions, wsClient } from '../helpers/clients';
+import { SubscriptionProbe, waitForNoSubscriptions, waitForSubscriptions, wsClient } from '../helpers/clients';
 import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
 import { startSystem, TEST_JWT_SECRET, type TestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
@@ -16,7 +16,9 @@ describe('graphql-ws limits', () => {
 
   beforeAll(async () => {
     stores = await startTestDatastores();
-    system = await startSystem(stores, { env: { WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '3', WS_MAX_SOCKETS_PER_USER: '2' } });
+    system = await startSystem(stores, {
+      env: { WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '3', WS_MAX_SOCKETS_PER_USER: '2' },
+    });
     [alice, bob] = (await createUsers(stores, 'Alice', 'Bob')) as [TestUser, TestUser];
   });
 
@@ -112,4 +114,36 @@ describe('graphql-ws limits', () => {
     expect(await closed).toBe(1013);
     publisher.disconnect();
   }, 30_000);
+});
+
+describe('graphql-ws keep-alive', () => {
+  let stores: TestDatastores;
+  let keepAlive: TestSystem;
+  let alice: TestUser;
+
+  beforeAll(async () => {
+    stores = await startTestDatastores();
+    keepAlive = await startSystem(stores, { env: { WS_KEEP_ALIVE_MS: '300' } });
+    [alice] = (await createUsers(stores, 'Alice')) as [TestUser];
+  });
+
+  afterAll(async () => {
+    await keepAlive?.stop();
+    await stores?.dispose();
+  });
+
+  it('terminates a socket that stops answering pings, and frees its subscriptions', async () => {
+    // autoPong off: the client's network stack is "dead" as far as the server can tell.
+    const socket = new WebSocket(keepAlive.ws[0]!.url, 'graphql-transport-ws', { autoPong: false });
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { token: alice.token } }));
+    await new Promise((resolve) => socket.once('message', resolve));
+    socket.send(
+      JSON.stringify({ id: 'k', type: 'subscribe', payload: { query: 'subscription { newMessage { id } }' } }),
+    );
+    await waitForSubscriptions(keepAlive.ws[0]!, 1);
+    const code = await new Promise<number>((resolve) => socket.once('close', (closeCode) => resolve(closeCode)));
+    expect(code).toBe(1006); // terminated, no close frame
+    await waitForNoSubscriptions(keepAlive.ws[0]!);
+  });
 });
