@@ -19,7 +19,7 @@ import type { Runtime } from '../runtime/runtime';
 import { chatRoutes } from '../rest/chat.routes';
 import { openApiDocument } from '../rest/openapi';
 import { graphiqlRoutes } from './graphiql.route';
-import { healthHandler } from './health.route';
+import { healthHandler, livenessHandler } from './health.route';
 import { requestLogging } from './request-logging';
 
 export interface ApiServer {
@@ -100,7 +100,8 @@ export async function startApiServer(config: Config, runtime: Runtime, logger: L
   });
   await apollo.start();
 
-  app.get('/health', healthHandler(runtime, 'api'));
+  app.get(['/health', '/health/ready'], healthHandler(runtime, 'api'));
+  app.get('/health/live', livenessHandler('api'));
   app.get('/metrics', async (request, response) => {
     if (!operatorAllowed(request.headers.authorization, config.statsToken)) {
       response.status(401).json({

@@ -112,7 +112,9 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
 
   const httpServer = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? '/').split('?')[0];
-    if (request.method === 'GET' && path === '/health') {
+    if (request.method === 'GET' && path === '/health/live')
+      return sendJson(response, 200, { status: 'ok', service: 'ws' });
+    if (request.method === 'GET' && (path === '/health' || path === '/health/ready')) {
       void healthReport(runtime, 'ws').then((report) => sendJson(response, report.status, report.body));
       return;
     }

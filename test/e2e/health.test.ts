@@ -46,11 +46,16 @@ describe('/health on both services follows Redis', () => {
     }
   });
 
-  it('turns 503 naming redis while Redis is stopped, and 200 again once it is back', async () => {
+  it('turns 503 naming redis while Redis is stopped (readiness), stays live, and is 200 again once Redis is back', async () => {
     await stores.stopRedis();
+    for (const url of urls) {
+      expect((await fetch(`${url}/live`)).status).toBe(200);
+    }
     for (const url of urls) {
       const down = await healthBecomes(url, 503);
       expect(down.status).toBe(503);
+      expect((await health(`${url}/ready`)).status).toBe(503);
+      expect((await fetch(`${url}/live`)).status).toBe(200);
       expect(down.body).toMatchObject({ status: 'unavailable', checks: { mongo: 'up', redis: 'down' } });
     }
 
