@@ -44,20 +44,35 @@ export interface WsLimits {
   readonly maxSocketsPerUser: number;
 }
 
-/** Closes the socket with 4403 when its token expires; the client reconnects with a fresh token and resumes. */
-function scheduleExpiry(socket: WebSocket, expiresAt: Date | null): NodeJS.Timeout | undefined {
-  if (!expiresAt) return undefined;
-  // setTimeout overflows past ~24.8 days; such sockets are re-checked by the keep-alive anyway.
-  const delay = Math.min(Math.max(0, expiresAt.getTime() - Date.now()), 2 ** 31 - 1);
-  const timer = setTimeout(() => socket.close(CloseCode.Forbidden, 'Token expired: reconnect with a new token'), delay);
-  timer.unref();
-  return timer;
+/** Longest delay setTimeout takes (~24.8 days); later expiries are reached in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Closes the socket with 4403 when its token expires; the client reconnects with a fresh token
+ * and resumes. Returns a handle whose `cancel` stops the countdown.
+ */
+function scheduleExpiry(socket: WebSocket, expiresAt: Date | null): { cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    if (!expiresAt) return;
+    const remaining = Math.max(0, expiresAt.getTime() - Date.now());
+    timer = setTimeout(
+      () =>
+        remaining > MAX_TIMER_MS
+          ? arm()
+          : socket.close(CloseCode.Forbidden, 'Token expired: reconnect with a new token'),
+      Math.min(remaining, MAX_TIMER_MS),
+    );
+    timer.unref();
+  };
+  arm();
+  return { cancel: () => clearTimeout(timer) };
 }
 
 /** Per-socket state graphql-ws carries for us in `ctx.extra`. */
 interface SocketState extends Extra {
   identity?: Identity;
-  expiry?: NodeJS.Timeout | undefined;
+  expiry?: { cancel(): void };
   /** This socket's live subscriptions: operation id -> root field. */
   subscriptionIds?: Map<string, string>;
 }
@@ -238,7 +253,7 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
         const field = state(ctx).subscriptionIds?.get(id);
         if (field !== undefined && state(ctx).subscriptionIds?.delete(id)) stats.subscriptionEnded(field);
       },
-      onClose: (ctx) => clearTimeout(state(ctx).expiry),
+      onClose: (ctx) => state(ctx).expiry?.cancel(),
       onDisconnect: (ctx) => {
         const identity = state(ctx).identity;
         if (!identity) return;
