@@ -1,24 +1,15 @@
 import jwt from 'jsonwebtoken';
 import { MeDocument, NewMessageDocument } from '../../src/client/graphql';
 import { graphqlHttp, SubscriptionProbe, waitForSubscriptions, wsClient } from '../helpers/clients';
-import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
-import { startSystem, TEST_JWT_SECRET, type TestSystem } from '../helpers/system';
+import { TEST_JWT_SECRET, useTestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
 
 describe('authentication on both transports', () => {
-  let stores: TestDatastores;
-  let system: TestSystem;
+  const env = useTestSystem();
   let alice: TestUser;
 
   beforeAll(async () => {
-    stores = await startTestDatastores();
-    system = await startSystem(stores);
-    [alice] = (await createUsers(stores, 'Alice')) as [TestUser];
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await stores?.dispose();
+    [alice] = (await createUsers(env.stores, 'Alice')) as [TestUser];
   });
 
   const badTokens: Array<[string, () => string]> = [
@@ -30,14 +21,14 @@ describe('authentication on both transports', () => {
   ];
 
   it.each(badTokens)('refuses an HTTP request whose token is %s with 401 UNAUTHENTICATED', async (_case, token) => {
-    const { status, body } = await graphqlHttp(system.api, MeDocument, {}, token());
+    const { status, body } = await graphqlHttp(env.system.api, MeDocument, {}, token());
     expect(status).toBe(401);
     expect(body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED' });
     expect(body.data ?? null).toBeNull();
   });
 
   it('refuses a field that needs identity when no token is sent', async () => {
-    const { body } = await graphqlHttp(system.api, MeDocument, {}, null);
+    const { body } = await graphqlHttp(env.system.api, MeDocument, {}, null);
     expect(body.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
     expect(body.errors?.[0]?.message).toMatch(/Bearer token/);
   });
@@ -45,29 +36,29 @@ describe('authentication on both transports', () => {
   it('accepts the user id from the id or userId claim when sub is absent', async () => {
     for (const claim of ['id', 'userId']) {
       const token = jwt.sign({ [claim]: alice.id }, TEST_JWT_SECRET);
-      const { body } = await graphqlHttp(system.api, MeDocument, {}, token);
+      const { body } = await graphqlHttp(env.system.api, MeDocument, {}, token);
       expect(body.data?.me.id).toBe(alice.id);
     }
   });
 
   it.each(badTokens)('closes a graphql-ws connection whose token is %s with 4403', async (_case, token) => {
-    const client = wsClient(system.ws[0]!, { authorization: `Bearer ${token()}` });
+    const client = wsClient(env.system.ws[0]!, { authorization: `Bearer ${token()}` });
     const { code } = await client.closed;
     expect(code).toBe(4403);
     await client.dispose();
   });
 
   it('closes a graphql-ws connection without a token with 4403, then serves the next good client', async () => {
-    const anonymous = wsClient(system.ws[0]!, {});
+    const anonymous = wsClient(env.system.ws[0]!, {});
     expect((await anonymous.closed).code).toBe(4403);
     await anonymous.dispose();
 
-    const good = wsClient(system.ws[0]!, { authorization: `Bearer ${alice.token}` });
+    const good = wsClient(env.system.ws[0]!, { authorization: `Bearer ${alice.token}` });
     const probe = new SubscriptionProbe(good, NewMessageDocument, {});
-    await waitForSubscriptions(system.ws[0]!, 1);
+    await waitForSubscriptions(env.system.ws[0]!, 1);
     probe.stop();
     await good.dispose();
-    const { body } = await graphqlHttp(system.api, MeDocument, {}, alice.token);
+    const { body } = await graphqlHttp(env.system.api, MeDocument, {}, alice.token);
     expect(body.data?.me.name).toBe('Alice');
   });
 });

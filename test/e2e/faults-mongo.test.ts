@@ -1,53 +1,41 @@
 import { NewMessageDocument, SendMessageDocument } from '../../src/client/graphql';
 import { graphqlHttp, SubscriptionProbe, waitForSubscriptions, wsClient } from '../helpers/clients';
-import { startOwnFerretDb, startTestDatastores, type TestDatastores } from '../helpers/datastores';
-import { startSystem, type TestSystem } from '../helpers/system';
+import { useTestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
 
 /** A stalled database (SIGSTOP) fails sends fast and retryably; nothing unpersisted is delivered. */
 describe('MongoDB stalled', () => {
-  let own: Awaited<ReturnType<typeof startOwnFerretDb>>;
-  let stores: TestDatastores;
-  let system: TestSystem;
+  const env = useTestSystem({ ownFerretDb: true });
   let alice: TestUser;
   let bob: TestUser;
 
   beforeAll(async () => {
-    own = await startOwnFerretDb();
-    stores = await startTestDatastores();
-    system = await startSystem(stores);
-    [alice, bob] = (await createUsers(stores, 'Alice', 'Bob')) as [TestUser, TestUser];
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await stores?.dispose().catch(() => undefined);
-    await own?.dispose();
+    [alice, bob] = (await createUsers(env.stores, 'Alice', 'Bob')) as [TestUser, TestUser];
   });
 
   it('answers SERVICE_UNAVAILABLE within seconds, publishes nothing, and a retry yields exactly one message', async () => {
-    const client = wsClient(system.ws[0]!, { token: bob.token });
+    const client = wsClient(env.system.ws[0]!, { token: bob.token });
     const inbox = new SubscriptionProbe(client, NewMessageDocument, {});
-    await waitForSubscriptions(system.ws[0]!, 1);
+    await waitForSubscriptions(env.system.ws[0]!, 1);
     const input = { targetUserId: bob.id, message: 'sent during a stall', clientMessageId: 'stall-1' };
 
-    own.ferret.child.kill('SIGSTOP');
+    env.ownFerretDb!.ferret.child.kill('SIGSTOP');
     const started = Date.now();
-    const stalled = await graphqlHttp(system.api, SendMessageDocument, { input }, alice.token);
+    const stalled = await graphqlHttp(env.system.api, SendMessageDocument, { input }, alice.token);
     expect(stalled.body.errors?.[0]?.extensions?.['code']).toBe('SERVICE_UNAVAILABLE');
     expect(Date.now() - started).toBeLessThan(12_000);
     expect(inbox.pending()).toBe(0);
 
-    own.ferret.child.kill('SIGCONT');
+    env.ownFerretDb!.ferret.child.kill('SIGCONT');
     const deadline = Date.now() + 20_000;
-    let retried = await graphqlHttp(system.api, SendMessageDocument, { input }, alice.token);
+    let retried = await graphqlHttp(env.system.api, SendMessageDocument, { input }, alice.token);
     while (retried.body.errors && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 250));
-      retried = await graphqlHttp(system.api, SendMessageDocument, { input }, alice.token);
+      retried = await graphqlHttp(env.system.api, SendMessageDocument, { input }, alice.token);
     }
     expect(retried.body.errors).toBeUndefined();
     expect(
-      await stores.mongo.connection.collection('chatmessages').countDocuments({ clientMessageId: 'stall-1' }),
+      await env.stores.mongo.connection.collection('chatmessages').countDocuments({ clientMessageId: 'stall-1' }),
     ).toBe(1);
     // Delivered once, for the stored message only.
     expect((await inbox.next(5_000)).data?.newMessage.id).toBe(retried.body.data?.sendMessage.id);

@@ -4,27 +4,15 @@ import WebSocket from 'ws';
 import { Redis } from 'ioredis';
 import { MessagesDocument, NewMessageDocument, SendMessageDocument } from '../../src/client/graphql';
 import { graphqlOk, SubscriptionProbe, waitForNoSubscriptions, wsClient } from '../helpers/clients';
-import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
-import { spawnServiceProcess, spawnWsProcess, startSystem, type TestSystem } from '../helpers/system';
+import { spawnServiceProcess, spawnWsProcess, useTestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
 
 describe('WS instance shutdown, concurrency and churn', () => {
-  let stores: TestDatastores;
-  let system: TestSystem;
-
-  beforeAll(async () => {
-    stores = await startTestDatastores();
-    system = await startSystem(stores, { apiInstances: 2 });
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await stores?.dispose();
-  });
+  const env = useTestSystem({ apiInstances: 2 });
 
   it('on SIGTERM closes clients with 1001 and exits 0; they resume on another instance and lose nothing', async () => {
-    const [alice, bob] = (await createUsers(stores, 'Alice', 'Bob')) as [TestUser, TestUser];
-    const doomed = await spawnWsProcess(stores);
+    const [alice, bob] = (await createUsers(env.stores, 'Alice', 'Bob')) as [TestUser, TestUser];
+    const doomed = await spawnWsProcess(env.stores);
     let closeCode: number | null = null;
     const client = createClient({
       url: doomed.url,
@@ -37,9 +25,12 @@ describe('WS instance shutdown, concurrency and churn', () => {
     });
     const first = new SubscriptionProbe(client, NewMessageDocument, { targetUserId: alice.id });
     const send = (text: string) =>
-      graphqlOk(system.api, SendMessageDocument, { input: { targetUserId: bob.id, message: text } }, alice.token).then(
-        (r) => r.sendMessage,
-      );
+      graphqlOk(
+        env.system.api,
+        SendMessageDocument,
+        { input: { targetUserId: bob.id, message: text } },
+        alice.token,
+      ).then((r) => r.sendMessage);
     // Wait until the doomed instance delivers, so the subscription is live there.
     let seen = await send('hello');
     for (;;) {
@@ -54,7 +45,7 @@ describe('WS instance shutdown, concurrency and churn', () => {
     expect(closeCode).toBe(1001);
     const missed = [await send('while reconnecting 1'), await send('while reconnecting 2')];
 
-    const again = wsClient(system.ws[0]!, { token: bob.token });
+    const again = wsClient(env.system.ws[0]!, { token: bob.token });
     const resumed = new SubscriptionProbe(again, NewMessageDocument, { targetUserId: alice.id, after: seen.cursor });
     expect([(await resumed.next()).data?.newMessage.id, (await resumed.next()).data?.newMessage.id]).toEqual(
       missed.map((m) => m.id),
@@ -64,8 +55,8 @@ describe('WS instance shutdown, concurrency and churn', () => {
   }, 30_000);
 
   it('drains the API service on SIGTERM: an in-flight request completes, then it exits 0', async () => {
-    const [alice, bob] = (await createUsers(stores, 'Alice', 'Bob')) as [TestUser, TestUser];
-    const api = await spawnServiceProcess(stores, 'api');
+    const [alice, bob] = (await createUsers(env.stores, 'Alice', 'Bob')) as [TestUser, TestUser];
+    const api = await spawnServiceProcess(env.stores, 'api');
     const body = JSON.stringify({
       query: 'mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }',
       variables: { i: { targetUserId: bob.id, message: 'last words' } },
@@ -99,25 +90,25 @@ describe('WS instance shutdown, concurrency and churn', () => {
   });
 
   it('stores one message for 100 concurrent retries of one clientMessageId, all answers the same', async () => {
-    const [alice, bob] = (await createUsers(stores, 'Alice', 'Bob')) as [TestUser, TestUser];
+    const [alice, bob] = (await createUsers(env.stores, 'Alice', 'Bob')) as [TestUser, TestUser];
     const input = { targetUserId: bob.id, message: 'hundred taps', clientMessageId: 'tap-100' };
     const answers = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
-        graphqlOk(system.apis[i % 2]!, SendMessageDocument, { input }, alice.token),
+        graphqlOk(env.system.apis[i % 2]!, SendMessageDocument, { input }, alice.token),
       ),
     );
     expect(new Set(answers.map((a) => `${a.sendMessage.id}/${a.sendMessage.seq}`)).size).toBe(1);
     expect(
-      await stores.mongo.connection.collection('chatmessages').countDocuments({ clientMessageId: 'tap-100' }),
+      await env.stores.mongo.connection.collection('chatmessages').countDocuments({ clientMessageId: 'tap-100' }),
     ).toBe(1);
   }, 30_000);
 
   it('gives 1,000 concurrent sends from both sides distinct, gap-free seqs', async () => {
-    const [alice, bob] = (await createUsers(stores, 'Alice', 'Bob')) as [TestUser, TestUser];
+    const [alice, bob] = (await createUsers(env.stores, 'Alice', 'Bob')) as [TestUser, TestUser];
     const sends = Array.from({ length: 1000 }, (_, i) => {
       const [from, to] = i % 2 ? [alice, bob] : [bob, alice];
       return graphqlOk(
-        system.apis[i % 2]!,
+        env.system.apis[i % 2]!,
         SendMessageDocument,
         { input: { targetUserId: to.id, message: `c${i}` } },
         from.token,
@@ -125,14 +116,14 @@ describe('WS instance shutdown, concurrency and churn', () => {
     });
     const seqs = (await Promise.all(sends)).map((r) => r.sendMessage.seq).sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
-    const newest = await graphqlOk(system.api, MessagesDocument, { targetUserId: bob.id, first: 100 }, alice.token);
+    const newest = await graphqlOk(env.system.api, MessagesDocument, { targetUserId: bob.id, first: 100 }, alice.token);
     const order = newest.messages.nodes.map((m) => m.seq);
     expect(order).toEqual([...order].sort((a, b) => a - b));
   }, 120_000);
 
   it('leaves no subscriptions, Redis channels or memory behind after 1,000 abrupt connect/subscribe/destroy cycles', async () => {
-    const users = await createUsers(stores, ...Array.from({ length: 10 }, (_, i) => `Churn ${i}`));
-    const ws = system.ws[0]!;
+    const users = await createUsers(env.stores, ...Array.from({ length: 10 }, (_, i) => `Churn ${i}`));
+    const ws = env.system.ws[0]!;
     const heapBefore = process.memoryUsage().heapUsed;
     const cycle = async (i: number) => {
       const user = users[i % users.length]!;
@@ -158,7 +149,7 @@ describe('WS instance shutdown, concurrency and churn', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     expect(ws.stats.snapshot()).toMatchObject({ connections: 0, connectedUsers: 0, activeSubscriptions: 0 });
 
-    const admin = new Redis(stores.redisUrl);
+    const admin = new Redis(env.stores.redisUrl);
     const channels = (await admin.pubsub('CHANNELS', 'user:*')) as string[];
     let subscribed = 0;
     for (const channel of channels) subscribed += Number((await admin.pubsub('NUMSUB', channel))[1]);

@@ -1,28 +1,16 @@
-import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
-import { startSystem, type TestSystem } from '../helpers/system';
+import { useTestSystem } from '../helpers/system';
 
 describe('GraphiQL at /graphiql', () => {
-  let stores: TestDatastores;
-  let system: TestSystem;
-
-  beforeAll(async () => {
-    stores = await startTestDatastores();
-    system = await startSystem(stores);
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await stores?.dispose();
-  });
+  const env = useTestSystem();
 
   it('serves a page whose every asset comes from this server, with example operations and the WS endpoint', async () => {
-    const response = await fetch(`${system.api.url}/graphiql`);
+    const response = await fetch(`${env.system.api.url}/graphiql`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/text\/html/);
     const html = await response.text();
     expect(html).not.toMatch(/(src|href)="https?:/);
     expect(html).not.toMatch(/unpkg|jsdelivr|cdnjs/);
-    expect(html).toContain(`':' + ${system.config.websocketPort} + '/graphql'`);
+    expect(html).toContain(`':' + ${env.system.config.websocketPort} + '/graphql'`);
     expect(html).toContain('query Me');
     expect(html).toContain('subscription NewMessage');
     expect(html).toContain('fragment MessageFields');
@@ -36,7 +24,7 @@ describe('GraphiQL at /graphiql', () => {
       '/graphiql/assets/react.production.min.js',
     ]);
     for (const asset of assets) {
-      const file = await fetch(`${system.api.url}${asset}`);
+      const file = await fetch(`${env.system.api.url}${asset}`);
       expect({ asset, status: file.status, type: file.headers.get('content-type') }).toEqual({
         asset,
         status: 200,
@@ -44,6 +32,6 @@ describe('GraphiQL at /graphiql', () => {
       });
       expect((await file.arrayBuffer()).byteLength).toBeGreaterThan(5_000);
     }
-    expect((await fetch(`${system.api.url}/graphiql/assets/..%2Fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${env.system.api.url}/graphiql/assets/..%2Fpackage.json`)).status).toBe(404);
   });
 });

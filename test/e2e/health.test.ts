@@ -1,5 +1,4 @@
-import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
-import { startSystem, type TestSystem } from '../helpers/system';
+import { useTestSystem } from '../helpers/system';
 
 interface HealthBody {
   status: string;
@@ -22,19 +21,14 @@ async function healthBecomes(url: string, status: number, timeoutMs = 15_000) {
 }
 
 describe('/health on both services follows Redis', () => {
-  let stores: TestDatastores;
-  let system: TestSystem;
+  const env = useTestSystem({ ownRedis: true });
   let urls: string[];
 
   beforeAll(async () => {
-    stores = await startTestDatastores({ ownRedis: true });
-    system = await startSystem(stores);
-    urls = [`${system.api.url}/health`, `${system.ws[0]!.url.replace(/^ws/, 'http').replace('/graphql', '')}/health`];
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await stores?.dispose();
+    urls = [
+      `${env.system.api.url}/health`,
+      `${env.system.ws[0]!.url.replace(/^ws/, 'http').replace('/graphql', '')}/health`,
+    ];
   });
 
   it('is 200 with both datastores up', async () => {
@@ -47,7 +41,7 @@ describe('/health on both services follows Redis', () => {
   });
 
   it('turns 503 naming redis while Redis is stopped (readiness), stays live, and is 200 again once Redis is back', async () => {
-    await stores.stopRedis();
+    await env.stores.stopRedis();
     for (const url of urls) {
       expect((await fetch(`${url}/live`)).status).toBe(200);
     }
@@ -59,7 +53,7 @@ describe('/health on both services follows Redis', () => {
       expect(down.body).toMatchObject({ status: 'unavailable', checks: { mongo: 'up', redis: 'down' } });
     }
 
-    await stores.restartRedis();
+    await env.stores.restartRedis();
     for (const url of urls) {
       const up = await healthBecomes(url, 200);
       expect(up.status).toBe(200);

@@ -1,29 +1,17 @@
 import { SearchMessagesDocument, SendMessageDocument, SetTypingDocument } from '../../src/client/graphql';
 import { graphqlHttp, wsClient } from '../helpers/clients';
-import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
-import { startSystem, type TestSystem } from '../helpers/system';
+import { useTestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
 
 describe('rate limits shared across instances through Redis', () => {
-  let stores: TestDatastores;
-  let system: TestSystem;
-
-  beforeAll(async () => {
-    stores = await startTestDatastores();
-    system = await startSystem(stores, { apiInstances: 2, env: { RATE_LIMITS: 'on' } });
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await stores?.dispose();
-  });
+  const env = useTestSystem({ apiInstances: 2, env: { RATE_LIMITS: 'on' } });
 
   it('allows a burst of 20 sends across both API instances, then answers RATE_LIMITED with retryAfter', async () => {
-    const [alice, bob] = (await createUsers(stores, 'Alice', 'Bob')) as [TestUser, TestUser];
+    const [alice, bob] = (await createUsers(env.stores, 'Alice', 'Bob')) as [TestUser, TestUser];
     const results = await Promise.all(
       Array.from({ length: 26 }, (_, i) =>
         graphqlHttp(
-          system.apis[i % 2]!,
+          env.system.apis[i % 2]!,
           SendMessageDocument,
           { input: { targetUserId: bob.id, message: `m${i}` } },
           alice.token,
@@ -36,10 +24,10 @@ describe('rate limits shared across instances through Redis', () => {
     expect(limited).toHaveLength(6);
     expect(limited[0]!.body.errors?.[0]?.extensions).toMatchObject({ retryAfter: expect.any(Number), limit: 20 });
     // Nothing was stored for the refused sends.
-    expect(await stores.mongo.connection.collection('chatmessages').countDocuments({ message: /^m\d+$/ })).toBe(20);
+    expect(await env.stores.mongo.connection.collection('chatmessages').countDocuments({ message: /^m\d+$/ })).toBe(20);
     // Another user is not affected.
     const other = await graphqlHttp(
-      system.api,
+      env.system.api,
       SendMessageDocument,
       { input: { targetUserId: alice.id, message: 'hi' } },
       bob.token,
@@ -48,9 +36,9 @@ describe('rate limits shared across instances through Redis', () => {
   });
 
   it('answers REST clients with 429, Retry-After and X-RateLimit-* headers', async () => {
-    const [carol, dave] = (await createUsers(stores, 'Carol', 'Dave')) as [TestUser, TestUser];
+    const [carol, dave] = (await createUsers(env.stores, 'Carol', 'Dave')) as [TestUser, TestUser];
     const post = () =>
-      fetch(`${system.apis[1]!.url}/api/chat/messages`, {
+      fetch(`${env.system.apis[1]!.url}/api/chat/messages`, {
         method: 'POST',
         headers: { authorization: `Bearer ${carol.token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ targetUserId: dave.id, message: 'flood' }),
@@ -67,10 +55,10 @@ describe('rate limits shared across instances through Redis', () => {
   });
 
   it('limits typing to 10 per 2 s', async () => {
-    const [erin, frank] = (await createUsers(stores, 'Erin', 'Frank')) as [TestUser, TestUser];
+    const [erin, frank] = (await createUsers(env.stores, 'Erin', 'Frank')) as [TestUser, TestUser];
     const results = await Promise.all(
       Array.from({ length: 12 }, () =>
-        graphqlHttp(system.api, SetTypingDocument, { targetUserId: frank.id, isTyping: true }, erin.token),
+        graphqlHttp(env.system.api, SetTypingDocument, { targetUserId: frank.id, isTyping: true }, erin.token),
       ),
     );
     expect(results.filter((result) => result.body.errors?.[0]?.extensions?.['code'] === 'RATE_LIMITED')).toHaveLength(
@@ -79,10 +67,10 @@ describe('rate limits shared across instances through Redis', () => {
   });
 
   it('limits searches to 10 per 5 s', async () => {
-    const [hank] = (await createUsers(stores, 'Hank')) as [TestUser];
+    const [hank] = (await createUsers(env.stores, 'Hank')) as [TestUser];
     const results = await Promise.all(
       Array.from({ length: 12 }, () =>
-        graphqlHttp(system.api, SearchMessagesDocument, { query: 'anything' }, hank.token),
+        graphqlHttp(env.system.api, SearchMessagesDocument, { query: 'anything' }, hank.token),
       ),
     );
     expect(results.filter((result) => result.body.errors?.[0]?.extensions?.['code'] === 'RATE_LIMITED')).toHaveLength(
@@ -91,8 +79,8 @@ describe('rate limits shared across instances through Redis', () => {
   });
 
   it('closes WebSocket connection attempts over the limit with the retryable 1013', async () => {
-    const [gina] = (await createUsers(stores, 'Gina')) as [TestUser];
-    const clients = Array.from({ length: 22 }, () => wsClient(system.ws[0]!, { token: gina.token }));
+    const [gina] = (await createUsers(env.stores, 'Gina')) as [TestUser];
+    const clients = Array.from({ length: 22 }, () => wsClient(env.system.ws[0]!, { token: gina.token }));
     const outcomes = await Promise.all(
       clients.map(
         (client) =>

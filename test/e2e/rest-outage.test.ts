@@ -1,5 +1,4 @@
-import { startOwnFerretDb, startTestDatastores, type TestDatastores } from '../helpers/datastores';
-import { startSystem, type TestSystem } from '../helpers/system';
+import { useTestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
 
 /**
@@ -7,28 +6,17 @@ import { createUsers, type TestUser } from '../helpers/users';
  * Uses its own FerretDB so stopping it cannot disturb other test files.
  */
 describe('REST while the database is down', () => {
-  let own: Awaited<ReturnType<typeof startOwnFerretDb>>;
-  let stores: TestDatastores;
-  let system: TestSystem;
+  const env = useTestSystem({ ownFerretDb: true });
   let alice: TestUser;
   let bob: TestUser;
 
   beforeAll(async () => {
-    own = await startOwnFerretDb();
-    stores = await startTestDatastores();
-    system = await startSystem(stores);
-    [alice, bob] = (await createUsers(stores, 'Alice', 'Bob')) as [TestUser, TestUser];
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await stores?.dispose().catch(() => undefined);
-    await own?.dispose();
+    [alice, bob] = (await createUsers(env.stores, 'Alice', 'Bob')) as [TestUser, TestUser];
   });
 
   it('answers 503 SERVICE_UNAVAILABLE with the error shape, then serves again when it is back', async () => {
     const get = async () => {
-      const response = await fetch(`${system.api.url}/api/chat/history/${bob.id}`, {
+      const response = await fetch(`${env.system.api.url}/api/chat/history/${bob.id}`, {
         headers: { authorization: `Bearer ${alice.token}` },
       });
       return {
@@ -38,14 +26,14 @@ describe('REST while the database is down', () => {
     };
     expect((await get()).status).toBe(200);
 
-    await own.ferret.stop();
+    await env.ownFerretDb!.ferret.stop();
     const down = await get();
     expect(down).toEqual({
       status: 503,
       body: { success: false, error: { code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/retry/) } },
     });
 
-    await own.restart();
+    await env.ownFerretDb!.restart();
     const deadline = Date.now() + 15_000;
     let again = await get();
     while (again.status !== 200 && Date.now() < deadline) {

@@ -1,28 +1,19 @@
 import { Types } from 'mongoose';
 import { ChatHistoryDocument, NewMessageDocument, SendMessageDocument } from '../../src/client/graphql';
 import { graphqlHttp, graphqlOk, SubscriptionProbe, waitForSubscriptions, wsClient } from '../helpers/clients';
-import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
-import { startSystem, type TestSystem } from '../helpers/system';
+import { useTestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
 
 describe('sendMessage with bad input, retries and replay', () => {
-  let stores: TestDatastores;
-  let system: TestSystem;
+  const env = useTestSystem();
   let alice: TestUser;
   let bob: TestUser;
 
   beforeAll(async () => {
-    stores = await startTestDatastores();
-    system = await startSystem(stores);
-    [alice, bob] = (await createUsers(stores, 'Alice', 'Bob')) as [TestUser, TestUser];
+    [alice, bob] = (await createUsers(env.stores, 'Alice', 'Bob')) as [TestUser, TestUser];
   });
 
-  afterAll(async () => {
-    await system?.stop();
-    await stores?.dispose();
-  });
-
-  const storedCount = () => stores.mongo.connection.collection('chatmessages').countDocuments();
+  const storedCount = () => env.stores.mongo.connection.collection('chatmessages').countDocuments();
 
   it.each([
     ['an empty message', { message: '  ' }, 'BAD_USER_INPUT', 'message'],
@@ -41,10 +32,10 @@ describe('sendMessage with bad input, retries and replay', () => {
     ],
     ['a malformed target id', { targetUserId: '{"$ne":null}' }, 'BAD_USER_INPUT', 'targetUserId'],
     ['an unknown target user', { targetUserId: new Types.ObjectId().toHexString() }, 'NOT_FOUND', undefined],
-  ])('refuses %s with %s and stores nothing', async (_case, override, code, field) => {
+  ])('refuses %s with %s and env.stores nothing', async (_case, override, code, field) => {
     const before = await storedCount();
     const { status, body } = await graphqlHttp(
-      system.api,
+      env.system.api,
       SendMessageDocument,
       { input: { targetUserId: bob.id, message: 'hello', ...override } },
       alice.token,
@@ -56,7 +47,7 @@ describe('sendMessage with bad input, retries and replay', () => {
 
   it('refuses sending to yourself', async () => {
     const { body } = await graphqlHttp(
-      system.api,
+      env.system.api,
       SendMessageDocument,
       { input: { targetUserId: alice.id, message: 'me' } },
       alice.token,
@@ -65,7 +56,7 @@ describe('sendMessage with bad input, retries and replay', () => {
   });
 
   it('answers a wrongly typed variable with a GraphQL error code, and keeps serving', async () => {
-    const response = await fetch(`${system.api.url}/graphql`, {
+    const response = await fetch(`${env.system.api.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${alice.token}` },
       body: JSON.stringify({
@@ -76,33 +67,33 @@ describe('sendMessage with bad input, retries and replay', () => {
     const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
     expect(response.status).toBe(400);
     expect(body.errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
-    const ok = await graphqlOk(system.api, ChatHistoryDocument, { targetUserId: bob.id }, alice.token);
+    const ok = await graphqlOk(env.system.api, ChatHistoryDocument, { targetUserId: bob.id }, alice.token);
     expect(ok.chatHistory.conversationId).toBe([alice.id, bob.id].sort().join('_'));
   });
 
   it('returns the original message for a retried clientMessageId, storing one copy', async () => {
     const input = { targetUserId: bob.id, message: 'only once', clientMessageId: 'retry-42' };
     const [first, second] = await Promise.all([
-      graphqlOk(system.api, SendMessageDocument, { input }, alice.token),
-      graphqlOk(system.api, SendMessageDocument, { input }, alice.token),
+      graphqlOk(env.system.api, SendMessageDocument, { input }, alice.token),
+      graphqlOk(env.system.api, SendMessageDocument, { input }, alice.token),
     ]);
-    const third = await graphqlOk(system.api, SendMessageDocument, { input }, alice.token);
+    const third = await graphqlOk(env.system.api, SendMessageDocument, { input }, alice.token);
     expect(second.sendMessage.id).toBe(first.sendMessage.id);
     expect(third.sendMessage.id).toBe(first.sendMessage.id);
     expect(
-      await stores.mongo.connection.collection('chatmessages').countDocuments({ clientMessageId: 'retry-42' }),
+      await env.stores.mongo.connection.collection('chatmessages').countDocuments({ clientMessageId: 'retry-42' }),
     ).toBe(1);
   });
 
   it('answers CONFLICT when a clientMessageId is reused for a different message', async () => {
     await graphqlOk(
-      system.api,
+      env.system.api,
       SendMessageDocument,
       { input: { targetUserId: bob.id, message: 'first use', clientMessageId: 'reused-1' } },
       alice.token,
     );
     const { body } = await graphqlHttp(
-      system.api,
+      env.system.api,
       SendMessageDocument,
       { input: { targetUserId: bob.id, message: 'something else', clientMessageId: 'reused-1' } },
       alice.token,
@@ -112,17 +103,17 @@ describe('sendMessage with bad input, retries and replay', () => {
 
   it('replays what came after a cursor, then continues live without duplicates', async () => {
     const send = (text: string) =>
-      graphqlOk(system.api, SendMessageDocument, { input: { targetUserId: bob.id, message: text } }, alice.token);
+      graphqlOk(env.system.api, SendMessageDocument, { input: { targetUserId: bob.id, message: text } }, alice.token);
     const seen = (await send('seen')).sendMessage;
     const missed = [(await send('missed 1')).sendMessage, (await send('missed 2')).sendMessage];
 
-    const client = wsClient(system.ws[0]!, { authorization: `Bearer ${bob.token}` });
+    const client = wsClient(env.system.ws[0]!, { authorization: `Bearer ${bob.token}` });
     const probe = new SubscriptionProbe(client, NewMessageDocument, { targetUserId: alice.id, after: seen.cursor });
     const replayed = [await probe.next(), await probe.next()].map((event) => event.data?.newMessage.message);
     expect(replayed).toEqual(['missed 1', 'missed 2']);
     expect(missed.map((message) => message.seq)).toEqual([seen.seq + 1, seen.seq + 2]);
 
-    await waitForSubscriptions(system.ws[0]!, 1);
+    await waitForSubscriptions(env.system.ws[0]!, 1);
     const live = (await send('live')).sendMessage;
     expect((await probe.next()).data?.newMessage.id).toBe(live.id);
     expect(probe.pending()).toBe(0);
@@ -130,14 +121,14 @@ describe('sendMessage with bad input, retries and replay', () => {
   });
 
   it('refuses a resume cursor from another conversation', async () => {
-    const [carol] = (await createUsers(stores, 'Carol')) as [TestUser];
+    const [carol] = (await createUsers(env.stores, 'Carol')) as [TestUser];
     const other = await graphqlOk(
-      system.api,
+      env.system.api,
       SendMessageDocument,
       { input: { targetUserId: carol.id, message: 'hi' } },
       alice.token,
     );
-    const client = wsClient(system.ws[0]!, { authorization: `Bearer ${bob.token}` });
+    const client = wsClient(env.system.ws[0]!, { authorization: `Bearer ${bob.token}` });
     const probe = new SubscriptionProbe(client, NewMessageDocument, {
       targetUserId: alice.id,
       after: other.sendMessage.cursor,

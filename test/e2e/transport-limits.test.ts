@@ -1,6 +1,5 @@
 import WebSocket from 'ws';
-import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
-import { startSystem, type TestSystem } from '../helpers/system';
+import { useTestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
 
 /** Opens a raw socket speaking graphql-transport-ws and resolves with its close code. */
@@ -14,33 +13,25 @@ function rawSocket(url: string, onOpen: (socket: WebSocket) => void): Promise<nu
 }
 
 describe('protocol and HTTP edges', () => {
-  let stores: TestDatastores;
-  let system: TestSystem;
+  const env = useTestSystem();
   let alice: TestUser;
 
   beforeAll(async () => {
-    stores = await startTestDatastores();
-    system = await startSystem(stores);
-    [alice] = (await createUsers(stores, 'Alice')) as [TestUser];
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await stores?.dispose();
+    [alice] = (await createUsers(env.stores, 'Alice')) as [TestUser];
   });
 
   it('closes a socket that never sends connection_init with 4408', async () => {
-    const code = await rawSocket(system.ws[0]!.url, () => undefined);
+    const code = await rawSocket(env.system.ws[0]!.url, () => undefined);
     expect(code).toBe(4408);
   });
 
   it('closes a socket that sends an invalid protocol message with 4400', async () => {
-    const code = await rawSocket(system.ws[0]!.url, (socket) => socket.send(JSON.stringify({ type: 'nonsense' })));
+    const code = await rawSocket(env.system.ws[0]!.url, (socket) => socket.send(JSON.stringify({ type: 'nonsense' })));
     expect(code).toBe(4400);
   });
 
   it('refuses a WebSocket frame over 64 KiB (1009) instead of buffering it', async () => {
-    const code = await rawSocket(system.ws[0]!.url, (socket) => {
+    const code = await rawSocket(env.system.ws[0]!.url, (socket) => {
       socket.send(
         JSON.stringify({ type: 'connection_init', payload: { token: alice.token, pad: 'x'.repeat(70_000) } }),
       );
@@ -50,7 +41,7 @@ describe('protocol and HTTP edges', () => {
 
   it('answers a CORS preflight from an allowed origin, and not from others', async () => {
     const preflight = (origin: string) =>
-      fetch(`${system.api.url}/graphql`, {
+      fetch(`${env.system.api.url}/graphql`, {
         method: 'OPTIONS',
         headers: {
           origin,
@@ -66,7 +57,7 @@ describe('protocol and HTTP edges', () => {
   });
 
   it('refuses an HTTP body over 64 KiB with 413', async () => {
-    const response = await fetch(`${system.api.url}/graphql`, {
+    const response = await fetch(`${env.system.api.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${alice.token}` },
       body: JSON.stringify({ query: '{ me { id } }', variables: { pad: 'x'.repeat(70_000) } }),
@@ -78,7 +69,7 @@ describe('protocol and HTTP edges', () => {
   });
 
   it('answers malformed JSON with 400 BAD_REQUEST', async () => {
-    const response = await fetch(`${system.api.url}/graphql`, {
+    const response = await fetch(`${env.system.api.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${alice.token}` },
       body: '{"query": ',
@@ -90,8 +81,8 @@ describe('protocol and HTTP edges', () => {
   });
 
   it('reports connections, users, subscriptions, deliveries and uptime on /stats', async () => {
-    const statsUrl = system.ws[0]!.url.replace(/^ws/, 'http').replace('/graphql', '/stats');
-    const socket = new WebSocket(system.ws[0]!.url, 'graphql-transport-ws');
+    const statsUrl = env.system.ws[0]!.url.replace(/^ws/, 'http').replace('/graphql', '/stats');
+    const socket = new WebSocket(env.system.ws[0]!.url, 'graphql-transport-ws');
     await new Promise((resolve) => socket.once('open', resolve));
     socket.send(JSON.stringify({ type: 'connection_init', payload: { token: alice.token } }));
     await new Promise((resolve) => socket.once('message', resolve)); // connection_ack

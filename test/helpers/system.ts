@@ -6,7 +6,7 @@ import { freePort, spawnManaged, waitForPort } from '../../src/launcher/processe
 import { createLogger } from '../../src/logging/logger';
 import { openRuntime, type Runtime } from '../../src/runtime/runtime';
 import { startWsServer, type WsServer } from '../../src/ws/ws.server';
-import type { TestDatastores } from './datastores';
+import { startOwnFerretDb, startTestDatastores, type TestDatastores } from './datastores';
 
 export const TEST_JWT_SECRET = 'test-secret-for-the-suite-only';
 
@@ -122,4 +122,34 @@ export async function spawnServiceProcess(
       return exited;
     },
   };
+}
+
+/** What {@link useTestSystem} holds for a test file; filled in by its `beforeAll`. */
+export interface TestEnvironment {
+  readonly stores: TestDatastores;
+  readonly system: TestSystem;
+  /** Set when the file asked for a FerretDB of its own. */
+  readonly ownFerretDb: Awaited<ReturnType<typeof startOwnFerretDb>> | undefined;
+}
+
+/**
+ * Registers `beforeAll`/`afterAll` hooks that start datastores and a system for one test file and
+ * tear them down, so files declare only what differs. Call it before the file's own hooks.
+ */
+export function useTestSystem(
+  options: { ownRedis?: boolean; ownFerretDb?: boolean } & Parameters<typeof startSystem>[1] = {},
+): TestEnvironment {
+  const env: { -readonly [K in keyof TestEnvironment]?: TestEnvironment[K] } = {};
+  beforeAll(async () => {
+    if (options.ownFerretDb) env.ownFerretDb = await startOwnFerretDb();
+    env.stores = await startTestDatastores({ ownRedis: options.ownRedis });
+    env.system = await startSystem(env.stores, options);
+  });
+  afterAll(async () => {
+    await env.system?.stop();
+    // A test that stopped its own database may leave nothing to drop.
+    await (options.ownFerretDb ? env.stores?.dispose().catch(() => undefined) : env.stores?.dispose());
+    await env.ownFerretDb?.dispose();
+  });
+  return env as TestEnvironment;
 }
