@@ -1,6 +1,7 @@
 // Lint rules, including the architecture: dependencies point inward (see CONVENTIONS.md).
 import js from '@eslint/js';
 import importPlugin from 'eslint-plugin-import';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 const layers = [
@@ -18,15 +19,26 @@ const layers = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'coverage/', 'src/client/graphql.ts'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'web/dist/',
+      'test-artifacts/',
+      '.tools/',
+      '.data/',
+      'coverage/',
+      'src/client/graphql.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     plugins: { import: importPlugin },
     // So type-only import fixes never strip a class that decorator metadata needs at runtime.
     languageOptions: { parserOptions: { emitDecoratorMetadata: true, experimentalDecorators: true } },
-    settings: { 'import/resolver': { node: { extensions: ['.ts', '.js'] } } },
+    settings: { 'import/resolver': { node: { extensions: ['.ts', '.tsx', '.js'] } } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
@@ -60,6 +72,16 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The reference web client: React's rules of hooks, and Vite's config needs a default export.
+    files: ['web/**/*.ts', 'web/**/*.tsx', 'web/**/*.mts'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
+  },
+  {
+    files: ['web/vite.config.mts'],
+    rules: { 'import/no-default-export': 'off' },
   },
   {
     // Tools that require a default export.

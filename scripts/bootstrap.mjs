@@ -2,8 +2,9 @@
 // Makes a fresh clone runnable: called by `npm start` (prestart), `npm test` (pretest) and the
 // CLI scripts. Plain Node with no dependencies, because it runs before `npm ci`.
 //   node scripts/bootstrap.mjs start|test|build
-// It installs npm packages when missing or stale, installs Debian's redis-server when missing
-// (as root, with apt-get), builds the pinned FerretDB when missing, and compiles TypeScript.
+// It installs npm packages when missing or stale, installs Debian's redis-server (and, for tests,
+// chromium) when missing (as root, with apt-get), builds the pinned FerretDB when missing, and
+// compiles TypeScript and the web client.
 // Anything it cannot do it reports in one line saying what is missing and how to get it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -45,20 +46,35 @@ function ensureNodeModules() {
   if (!run('npm', ['ci', '--no-audit', '--no-fund'])) fail('npm ci failed: see the output above.');
 }
 
-function ensureRedisServer() {
-  if (has('redis-server')) return;
+/**
+ * Installs missing Debian packages in one apt-get run (as root), or stops with one line naming
+ * what is missing and how to get it.
+ */
+function ensureDebianPackages(wanted) {
+  const missing = wanted.filter((entry) => !entry.present());
+  if (missing.length === 0) return;
+  const packages = missing.map((entry) => entry.package);
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot || !has('apt-get', ['--version'])) {
-    fail(
-      "redis-server is missing: install it (Debian/Ubuntu: 'sudo apt-get install -y redis-server') or set REDIS_URL / TEST_REDIS_URL.",
-    );
-  }
-  step("Installing Debian's redis-server (first run only)...");
+  if (!isRoot || !has('apt-get', ['--version'])) fail(missing.map((entry) => entry.hint).join('\n'));
+  step(`Installing Debian's ${packages.join(' and ')} (first run only)...`);
   const quiet = { env: { ...env, DEBIAN_FRONTEND: 'noninteractive' } };
-  if (!run('apt-get', ['update', '-qq'], quiet) || !run('apt-get', ['install', '-y', '-qq', 'redis-server'], quiet)) {
-    fail("Installing redis-server failed: run 'apt-get install -y redis-server' and retry.");
+  if (!run('apt-get', ['update', '-qq'], quiet) || !run('apt-get', ['install', '-y', '-qq', ...packages], quiet)) {
+    fail(`Installing ${packages.join(' ')} failed: run 'apt-get install -y ${packages.join(' ')}' and retry.`);
   }
 }
+
+const REDIS = {
+  package: 'redis-server',
+  present: () => has('redis-server'),
+  hint: "redis-server is missing: install it (Debian/Ubuntu: 'sudo apt-get install -y redis-server') or set REDIS_URL / TEST_REDIS_URL.",
+};
+
+/** Browser tests drive Debian's Chromium (CHROMIUM_PATH points elsewhere, e.g. on macOS). */
+const CHROMIUM = {
+  package: 'chromium',
+  present: () => existsSync(env.CHROMIUM_PATH ?? '/usr/bin/chromium'),
+  hint: "chromium is missing for the browser tests: 'sudo apt-get install -y chromium', or set CHROMIUM_PATH to a Chrome/Chromium binary.",
+};
 
 function ensureFerretDb() {
   if (!run('bash', [join(root, 'scripts/build-ferretdb.sh')])) {
@@ -70,18 +86,26 @@ function build() {
   if (!run(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'])) fail('TypeScript build failed.');
 }
 
+/** The reference web client (web/ → web/dist), which the API service serves at `/`. */
+function buildWebClient() {
+  if (!run(join(root, 'node_modules/.bin/vite'), ['build', 'web', '--logLevel', 'warn']))
+    fail('Web client build failed.');
+}
+
 ensureNodeModules();
 switch (mode) {
   case 'start':
-    if (!env.REDIS_URL) ensureRedisServer();
+    if (!env.REDIS_URL) ensureDebianPackages([REDIS]);
     if (!env.DATABASE_URL) ensureFerretDb();
     build();
+    buildWebClient();
     break;
   case 'test':
     // Fault tests stop and restart their own redis-server, so the binary is needed even with TEST_REDIS_URL.
-    ensureRedisServer();
+    ensureDebianPackages([REDIS, CHROMIUM]);
     if (!env.TEST_DATABASE_URL) ensureFerretDb();
     build(); // fault tests run services as separate processes from dist/
+    buildWebClient(); // browser tests load it from the API service
     break;
   case 'build':
     build();

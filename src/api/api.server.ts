@@ -1,4 +1,4 @@
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -18,9 +18,11 @@ import type { Logger } from '../logging/logger';
 import type { Runtime } from '../runtime/runtime';
 import { chatRoutes } from '../rest/chat.routes';
 import { openApiDocument } from '../rest/openapi';
+import { demoRoutes } from './demo.route';
 import { graphiqlRoutes } from './graphiql.route';
 import { healthHandler, livenessHandler } from './health.route';
 import { requestLogging } from './request-logging';
+import { webClientRoutes } from './web-client.route';
 
 export interface ApiServer {
   readonly port: number;
@@ -67,6 +69,26 @@ function graphqlBodyErrorHandler(error: unknown, _request: Request, response: Re
   });
 }
 
+/**
+ * Subscriptions need a socket: over HTTP they would run the resolver without one and fail as an
+ * internal error, so they are refused up front with a pointer to the WS service.
+ */
+function subscriptionsOverWsOnly(websocketPort: number): ApolloServerPlugin<ChatContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation !== 'subscription') return;
+          throw new GraphQLError(
+            `Subscriptions run over graphql-ws on the WS service (port ${websocketPort}, path /graphql), not over HTTP`,
+            { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },
+          );
+        },
+      };
+    },
+  };
+}
+
 /** Starts the API service: GraphQL over HTTP at `/graphql` and `GET /health`. */
 export async function startApiServer(config: Config, runtime: Runtime, logger: Logger): Promise<ApiServer> {
   const app = express();
@@ -90,7 +112,11 @@ export async function startApiServer(config: Config, runtime: Runtime, logger: L
       error instanceof GraphQLError
         ? formatGraphQLError(error, logger)
         : { ...formatted, message: 'Internal server error' },
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      subscriptionsOverWsOnly(config.websocketPort),
+    ],
     logger: {
       debug: (message) => logger.debug(message),
       info: (message) => logger.info(message),
@@ -113,6 +139,8 @@ export async function startApiServer(config: Config, runtime: Runtime, logger: L
     response.type(runtime.metrics.registry.contentType).send(await runtime.metrics.registry.metrics());
   });
   app.use('/graphiql', graphiqlRoutes(config.websocketPort));
+  app.use(webClientRoutes(config.websocketPort));
+  if (config.nodeEnv !== 'production') app.use('/demo', demoRoutes(runtime.users, config.jwtSecret));
   app.get('/api/openapi.json', cors(corsOptions(config)), (_request, response) => {
     response.json(openApiDocument);
   });

@@ -92,10 +92,18 @@ export function graphiqlRoutes(websocketPort: number): Router {
   <script src="/graphiql/assets/graphiql.min.js"></script>
   <script>
     const wsScheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const fetcher = GraphiQL.createFetcher({
+    const baseFetcher = GraphiQL.createFetcher({
       url: '/graphql',
       subscriptionUrl: wsScheme + '://' + location.hostname + ':' + ${scriptJson(websocketPort)} + '/graphql',
     });
+    // GraphiQL keeps a tab's operationName after its text is replaced by an anonymous operation
+    // (edit the "Me" tab into "{ me { id } }" and it still sends "Me"), which the server must
+    // refuse. Send a name only when the document defines an operation by that name.
+    const fetcher = (params, options) => {
+      const name = params.operationName;
+      const defined = name && new RegExp('\\\\b(query|mutation|subscription)\\\\s+' + name + '\\\\b').test(params.query);
+      return baseFetcher(defined || !name ? params : { ...params, operationName: undefined }, options);
+    };
     ReactDOM.createRoot(document.getElementById('graphiql')).render(
       React.createElement(GraphiQL, {
         fetcher,

@@ -3,20 +3,10 @@ import { resolve } from 'node:path';
 import { Socket } from 'node:net';
 import { signToken } from '../auth/jwt';
 import { ConfigError, loadConfig } from '../config/config';
-import type { UserId } from '../domain/ids';
-import type { User } from '../domain/user/user.types';
+import { DEMO_USERS } from '../domain/user/demo-users';
 import { startFerretDb, type EmbeddedFerretDb } from '../launcher/embedded-ferretdb';
 import { connectMongo } from '../persistence/mongo.connection';
 import { MongoUserRepository } from '../persistence/user/user.repository';
-
-/** Fixed ids so tokens and bookmarks survive re-seeding. */
-export const DEMO_USERS: readonly User[] = [
-  { id: '64b000000000000000000001' as UserId, name: 'Alice', email: 'alice@example.com' },
-  { id: '64b000000000000000000002' as UserId, name: 'Bob', email: 'bob@example.com' },
-  { id: '64b000000000000000000003' as UserId, name: 'Carol', email: 'carol@example.com' },
-  { id: '64b000000000000000000004' as UserId, name: 'Dave', email: 'dave@example.com' },
-  { id: '64b000000000000000000005' as UserId, name: 'Erin', email: 'erin@example.com' },
-];
 
 function isListening(port: number): Promise<boolean> {
   return new Promise((done) => {

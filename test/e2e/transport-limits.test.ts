@@ -68,6 +68,22 @@ describe('protocol and HTTP edges', () => {
     });
   });
 
+  it('refuses a subscription over HTTP with 400 BAD_REQUEST pointing at the WS service', async () => {
+    const response = await fetch(`${env.system.api.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${alice.token}` },
+      body: JSON.stringify({ query: 'subscription { newMessage { id } }' }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { errors: Array<{ message: string; extensions: unknown }> };
+    expect(body.errors).toEqual([
+      {
+        message: expect.stringContaining(`graphql-ws on the WS service (port ${env.system.config.websocketPort}`),
+        extensions: { code: 'BAD_REQUEST' },
+      },
+    ]);
+  });
+
   it('answers malformed JSON with 400 BAD_REQUEST', async () => {
     const response = await fetch(`${env.system.api.url}/graphql`, {
       method: 'POST',

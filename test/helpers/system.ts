@@ -93,8 +93,10 @@ export async function spawnServiceProcess(
   stores: TestDatastores,
   service: 'api' | 'ws',
   env: NodeJS.ProcessEnv = {},
+  /** A fixed port (to restart a service where its clients expect it); a free one by default. */
+  fixedPort?: number,
 ): Promise<WsProcess> {
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const entry = resolve(__dirname, `../../dist/${service}/main.js`);
   if (!existsSync(entry)) throw new Error(`dist/${service}/main.js is missing: npm test builds it (pretest)`);
   const child = spawnManaged(process.execPath, [entry], {

@@ -1,0 +1,261 @@
+import type { Browser, Locator, Page } from 'playwright-core';
+import { signToken } from '../../src/auth/jwt';
+import { SendMessageDocument } from '../../src/client/graphql';
+import { DEMO_USERS } from '../../src/domain/user/demo-users';
+import { freePort } from '../../src/launcher/processes';
+import { launchChromium, openPage, withScreenshots } from '../helpers/browser';
+import { graphqlOk } from '../helpers/clients';
+import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
+import { spawnServiceProcess, startSystem, TEST_JWT_SECRET, type TestSystem, type WsProcess } from '../helpers/system';
+import { seedDemoUsers } from '../helpers/users';
+
+const [ALICE, BOB] = [DEMO_USERS[0]!, DEMO_USERS[1]!];
+
+jest.setTimeout(60_000);
+
+/**
+ * The reference web client (web/, served by the API service at `/`) in headless Chromium: Alice
+ * and Bob in two browser contexts against an in-process API service and a WS service in its own
+ * process (so it can be restarted under them). The tests run in order and share the conversation.
+ */
+describe('web client in Chromium: two people chatting', () => {
+  let stores: TestDatastores;
+  let system: TestSystem;
+  let wsPort: number;
+  let ws: WsProcess;
+  let browser: Browser;
+  let alice: Page;
+  let bob: Page;
+  const pages = () => ({ alice, bob });
+
+  beforeAll(async () => {
+    stores = await startTestDatastores();
+    await seedDemoUsers(stores);
+    wsPort = await freePort();
+    system = await startSystem(stores, { wsInstances: 0, env: { WEBSOCKET_PORT: String(wsPort) } });
+    ws = await spawnServiceProcess(stores, 'ws', {}, wsPort);
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await ws?.kill();
+    await system?.stop();
+    await stores?.dispose();
+  });
+
+  /** Sends as Alice from another device, over HTTP, like a phone would. */
+  const sendFromAlicesPhone = (message: string) =>
+    graphqlOk(
+      system.api,
+      SendMessageDocument,
+      { input: { targetUserId: BOB.id, message } },
+      signToken(ALICE.id, TEST_JWT_SECRET),
+    );
+
+  const connection = (page: Page, state: string) =>
+    page.locator(`[data-testid=connection-status][data-state=${state}]`).waitFor();
+  const messages = (page: Page, text?: string): Locator =>
+    text === undefined ? page.getByTestId('message') : page.getByTestId('message').filter({ hasText: text });
+  const conversationWith = (page: Page, userId: string) => page.getByTestId(`conversation-${userId}`);
+  const composer = (page: Page) => page.getByLabel('Message', { exact: true });
+
+  async function signIn(page: Page, name: string): Promise<void> {
+    await page.getByRole('button', { name, exact: true }).click();
+    await page.getByTestId('me').filter({ hasText: name }).waitFor();
+    await connection(page, 'connected');
+  }
+
+  async function send(page: Page, text: string): Promise<void> {
+    await composer(page).fill(text);
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+  }
+
+  it(
+    'signs in from the demo user picker and goes live',
+    withScreenshots(pages, async () => {
+      alice = await openPage(browser, system.api.url);
+      bob = await openPage(browser, system.api.url);
+      const offered = await alice.locator('.picker-users button').allTextContents();
+      expect(offered).toEqual(DEMO_USERS.map((user) => user.name));
+      await signIn(alice, 'Alice');
+      await signIn(bob, 'Bob');
+    }),
+  );
+
+  it(
+    'shows a sent message at once as pending, then sent; the receiver gets it with an unread badge',
+    withScreenshots(pages, async () => {
+      await alice.getByLabel('Start a chat with (user id)').fill(BOB.id);
+      await alice.getByRole('button', { name: 'Start', exact: true }).click();
+      await alice.getByRole('heading', { name: 'Bob' }).waitFor();
+
+      // Hold the mutation at the network so the optimistic state is observable.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await alice.route('**/graphql', async (route) => {
+        if (route.request().postData()?.includes('mutation SendMessage')) await held;
+        await route.continue();
+      });
+      await send(alice, 'Hello Bob');
+      await messages(alice, 'Hello Bob').and(alice.locator('[data-status=pending]')).waitFor();
+      release();
+      await messages(alice, 'Hello Bob').and(alice.locator('[data-status=sent]')).waitFor();
+      await alice.unroute('**/graphql');
+      expect(await messages(alice, 'Hello Bob').count()).toBe(1);
+
+      const row = conversationWith(bob, ALICE.id);
+      await row.filter({ hasText: 'Hello Bob' }).waitFor();
+      expect(await row.getByTestId('unread-badge').textContent()).toBe('1');
+    }),
+  );
+
+  it(
+    'marks the conversation read when opened, and the sender sees read ticks',
+    withScreenshots(pages, async () => {
+      await conversationWith(bob, ALICE.id).click();
+      await messages(bob, 'Hello Bob').waitFor();
+      await conversationWith(bob, ALICE.id).getByTestId('unread-badge').waitFor({ state: 'detached' });
+      await messages(alice, 'Hello Bob').and(alice.locator('[data-status=read]')).waitFor();
+    }),
+  );
+
+  it(
+    'shows the typing indicator while the other side types, and clears it when the message arrives',
+    withScreenshots(pages, async () => {
+      await composer(bob).fill('Hi Alice, nice to see you');
+      await alice.getByTestId('typing-indicator').filter({ hasText: 'Bob is typing…' }).waitFor();
+      await bob.getByRole('button', { name: 'Send', exact: true }).click();
+      await messages(alice, 'Hi Alice, nice to see you').waitFor();
+      await alice.getByText('Bob is typing…').waitFor({ state: 'detached' });
+    }),
+  );
+
+  it(
+    "shows the other person's presence and follows it when they sign out and back in",
+    withScreenshots(pages, async () => {
+      const dot = (state: 'true' | 'false') => alice.locator(`[data-testid=presence-${BOB.id}][data-online=${state}]`);
+      await dot('true').first().waitFor();
+      await bob.getByRole('button', { name: 'Sign out' }).click();
+      await dot('false').first().waitFor();
+      await signIn(bob, 'Bob');
+      await dot('true').first().waitFor();
+      await conversationWith(bob, ALICE.id).click();
+    }),
+  );
+
+  it(
+    'deletes a message for both sides',
+    withScreenshots(pages, async () => {
+      await send(alice, 'This one was a mistake');
+      await messages(bob, 'This one was a mistake').waitFor();
+      const mine = messages(alice, 'This one was a mistake').and(
+        alice.locator('[data-status]:not([data-status=pending])'),
+      );
+      await mine.hover();
+      await mine.getByRole('button', { name: 'Delete message' }).click();
+      await messages(alice, 'This one was a mistake').waitFor({ state: 'detached' });
+      await messages(bob, 'This one was a mistake').waitFor({ state: 'detached' });
+    }),
+  );
+
+  it(
+    'keeps a failed send with its text, and a retry stores it exactly once',
+    withScreenshots(pages, async () => {
+      await alice.route('**/graphql', (route) =>
+        route.request().postData()?.includes('mutation SendMessage')
+          ? route.abort('connectionreset')
+          : route.continue(),
+      );
+      await send(alice, 'Sent on a flaky network');
+      const failed = alice.getByTestId('failed-message').filter({ hasText: 'Sent on a flaky network' });
+      await failed.waitFor();
+      expect(await messages(alice, 'Sent on a flaky network').count()).toBe(0);
+      await alice.unroute('**/graphql');
+      await failed.getByRole('button', { name: 'Retry' }).click();
+      await failed.waitFor({ state: 'detached' });
+      await messages(bob, 'Sent on a flaky network').waitFor();
+      expect(await messages(bob, 'Sent on a flaky network').count()).toBe(1);
+      expect(await messages(alice, 'Sent on a flaky network').count()).toBe(1);
+    }),
+  );
+
+  it(
+    'scrolls back through history page by page, each message once and in order',
+    withScreenshots(pages, async () => {
+      for (let i = 1; i <= 70; i += 1) await sendFromAlicesPhone(`history ${String(i).padStart(2, '0')}`);
+      await messages(bob, 'history 70').waitFor();
+      // A fresh session starts from the newest page and has to scroll back for the rest.
+      await bob.getByRole('button', { name: 'Sign out' }).click();
+      await signIn(bob, 'Bob');
+      await conversationWith(bob, ALICE.id).click();
+      await messages(bob, 'history 70').waitFor();
+      expect(await messages(bob).count()).toBe(30);
+
+      const list = bob.getByTestId('message-list');
+      const olderButton = bob.getByRole('button', { name: 'Load older messages' });
+      for (let round = 0; round < 10 && (await olderButton.count()) > 0; round += 1) {
+        const before = await messages(bob).count();
+        await list.evaluate((element) => (element.scrollTop = 0));
+        await messages(bob).nth(before).waitFor(); // at least one more than before
+      }
+      const texts = await messages(bob).locator('.message-text').allTextContents();
+      const history = texts.filter((text) => text.startsWith('history '));
+      expect(history).toEqual(Array.from({ length: 70 }, (_, i) => `history ${String(i + 1).padStart(2, '0')}`));
+      expect(texts[0]).toBe('Hello Bob');
+      expect(
+        new Set(await messages(bob).evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-id')))).size,
+      ).toBe(texts.length);
+    }),
+  );
+
+  it(
+    'searches messages and opens the conversation at the hit, loading older pages to reach it',
+    withScreenshots(pages, async () => {
+      await alice.getByRole('button', { name: 'Sign out' }).click();
+      await signIn(alice, 'Alice');
+      await alice.getByLabel('Search messages').fill('nice to see');
+      const hit = alice.getByTestId('search-results').getByRole('button', { name: /nice to see you/ });
+      await hit.click();
+      await alice.getByRole('heading', { name: 'Bob' }).waitFor();
+      // The hit is older than the first page: the view loads back to it and scrolls it into view.
+      await messages(alice, 'Hi Alice, nice to see you').and(alice.locator('.focused')).waitFor();
+      expect(await messages(alice, 'Hi Alice, nice to see you').isVisible()).toBe(true);
+    }),
+  );
+
+  it(
+    'resumes after the WS service restarts: nothing missed, nothing doubled',
+    withScreenshots(pages, async () => {
+      expect(await ws.terminate()).toBe(0);
+      await connection(alice, 'reconnecting');
+      await connection(bob, 'reconnecting');
+
+      // HTTP still works: one message from the page, three from another device.
+      await send(alice, 'while the socket was down');
+      await messages(alice, 'while the socket was down').and(alice.locator('[data-status=sent]')).waitFor();
+      for (const n of [1, 2, 3]) await sendFromAlicesPhone(`missed ${n}`);
+      expect(await messages(bob, 'missed').count()).toBe(0);
+
+      ws = await spawnServiceProcess(stores, 'ws', {}, wsPort);
+      await connection(alice, 'connected');
+      await connection(bob, 'connected');
+      for (const text of ['while the socket was down', 'missed 1', 'missed 2', 'missed 3']) {
+        await messages(bob, text).waitFor();
+      }
+      await send(alice, 'live again');
+      await messages(bob, 'live again').waitFor();
+      for (const text of ['while the socket was down', 'missed 1', 'missed 2', 'missed 3', 'live again']) {
+        expect({
+          text,
+          onBob: await messages(bob, text).count(),
+          onAlice: await messages(alice, text).count(),
+        }).toEqual({
+          text,
+          onBob: 1,
+          onAlice: 1,
+        });
+      }
+    }),
+  );
+});

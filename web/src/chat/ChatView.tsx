@@ -1,0 +1,168 @@
+import { useMutation, useQuery } from '@apollo/client/react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import {
+  DeleteMessageDocument,
+  MarkConversationReadDocument,
+  MessagesDocument,
+  type ConversationFieldsFragment,
+} from '../../../src/client/graphql';
+import { removeMessage } from '../live/cache-updates';
+import { Composer } from './Composer';
+import { displayName } from './ConversationList';
+import { MessageBubble } from './MessageBubble';
+import { PresenceDot } from './PresenceDot';
+import { useSendMessage } from './useSendMessage';
+
+const PAGE_SIZE = 30;
+/** Older messages load when the list is scrolled within this many pixels of its top. */
+const LOAD_OLDER_AT_PX = 120;
+
+export function ChatView(props: {
+  me: { id: string; name: string | null };
+  conversation: ConversationFieldsFragment;
+  online: boolean | undefined;
+  typing: boolean;
+  /** A search hit to show: older pages load until it is on screen. */
+  focusMessageId: string | null;
+}) {
+  const { me, conversation } = props;
+  const targetUserId = conversation.otherUserId;
+  const { data, loading, error, fetchMore } = useQuery(MessagesDocument, {
+    variables: { targetUserId, first: PAGE_SIZE },
+    notifyOnNetworkStatusChange: true,
+  });
+  const messages = data?.messages.nodes ?? [];
+  const hasOlder = data?.messages.pageInfo.hasPreviousPage ?? false;
+  const { failed, send, retry, discard } = useSendMessage(me, {
+    id: targetUserId,
+    conversationId: conversation.conversationId,
+  });
+  const [markRead] = useMutation(MarkConversationReadDocument);
+  const [deleteMessage] = useMutation(DeleteMessageDocument);
+
+  // Reading is automatic while the conversation is open and the tab is visible.
+  const visible = usePageVisible();
+  useEffect(() => {
+    if (conversation.unreadCount === 0 || !visible) return;
+    markRead({
+      variables: { targetUserId },
+      update: (cache) =>
+        cache.modify({
+          id: cache.identify({ __typename: 'Conversation', conversationId: conversation.conversationId }),
+          fields: { unreadCount: () => 0 },
+        }),
+    }).catch(() => undefined); // retried on the next message or visit
+  }, [visible, conversation.unreadCount, conversation.conversationId, targetUserId, markRead]);
+
+  // Scroll: stay at the bottom for new messages, keep the reading position when older ones load.
+  const list = useRef<HTMLOListElement>(null);
+  const previous = useRef({ firstId: '', lastId: '', height: 0 });
+  useLayoutEffect(() => {
+    const element = list.current;
+    if (!element) return;
+    const firstId = messages[0]?.id ?? '';
+    const lastId = messages[messages.length - 1]?.id ?? '';
+    const before = previous.current;
+    if (before.firstId && firstId !== before.firstId && lastId === before.lastId) {
+      element.scrollTop += element.scrollHeight - before.height; // older page prepended
+    } else if (lastId !== before.lastId) {
+      element.scrollTop = element.scrollHeight;
+    }
+    previous.current = { firstId, lastId, height: element.scrollHeight };
+  });
+
+  const loadingOlder = useRef(false);
+  const loadOlder = () => {
+    const oldest = messages[0];
+    if (!hasOlder || !oldest || loadingOlder.current) return;
+    loadingOlder.current = true;
+    fetchMore({ variables: { before: oldest.cursor } })
+      .catch(() => undefined)
+      .finally(() => (loadingOlder.current = false));
+  };
+  const onScroll = () => {
+    if ((list.current?.scrollTop ?? Infinity) < LOAD_OLDER_AT_PX) loadOlder();
+  };
+  // A first page too short to scroll could never trigger onScroll: keep loading until it can.
+  useEffect(() => {
+    const element = list.current;
+    if (element && element.scrollHeight <= element.clientHeight && hasOlder && !loading) loadOlder();
+  });
+
+  const focused = useRef<string | null>(null);
+  useEffect(() => {
+    const wanted = props.focusMessageId;
+    if (!wanted || focused.current === wanted) return;
+    const element = list.current?.querySelector(`[data-id="${CSS.escape(wanted)}"]`);
+    if (element) {
+      focused.current = wanted;
+      element.scrollIntoView({ block: 'center' });
+      element.classList.add('focused');
+    } else if (!loading) {
+      loadOlder();
+    }
+  });
+
+  const onDelete = (messageId: string) =>
+    deleteMessage({ variables: { messageId }, update: (cache) => removeMessage(cache, messageId) }).catch(
+      (reason: unknown) => window.alert(`Could not delete: ${reason instanceof Error ? reason.message : reason}`),
+    );
+
+  return (
+    <section className="chat" aria-label={`Chat with ${displayName(conversation)}`}>
+      <header className="chat-header">
+        <PresenceDot userId={targetUserId} online={props.online} />
+        <h2>{displayName(conversation)}</h2>
+        <span className="typing" data-testid="typing-indicator" aria-live="polite">
+          {props.typing ? `${displayName(conversation)} is typing…` : ''}
+        </span>
+      </header>
+      <ol className="messages" ref={list} onScroll={onScroll} data-testid="message-list">
+        {hasOlder && (
+          <li className="older">
+            <button type="button" onClick={loadOlder}>
+              {loading ? 'Loading…' : 'Load older messages'}
+            </button>
+          </li>
+        )}
+        {error && <li className="error">Could not load messages: {error.message}</li>}
+        {messages.map((message) => (
+          <MessageBubble
+            key={message.id}
+            message={message}
+            mine={message.senderId === me.id}
+            onDelete={() => void onDelete(message.id)}
+          />
+        ))}
+      </ol>
+      {failed.length > 0 && (
+        <ul className="failed" aria-label="Messages not sent">
+          {failed.map((entry) => (
+            <li key={entry.clientMessageId} data-testid="failed-message">
+              <span>
+                Not sent: “{entry.text}” ({entry.reason})
+              </span>
+              <button type="button" onClick={() => void retry(entry)}>
+                Retry
+              </button>
+              <button type="button" onClick={() => discard(entry)}>
+                Discard
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <Composer targetUserId={targetUserId} onSend={(text) => void send(text)} />
+    </section>
+  );
+}
+
+function usePageVisible(): boolean {
+  const [visible, setVisible] = useState(document.visibilityState === 'visible');
+  useEffect(() => {
+    const update = () => setVisible(document.visibilityState === 'visible');
+    document.addEventListener('visibilitychange', update);
+    return () => document.removeEventListener('visibilitychange', update);
+  }, []);
+  return visible;
+}

@@ -1,0 +1,65 @@
+import { useMutation } from '@apollo/client/react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { SetTypingDocument } from '../../../src/client/graphql';
+
+/** Typing is announced at most this often while keys keep coming (the server expires it at 6 s). */
+const TYPING_REFRESH_MS = 2500;
+/** After this long without a keystroke the other side is told we stopped. */
+const TYPING_IDLE_MS = 3000;
+const MAX_LENGTH = 4000;
+
+export function Composer(props: { targetUserId: string; onSend: (text: string) => void }) {
+  const [text, setText] = useState('');
+  const [setTyping] = useMutation(SetTypingDocument);
+  const lastAnnounced = useRef(0);
+  const idleTimer = useRef<ReturnType<typeof setTimeout>>();
+
+  const announce = (isTyping: boolean) => {
+    lastAnnounced.current = isTyping ? Date.now() : 0;
+    // Typing is best effort: a lost indicator is not worth an error on screen.
+    setTyping({ variables: { targetUserId: props.targetUserId, isTyping } }).catch(() => undefined);
+  };
+
+  const stopTyping = () => {
+    clearTimeout(idleTimer.current);
+    if (lastAnnounced.current !== 0) announce(false);
+  };
+
+  // Leaving the conversation (or the page) ends the typing indicator we started.
+  const stopOnLeave = useRef(stopTyping);
+  stopOnLeave.current = stopTyping;
+  useEffect(() => () => stopOnLeave.current(), [props.targetUserId]);
+
+  const onChange = (value: string) => {
+    setText(value);
+    if (value.trim() === '') return stopTyping();
+    if (Date.now() - lastAnnounced.current > TYPING_REFRESH_MS) announce(true);
+    clearTimeout(idleTimer.current);
+    idleTimer.current = setTimeout(stopTyping, TYPING_IDLE_MS);
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const message = text.trim();
+    if (!message) return;
+    stopTyping();
+    setText('');
+    props.onSend(message);
+  };
+
+  return (
+    <form className="composer" onSubmit={submit}>
+      <input
+        aria-label="Message"
+        placeholder="Write a message"
+        value={text}
+        maxLength={MAX_LENGTH}
+        onChange={(event) => onChange(event.target.value)}
+        onBlur={stopTyping}
+      />
+      <button type="submit" disabled={text.trim() === ''}>
+        Send
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,56 @@
+import { useQuery } from '@apollo/client/react';
+import { useEffect, useState } from 'react';
+import { SearchMessagesDocument } from '../../../src/client/graphql';
+
+const DEBOUNCE_MS = 300;
+
+/** Literal search over my messages (the server escapes regex characters); a hit opens its chat at that message. */
+export function SearchPanel(props: { me: string; onOpen: (userId: string, messageId: string) => void }) {
+  const [input, setInput] = useState('');
+  const [query, setQuery] = useState('');
+  useEffect(() => {
+    const timer = setTimeout(() => setQuery(input.trim()), DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [input]);
+  const { data, loading, error } = useQuery(SearchMessagesDocument, {
+    variables: { query, limit: 20 },
+    skip: query === '',
+    fetchPolicy: 'network-only',
+  });
+
+  return (
+    <div className="search">
+      <input
+        type="search"
+        aria-label="Search messages"
+        placeholder="Search messages"
+        value={input}
+        maxLength={200}
+        onChange={(event) => setInput(event.target.value)}
+      />
+      {query !== '' && (
+        <ul className="search-results" data-testid="search-results">
+          {loading && <li className="muted">Searching…</li>}
+          {error && <li className="error">{error.message}</li>}
+          {data?.searchMessages.length === 0 && <li className="muted">No messages match “{query}”.</li>}
+          {data?.searchMessages.map((message) => {
+            const other = message.senderId === props.me ? message.receiverId : message.senderId;
+            return (
+              <li key={message.id}>
+                <button
+                  type="button"
+                  onClick={() => {
+                    props.onOpen(other, message.id);
+                    setInput('');
+                  }}
+                >
+                  <strong>{message.sender?.name ?? message.senderId}:</strong> {message.message}
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+import { useMutation } from '@apollo/client/react';
+import { useState } from 'react';
+import { SendMessageDocument, type MessageFieldsFragment } from '../../../src/client/graphql';
+import { addMessage, PENDING_PREFIX } from '../live/cache-updates';
+
+export interface FailedSend {
+  readonly clientMessageId: string;
+  readonly text: string;
+  readonly reason: string;
+}
+
+/** RFC 4122 v4 from getRandomValues, which (unlike randomUUID) also exists on plain-http pages. */
+export function newClientMessageId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * Sending with optimistic UI: the message shows at once (pending, 🕓) and is replaced by the
+ * stored one when the server confirms. Every attempt of one message carries the same
+ * clientMessageId, so a retry after a timeout can never store it twice. Failures stay listed,
+ * with their text, until retried or discarded.
+ */
+export function useSendMessage(
+  me: { id: string; name: string | null },
+  target: { id: string; conversationId: string },
+) {
+  const [send] = useMutation(SendMessageDocument);
+  const [failed, setFailed] = useState<FailedSend[]>([]);
+
+  const attempt = async (text: string, clientMessageId: string) => {
+    setFailed((list) => list.filter((entry) => entry.clientMessageId !== clientMessageId));
+    const now = new Date().toISOString();
+    const optimistic = {
+      __typename: 'Message',
+      id: `${PENDING_PREFIX}${clientMessageId}`,
+      cursor: '',
+      conversationId: target.conversationId,
+      seq: Number.MAX_SAFE_INTEGER, // sorts after everything stored
+      senderId: me.id,
+      receiverId: target.id,
+      message: text,
+      messageType: 'TEXT',
+      attachmentUrl: null,
+      clientMessageId,
+      isRead: false,
+      readAt: null,
+      createdAt: now,
+      updatedAt: now,
+      sender: { __typename: 'User', id: me.id, name: me.name },
+      receiver: null,
+    } as MessageFieldsFragment;
+    try {
+      await send({
+        variables: { input: { targetUserId: target.id, message: text, clientMessageId } },
+        optimisticResponse: { sendMessage: optimistic },
+        update: (cache, { data }) => {
+          if (data) addMessage(cache, data.sendMessage, me.id);
+        },
+      });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      setFailed((list) => [...list, { clientMessageId, text, reason }]);
+    }
+  };
+
+  return {
+    failed,
+    send: (text: string) => attempt(text, newClientMessageId()),
+    retry: (entry: FailedSend) => attempt(entry.text, entry.clientMessageId),
+    discard: (entry: FailedSend) =>
+      setFailed((list) => list.filter((other) => other.clientMessageId !== entry.clientMessageId)),
+  };
+}
