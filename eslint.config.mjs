@@ -25,6 +25,7 @@ export default tseslint.config(
       'dist/',
       'web/dist/',
       'test-artifacts/',
+      '.bench-build/',
       '.tools/',
       '.data/',
       'coverage/',

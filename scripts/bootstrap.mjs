@@ -110,6 +110,12 @@ switch (mode) {
   case 'build':
     build();
     break;
+  case 'bench':
+    ensureDebianPackages([REDIS]);
+    if (!env.BENCH_DATABASE_URL) ensureFerretDb();
+    build(); // the benchmark spawns the services from dist/
+    if (!run(join(root, 'node_modules/.bin/tsc'), ['-p', 'bench/tsconfig.json'])) fail('Benchmark build failed.');
+    break;
   default:
-    fail(`bootstrap: unknown mode "${mode}" (start, test or build)`);
+    fail(`bootstrap: unknown mode "${mode}" (start, test, bench or build)`);
 }

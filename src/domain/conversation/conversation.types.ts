@@ -64,6 +64,13 @@ export interface ConversationRepository {
   reserveSeq(id: ConversationId, participants: readonly [UserId, UserId]): Promise<number>;
   /** Updates the preview (only if `message` is the newest), the receiver's unread count, and un-hides it for both. */
   recordMessage(message: ChatMessage): Promise<void>;
+  /** The last `seq` handed out (0 for a conversation not created yet). Only meaningful under a serializing mutex. */
+  lastSeq(id: ConversationId): Promise<number>;
+  /**
+   * Everything `reserveSeq` + `recordMessage` write, in one upsert, for a message whose `seq` was
+   * read under a serializing mutex (so it is the newest, and nothing else writes meanwhile).
+   */
+  recordSerialized(message: ChatMessage): Promise<void>;
   /** Creates the conversation or un-hides it for `openedBy`; `created` tells which. */
   open(id: ConversationId, participants: readonly [UserId, UserId], openedBy: UserId): Promise<{ created: boolean }>;
   /** Moves the reader's read position forward and takes `readCount` off their unread count. */
@@ -81,5 +88,7 @@ export interface ConversationRepository {
  * concurrent `$inc`s on one conversation lose updates (measured: 200 concurrent `$inc` → 15).
  */
 export interface ConversationMutex {
+  /** True when `run` excludes every other writer of the conversation (the FerretDB lock). */
+  readonly serializes: boolean;
   run<T>(conversationId: ConversationId, work: () => Promise<T>): Promise<T>;
 }

@@ -24,6 +24,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Used only on FerretDB; MongoDB's single-document updates are atomic, so there it is a no-op.
  */
 export class DocumentConversationLock implements ConversationMutex {
+  readonly serializes = true;
   private readonly owner = randomBytes(8).toString('hex');
   /** Tail of the in-process queue per conversation: only one request per process contends in the database. */
   private readonly localTails = new Map<ConversationId, Promise<unknown>>();
@@ -93,7 +94,7 @@ export class DocumentConversationLock implements ConversationMutex {
   }
 }
 
-export const noConversationLock: ConversationMutex = { run: (_id, work) => work() };
+export const noConversationLock: ConversationMutex = { serializes: false, run: (_id, work) => work() };
 
 /** FerretDB reports its own version in `buildInfo`; MongoDB does not. */
 export async function isFerretDb(connection: Connection): Promise<boolean> {

@@ -112,6 +112,30 @@ export class MongoConversationRepository implements ConversationRepository {
     );
   }
 
+  async lastSeq(id: ConversationId): Promise<number> {
+    const doc = await this.model.findById(id, { lastSeq: 1 }).lean<Pick<ConversationDocument, 'lastSeq'>>();
+    return doc?.lastSeq ?? 0;
+  }
+
+  async recordSerialized(message: ChatMessage): Promise<void> {
+    await this.model.updateOne(
+      { _id: message.conversationId },
+      {
+        $set: {
+          lastSeq: message.seq,
+          lastMessage: storedPreview(previewOf(message)),
+          lastMessageTime: message.createdAt,
+          [`members.${message.receiverId}.hidden`]: false,
+          [`members.${message.senderId}.hidden`]: false,
+        },
+        $inc: { [`members.${message.receiverId}.unreadCount`]: 1 },
+        $max: { lastActivityAt: message.createdAt },
+        $setOnInsert: { participants: [message.senderId, message.receiverId].sort() },
+      },
+      { upsert: true },
+    );
+  }
+
   async open(
     id: ConversationId,
     participants: readonly [UserId, UserId],

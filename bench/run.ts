@@ -1,0 +1,342 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import jwt from 'jsonwebtoken';
+import { MongoClient, ObjectId } from 'mongodb';
+import type * as FerretDbLauncher from '../src/launcher/embedded-ferretdb';
+import type * as RedisLauncher from '../src/launcher/embedded-redis';
+import { machineDescription } from './measure/proc';
+import { medianOf, ratio } from './measure/stats';
+import {
+  historyAtScale,
+  idleCapacity,
+  latencyAtFixedRate,
+  throughputCeiling,
+  type Log,
+  type Sizes,
+} from './scenarios/scenarios';
+import { datastorePids } from './scenarios/traffic';
+import { LimitSystem, SocketIoSystem, TextbookGraphqlSystem } from './systems/peers';
+import { ProjectSystem } from './systems/project';
+import { PROJECT_DIST, type BenchUser, type Datastores, type SystemUnderTest } from './systems/system';
+
+// The datastore launchers are loaded from the project's build, where their paths to .tools/ hold.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const { startFerretDb } = require(`${PROJECT_DIST}/launcher/embedded-ferretdb`) as typeof FerretDbLauncher;
+const { startRedis } = require(`${PROJECT_DIST}/launcher/embedded-redis`) as typeof RedisLauncher;
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
+ * `npm run bench [-- --quick|--smoke] [--scenarios A,B,C,D] [--systems project,limit,socketio,textbook]
+ *   [--runs N] [--history-messages N] [--out dir]`
+ *
+ * Starts one redis-server and one FerretDB (or uses BENCH_DATABASE_URL / BENCH_REDIS_URL), then
+ * runs every scenario against every system, each as its own processes, one system at a time,
+ * `runs` times (fresh processes per run), and reports medians and ratios.
+ */
+/**
+ * Sizes. A's rate sits below this project's FerretDB-bound ceiling (see B) so that A measures
+ * latency under load, not overload; D's history is what FerretDB v1 can page through at all (it
+ * pushes no range filter or sort down, so a query reads the whole conversation): raise it with
+ * --history-messages against a real MongoDB (BENCH_DATABASE_URL).
+ */
+const FULL: Sizes = {
+  a: { users: 1000, rate: 30, seconds: 30 },
+  b: { users1: 400, users5: 100, startRate: 20, factor: 1.6, maxRate: 20_000, stepSeconds: 3 },
+  c: { connections: 3000, churnDevices: 50, churnPerDevice: 100 },
+  d: { messages: 30_000, rate: 2, seconds: 5, depths: [0, 5000, 14_000] },
+};
+const QUICK: Sizes = {
+  a: { users: 100, rate: 30, seconds: 3 },
+  b: { users1: 100, users5: 20, startRate: 25, factor: 2, maxRate: 1600, stepSeconds: 1 },
+  c: { connections: 200, churnDevices: 10, churnPerDevice: 20 },
+  d: { messages: 4000, rate: 5, seconds: 1, depths: [0, 1000] },
+};
+const SMOKE: Sizes = {
+  a: { users: 20, rate: 20, seconds: 1 },
+  b: { users1: 20, users5: 10, startRate: 20, factor: 2, maxRate: 40, stepSeconds: 1 },
+  c: { connections: 20, churnDevices: 2, churnPerDevice: 5 },
+  d: { messages: 2000, rate: 10, seconds: 1, depths: [0, 1000] },
+};
+
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+const mode = process.argv.includes('--smoke') ? 'smoke' : process.argv.includes('--quick') ? 'quick' : 'full';
+const preset = mode === 'smoke' ? SMOKE : mode === 'quick' ? QUICK : FULL;
+const historyMessages = argument('history-messages');
+const sizes: Sizes = historyMessages ? { ...preset, d: { ...preset.d, messages: Number(historyMessages) } } : preset;
+const runs = Number(argument('runs') ?? (mode === 'full' ? 3 : 1));
+const scenarios = (argument('scenarios') ?? 'A,B,C,D').split(',');
+const systemKeys = (argument('systems') ?? 'project,limit,socketio,textbook').split(',');
+const out = argument('out') ?? resolve(__dirname, '../../bench/results');
+const JWT_SECRET = 'bench-secret-loopback-only';
+
+const started = Date.now();
+const log: Log = (message) =>
+  process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+
+function makeSystems(): SystemUnderTest[] {
+  const all: SystemUnderTest[] = [
+    new ProjectSystem(),
+    new LimitSystem(),
+    new SocketIoSystem(),
+    new TextbookGraphqlSystem(),
+  ];
+  return all.filter((system) => systemKeys.includes(system.key));
+}
+
+function makeUsers(count: number): BenchUser[] {
+  return Array.from({ length: count }, (_, i) => {
+    const id = new ObjectId(`${'be'.padEnd(24 - String(i).length, '0')}${i}`).toHexString();
+    return { id, token: jwt.sign({}, JWT_SECRET, { algorithm: 'HS256', subject: id, expiresIn: 24 * 3600 }) };
+  });
+}
+
+async function seedUsers(stores: Datastores, users: readonly BenchUser[]): Promise<void> {
+  for (const db of ['bench_project', 'bench_history']) {
+    const client = await new MongoClient(stores.mongoUrl(db)).connect();
+    const collection = client.db().collection('users');
+    for (let i = 0; i < users.length; i += 5000) {
+      await collection.bulkWrite(
+        users.slice(i, i + 5000).map((user, j) => ({
+          updateOne: {
+            filter: { _id: new ObjectId(user.id) },
+            update: { $set: { name: `bench ${i + j}`, email: `bench${i + j}@example.test` } },
+            upsert: true,
+          },
+        })),
+      );
+    }
+    await client.close();
+  }
+}
+
+type Row = Record<string, number>;
+
+/** Runs one scenario `runs` times on a system, fresh processes each time, and keeps the median. */
+async function measure(
+  system: SystemUnderTest,
+  stores: Datastores,
+  name: string,
+  body: (s: SystemUnderTest) => Promise<Row>,
+) {
+  const results: Row[] = [];
+  for (let run = 1; run <= runs; run += 1) {
+    log(`${name} · ${system.label} · run ${run}/${runs}`);
+    await system.start(stores);
+    try {
+      results.push(await body(system));
+    } finally {
+      const stopping = performance.now();
+      await system.stop();
+      log(`stopped in ${Math.round(performance.now() - stopping)} ms`);
+    }
+  }
+  return { median: medianOf(results), runs: results };
+}
+
+function table(title: string, rows: Array<[string, Row]>, columns: Array<[string, string, number]>): string {
+  const header = ['system', ...columns.map(([label]) => label)];
+  const body = rows.map(([label, row]) => [
+    label,
+    ...columns.map(([, key, digits]) => (Number.isFinite(row[key]) ? row[key]!.toFixed(digits) : 'n/a')),
+  ]);
+  const widths = header.map((_, i) => Math.max(...[header, ...body].map((line) => line[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
+  return [`\n${title}`, line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const workDir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
+  const redis = process.env.BENCH_REDIS_URL ? null : await startRedis({ dir: join(workDir, 'redis') });
+  const ferret = process.env.BENCH_DATABASE_URL ? null : await startFerretDb({ dir: join(workDir, 'ferretdb') });
+  const mongoBase = process.env.BENCH_DATABASE_URL ?? ferret!.url;
+  datastorePids.push(...[redis, ferret].flatMap((store) => (store?.child.pid ? [store.child.pid] : [])));
+  const stores: Datastores = {
+    redisUrl: process.env.BENCH_REDIS_URL ?? redis!.url,
+    mongoUrl: (db) => {
+      const url = new URL(mongoBase);
+      url.pathname = `/${db}`;
+      return url.toString();
+    },
+    jwtSecret: JWT_SECRET,
+  };
+  const report: Record<string, unknown> = {
+    mode,
+    runs,
+    startedAt: new Date(started).toISOString(),
+    machine: machineDescription(),
+    datastores: { mongo: ferret ? 'FerretDB v1.24.2 (SQLite backend)' : 'BENCH_DATABASE_URL', redis: 'redis-server' },
+    sizes,
+    results: {} as Record<string, unknown>,
+  };
+  const results = report.results as Record<string, Record<string, { median: Row; runs: Row[] }>>;
+  const text: string[] = [];
+  try {
+    const users = makeUsers(Math.max(sizes.a.users, sizes.b.users1, sizes.b.users5 * 1, sizes.c.connections + 50, 210));
+    await seedUsers(stores, users);
+    const systems = makeSystems();
+    const collect = async (scenario: string, body: (s: SystemUnderTest) => Promise<Row>, only?: string[]) => {
+      results[scenario] = {};
+      for (const system of systems.filter((s) => !only || only.includes(s.key))) {
+        results[scenario]![system.key] = await measure(system, stores, scenario, body);
+      }
+    };
+    if (scenarios.includes('A')) await collect('A', (s) => latencyAtFixedRate(s, users, sizes.a, log));
+    if (scenarios.includes('B')) {
+      await collect('B1', (s) => throughputCeiling(s, users, 1, sizes.b, log));
+      await collect('B5', (s) => throughputCeiling(s, users, 5, sizes.b, log));
+    }
+    if (scenarios.includes('C')) await collect('C', (s) => idleCapacity(s, users, sizes.c, log));
+    if (scenarios.includes('D')) {
+      const rows: Row[] = [];
+      for (let run = 1; run <= runs; run += 1) {
+        log(`D · history at scale · run ${run}/${runs}`);
+        rows.push(await historyAtScale(stores, users, sizes.d, log));
+      }
+      results.D = { project: { median: medianOf(rows), runs: rows } };
+    }
+    text.push(...summarise(results));
+  } finally {
+    await ferret?.stop();
+    await redis?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  report.finishedAt = new Date().toISOString();
+  report.summary = text.join('\n');
+  mkdirSync(out, { recursive: true });
+  const file = join(out, `${mode}-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${text.join('\n')}\n\nResults: ${file}\n`);
+}
+
+/** Tables with medians, and the targets of the performance issue as measured ratios. */
+function summarise(results: Record<string, Record<string, { median: Row }>>): string[] {
+  const lines: string[] = [`Medians of ${runs} run(s), mode ${mode}.`];
+  const rows = (scenario: string) =>
+    Object.entries(results[scenario] ?? {}).map(([key, value]) => [key, value.median] as [string, Row]);
+  const get = (scenario: string, system: string, key: string) => results[scenario]?.[system]?.median[key] ?? Number.NaN;
+  const targets: string[] = [];
+  const target = (label: string, value: number, pass: boolean) =>
+    targets.push(`${pass ? 'MET   ' : 'MISSED'} ${label}: ${Number.isFinite(value) ? value.toFixed(2) : 'n/a'}`);
+
+  if (results.A) {
+    lines.push(
+      table('A. Latency at a fixed rate (ms; loss counted per delivery)', rows('A'), [
+        ['p50', 'p50Ms', 1],
+        ['p99', 'p99Ms', 1],
+        ['p99.9', 'p999Ms', 1],
+        ['lost', 'lost', 0],
+        ['dup', 'duplicates', 0],
+        ['send errors', 'sendErrors', 0],
+        ['server CPU', 'serverCpuShare', 2],
+        ['datastore CPU', 'datastoreCpuShare', 2],
+        ['loadgen CPU', 'loadGeneratorCpuShare', 2],
+      ]),
+    );
+    const p99 = get('A', 'project', 'p99Ms');
+    target(
+      'A p99 / limit p99 (≤ 2)',
+      ratio(p99, get('A', 'limit', 'p99Ms')),
+      ratio(p99, get('A', 'limit', 'p99Ms')) <= 2,
+    );
+    target(
+      'A p99 / Socket.io p99 (≤ 0.8)',
+      ratio(p99, get('A', 'socketio', 'p99Ms')),
+      ratio(p99, get('A', 'socketio', 'p99Ms')) <= 0.8,
+    );
+    target('A lost deliveries (= 0)', get('A', 'project', 'lost'), get('A', 'project', 'lost') === 0);
+  }
+  for (const b of ['B1', 'B5']) {
+    if (!results[b]) continue;
+    lines.push(
+      table(`${b[0]}. Throughput ceiling, ${b[1]} device(s) per user`, rows(b), [
+        ['deliveries/s', 'deliveredPerSecond', 0],
+        ['per server CPU-s', 'deliveredPerServerCpuSecond', 0],
+        ['p99 at ceiling', 'p99MsAtCeiling', 1],
+        ['loadgen CPU', 'loadGeneratorCpuShare', 2],
+      ]),
+    );
+    const mine = get(b, 'project', 'deliveredPerSecond');
+    target(
+      `${b} deliveries/s vs limit (≥ 0.7)`,
+      ratio(mine, get(b, 'limit', 'deliveredPerSecond')),
+      ratio(mine, get(b, 'limit', 'deliveredPerSecond')) >= 0.7,
+    );
+    target(
+      `${b} deliveries/s vs Socket.io (≥ 1.5)`,
+      ratio(mine, get(b, 'socketio', 'deliveredPerSecond')),
+      ratio(mine, get(b, 'socketio', 'deliveredPerSecond')) >= 1.5,
+    );
+    if (b === 'B5') {
+      target(
+        'B5 deliveries/s vs textbook GraphQL (≥ 3)',
+        ratio(mine, get(b, 'textbook', 'deliveredPerSecond')),
+        ratio(mine, get(b, 'textbook', 'deliveredPerSecond')) >= 3,
+      );
+    }
+  }
+  if (results.C) {
+    lines.push(
+      table('C. Idle capacity (bytes; GraphQL systems hold 3 subscriptions per connection)', rows('C'), [
+        ['RSS/connection', 'rssBytesPerConnection', 0],
+        ['heap/connection', 'heapBytesPerConnection', 0],
+        ['RSS/subscription', 'rssBytesPerSubscription', 0],
+        ['sub+unsub/s', 'subscribeUnsubscribePerSecond', 0],
+      ]),
+    );
+    const perSubscription = get('C', 'project', 'rssBytesPerSubscription');
+    const limitPerConnection = get('C', 'limit', 'rssBytesPerConnection');
+    target(
+      'C bytes per subscription / limit bytes per connection (≤ 2)',
+      ratio(perSubscription, limitPerConnection),
+      ratio(perSubscription, limitPerConnection) <= 2,
+    );
+    const connectionsRatio = ratio(
+      get('C', 'socketio', 'rssBytesPerConnection'),
+      get('C', 'project', 'rssBytesPerConnection'),
+    );
+    target('C connections in the same memory vs Socket.io (≥ 2)', connectionsRatio, connectionsRatio >= 2);
+  }
+  if (results.D) {
+    const d = results.D.project!.median;
+    const depths = [...new Set(Object.keys(d).map((key) => /^(page1|deep\d+)/.exec(key)![1]!))];
+    lines.push(
+      table(
+        'D. History at scale (ms)',
+        depths.map(
+          (depth) =>
+            [
+              depth,
+              Object.fromEntries(
+                Object.entries(d)
+                  .filter(([k]) => k.startsWith(depth))
+                  .map(([k, v]) => [k.slice(depth.length), v]),
+              ),
+            ] as [string, Row],
+        ),
+        [
+          ['cursor p50', 'CursorP50Ms', 1],
+          ['cursor p99', 'CursorP99Ms', 1],
+          ['page API p50', 'PageApiP50Ms', 1],
+          ['page API p99', 'PageApiP99Ms', 1],
+          ['native p50', 'NativeP50Ms', 1],
+          ['native p99', 'NativeP99Ms', 1],
+        ],
+      ),
+    );
+    for (const depth of depths) {
+      const value = ratio(d[`${depth}CursorP99Ms`]!, d[`${depth}NativeP99Ms`]!);
+      target(`D ${depth} cursor p99 / native driver p99 (≤ 1.3)`, value, value <= 1.3);
+    }
+  }
+  lines.push('\nTargets (ratios measured in this run):', ...targets);
+  return lines;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
