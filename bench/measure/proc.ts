@@ -37,7 +37,12 @@ export class CpuMeter {
   }
   /** CPU seconds used since construction. */
   used(): number {
-    return sum(this.pids.map((pid, i) => cpuSeconds(pid) - this.start[i]!));
+    return sum(this.usedByProcess());
+  }
+
+  /** CPU seconds used since construction, per process (in the order given). */
+  usedByProcess(): number[] {
+    return this.pids.map((pid, i) => cpuSeconds(pid) - this.start[i]!);
   }
   elapsedSeconds(): number {
     return (performance.now() - this.startedAt) / 1000;

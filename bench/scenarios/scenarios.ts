@@ -88,7 +88,7 @@ export async function throughputCeiling(
       const passed = step.p99Ms <= 250 && step.lost === 0 && step.sendErrors === 0 && step.corrupted === 0;
       log(
         `${rate} msg/s: p99 ${step.p99Ms.toFixed(1)} ms, lost ${step.lost}, ${Math.round(step.deliveredPerSecond)} deliveries/s, ` +
-          `server CPU ${(step.serverCpuShare * 100).toFixed(0)}%, datastores ${(step.datastoreCpuShare * 100).toFixed(0)}%, load generator CPU ${(step.loadGeneratorCpuShare * 100).toFixed(0)}% ${passed ? '' : '(limit reached)'}`,
+          `server CPU ${(step.serverCpuShare * 100).toFixed(0)}% (${step.cpuShareByProcess.map((share) => (share * 100).toFixed(0)).join('+')}), datastores ${(step.datastoreCpuShare * 100).toFixed(0)}%, load generator CPU ${(step.loadGeneratorCpuShare * 100).toFixed(0)}% ${passed ? '' : '(limit reached)'}`,
       );
       if (!passed) break;
       best = step;

@@ -88,6 +88,8 @@ export interface TrafficResult {
   readonly serverCpuShare: number;
   /** FerretDB + redis-server CPU as a share of one core (shared by every system). */
   readonly datastoreCpuShare: number;
+  /** Each server process's CPU share, in the order of `system.pids()`. */
+  readonly cpuShareByProcess: readonly number[];
 }
 
 /** The datastore processes, so each step can report how busy they were. */
@@ -149,6 +151,7 @@ export async function runTraffic(
   while (tracker.outstanding() > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
   const elapsed = (performance.now() - start) / 1000;
   const serverCpu = cpu.used();
+  const byProcess = cpu.usedByProcess().map((seconds) => seconds / elapsed);
   const [p50, p99, p999] = percentiles(tracker.latencies, [50, 99, 99.9]);
   return {
     sent: issued,
@@ -167,6 +170,7 @@ export async function runTraffic(
     loadGeneratorCpuShare: ownCpuSeconds(ownCpu) / elapsed,
     serverCpuShare: serverCpu / elapsed,
     datastoreCpuShare: datastoreCpu.used() / elapsed,
+    cpuShareByProcess: byProcess,
   };
 }
 

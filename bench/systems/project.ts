@@ -42,8 +42,12 @@ export class ProjectSystem implements SystemUnderTest {
       RATE_LIMITS: 'off',
       WEBSOCKET_PORT: '1', // the API only reports it; the WS instances get their own below
     };
-    this.api = await spawnNode(`${PROJECT_DIST}/api/main.js`, 'API_PORT', env);
-    this.ws = await Promise.all([0, 1].map(() => spawnNode(`${PROJECT_DIST}/ws/main.js`, 'WEBSOCKET_PORT', env)));
+    // BENCH_PROFILE=<dir>: V8 CPU profiles of this project's processes, written when they stop.
+    const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+    this.api = await spawnNode(`${PROJECT_DIST}/api/main.js`, 'API_PORT', env, profile);
+    this.ws = await Promise.all(
+      [0, 1].map(() => spawnNode(`${PROJECT_DIST}/ws/main.js`, 'WEBSOCKET_PORT', env, profile)),
+    );
   }
 
   async stop(): Promise<void> {

@@ -58,9 +58,14 @@ export interface Spawned {
 }
 
 /** Spawns a Node program on a free port given as `portVariable`, and waits until it listens. */
-export async function spawnNode(entry: string, portVariable: string, env: NodeJS.ProcessEnv): Promise<Spawned> {
+export async function spawnNode(
+  entry: string,
+  portVariable: string,
+  env: NodeJS.ProcessEnv,
+  nodeArgs: readonly string[] = [],
+): Promise<Spawned> {
   const port = await freePort();
-  const child = spawnManaged(process.execPath, [entry], {
+  const child = spawnManaged(process.execPath, [...nodeArgs, entry], {
     env: { ...process.env, ...env, [portVariable]: String(port) },
   });
   try {

@@ -77,17 +77,20 @@ export class MessageService {
     const { conversationId } = await this.access.withUser(senderId, outgoing.receiverId);
 
     const result = await this.mutex.run(conversationId, async () => {
-      // Under the lock (where locks exist), so a concurrent retry neither duplicates nor burns a seq.
-      const retried = await this.messages.findByClientMessageId(senderId, outgoing.clientMessageId);
-      if (retried) return { duplicateOf: retried };
       if (this.mutex.serializes) {
         // Nothing else writes this conversation meanwhile: read the seq, store, then one update
-        // (three fewer writes than the atomic path, which FerretDB pays for dearly).
+        // (three fewer writes than the atomic path, which FerretDB pays for dearly). A retried
+        // clientMessageId fails the insert on its unique index and returns the original; no seq
+        // is spent, because the seq is only recorded after a successful insert. (A lookup first
+        // would scan the whole collection on FerretDB v1, which does not query through indexes.)
         const seq = (await this.conversations.lastSeq(conversationId)) + 1;
         const inserted = await this.messages.insert({ ...outgoing, conversationId, senderId, seq });
         if ('inserted' in inserted) await this.conversations.recordSerialized(inserted.inserted);
         return inserted;
       }
+      // Atomic path (MongoDB): look first, so a concurrent retry neither duplicates nor burns a seq.
+      const retried = await this.messages.findByClientMessageId(senderId, outgoing.clientMessageId);
+      if (retried) return { duplicateOf: retried };
       const seq = await this.conversations.reserveSeq(conversationId, [senderId, outgoing.receiverId]);
       const inserted = await this.messages.insert({ ...outgoing, conversationId, senderId, seq });
       if ('inserted' in inserted) await this.conversations.recordMessage(inserted.inserted);
