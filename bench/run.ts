@@ -47,10 +47,10 @@ const FULL: Sizes = {
   d: { messages: 30_000, rate: 2, seconds: 5, depths: [0, 5000, 14_000] },
 };
 const QUICK: Sizes = {
-  a: { users: 100, rate: 30, seconds: 3 },
+  a: { users: 100, rate: 30, seconds: 2 },
   b: { users1: 100, users5: 20, startRate: 25, factor: 2, maxRate: 1600, stepSeconds: 1 },
   c: { connections: 200, churnDevices: 10, churnPerDevice: 20 },
-  d: { messages: 4000, rate: 5, seconds: 1, depths: [0, 1000] },
+  d: { messages: 2000, rate: 5, seconds: 1, depths: [0, 1000] },
 };
 const SMOKE: Sizes = {
   a: { users: 20, rate: 20, seconds: 1 },
@@ -115,6 +115,18 @@ async function seedUsers(stores: Datastores, users: readonly BenchUser[]): Promi
 
 type Row = Record<string, number>;
 
+/** Drops every collection but `users` (FerretDB scans collections, so leftovers would slow later runs). */
+async function emptyDatabase(stores: Datastores, db: string): Promise<void> {
+  const client = await new MongoClient(stores.mongoUrl(db)).connect();
+  try {
+    for (const collection of await client.db().listCollections({}, { nameOnly: true }).toArray()) {
+      if (collection.name !== 'users') await client.db().dropCollection(collection.name);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
 /** Runs one scenario `runs` times on a system, fresh processes each time, and keeps the median. */
 async function measure(
   system: SystemUnderTest,
@@ -125,6 +137,7 @@ async function measure(
   const results: Row[] = [];
   for (let run = 1; run <= runs; run += 1) {
     log(`${name} · ${system.label} · run ${run}/${runs}`);
+    await emptyDatabase(stores, system.database);
     await system.start(stores);
     try {
       results.push(await body(system));

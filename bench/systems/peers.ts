@@ -18,10 +18,14 @@ import {
 abstract class TwoInstances {
   protected instances: Spawned[] = [];
   protected abstract readonly entry: string;
-  protected abstract readonly db: string;
+  abstract readonly database: string;
 
   async start(stores: Datastores): Promise<void> {
-    const env = { REDIS_URL: stores.redisUrl, DATABASE_URL: stores.mongoUrl(this.db), JWT_SECRET: stores.jwtSecret };
+    const env = {
+      REDIS_URL: stores.redisUrl,
+      DATABASE_URL: stores.mongoUrl(this.database),
+      JWT_SECRET: stores.jwtSecret,
+    };
     this.instances = await Promise.all(
       [0, 1].map(() => spawnNode(`${BENCH_BUILD}/bench/servers/${this.entry}.js`, 'PORT', env)),
     );
@@ -59,7 +63,7 @@ export class LimitSystem extends TwoInstances implements SystemUnderTest {
   readonly key = 'limit';
   readonly label = 'limit: raw ws + ioredis';
   protected readonly entry = 'limit-server';
-  protected readonly db = 'bench_limit';
+  readonly database = 'bench_limit';
   private nextId = 0;
 
   async connect(user: BenchUser, options: ConnectOptions): Promise<Device> {
@@ -105,7 +109,7 @@ export class SocketIoSystem extends TwoInstances implements SystemUnderTest {
   readonly key = 'socketio';
   readonly label = 'peer: Socket.io 4 + redis-adapter (seed design)';
   protected readonly entry = 'socketio-server';
-  protected readonly db = 'bench_socketio';
+  readonly database = 'bench_socketio';
 
   async connect(user: BenchUser, options: ConnectOptions): Promise<Device> {
     const socket = io(`http://127.0.0.1:${this.port(options.instance)}`, {
@@ -135,7 +139,7 @@ export class TextbookGraphqlSystem extends TwoInstances implements SystemUnderTe
   readonly key = 'textbook';
   readonly label = 'peer: textbook graphql-ws + withFilter';
   protected readonly entry = 'textbook-server';
-  protected readonly db = 'bench_textbook';
+  readonly database = 'bench_textbook';
 
   async connect(user: BenchUser, options: ConnectOptions): Promise<Device> {
     let device!: GraphqlDevice;

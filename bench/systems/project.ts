@@ -27,7 +27,7 @@ interface ProjectDevice extends Device {
 export class ProjectSystem implements SystemUnderTest {
   readonly key = 'project';
   readonly label = 'this project (API + 2 WS)';
-  constructor(private readonly db = 'bench_project') {}
+  constructor(readonly database = 'bench_project') {}
   private api: Spawned | null = null;
   private ws: Spawned[] = [];
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 128 });
@@ -35,7 +35,7 @@ export class ProjectSystem implements SystemUnderTest {
   async start(stores: Datastores): Promise<void> {
     const env = {
       NODE_ENV: 'production',
-      DATABASE_URL: stores.mongoUrl(this.db),
+      DATABASE_URL: stores.mongoUrl(this.database),
       REDIS_URL: stores.redisUrl,
       JWT_SECRET: stores.jwtSecret,
       LOG_LEVEL: 'warn',

@@ -32,6 +32,8 @@ export interface ConnectOptions {
 export interface SystemUnderTest {
   readonly key: 'project' | 'limit' | 'socketio' | 'textbook';
   readonly label: string;
+  /** Its database; emptied (users kept) before every run so runs start equal. */
+  readonly database: string;
   start(stores: Datastores): Promise<void>;
   stop(): Promise<void>;
   /** Every process of the system (CPU is summed over these). */
