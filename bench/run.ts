@@ -44,7 +44,7 @@ const FULL: Sizes = {
   a: { users: 1000, rate: 30, seconds: 30 },
   b: { users1: 400, users5: 100, startRate: 20, factor: 1.6, maxRate: 20_000, stepSeconds: 3 },
   c: { connections: 3000, churnDevices: 50, churnPerDevice: 100 },
-  d: { messages: 30_000, rate: 2, seconds: 5, depths: [0, 5000, 14_000] },
+  d: { messages: 10_000, rate: 2, seconds: 5, depths: [0, 2000, 4500] },
 };
 const QUICK: Sizes = {
   a: { users: 100, rate: 30, seconds: 2 },
@@ -187,14 +187,18 @@ async function main(): Promise<void> {
   };
   const results = report.results as Record<string, Record<string, { median: Row; runs: Row[] }>>;
   const text: string[] = [];
+  mkdirSync(out, { recursive: true });
+  const file = join(out, `${mode}-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`);
+  const save = () => writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   try {
     const users = makeUsers(Math.max(sizes.a.users, sizes.b.users1, sizes.b.users5 * 1, sizes.c.connections + 50, 210));
     await seedUsers(stores, users);
     const systems = makeSystems();
-    const collect = async (scenario: string, body: (s: SystemUnderTest) => Promise<Row>, only?: string[]) => {
+    const collect = async (scenario: string, body: (s: SystemUnderTest) => Promise<Row>) => {
       results[scenario] = {};
-      for (const system of systems.filter((s) => !only || only.includes(s.key))) {
+      for (const system of systems) {
         results[scenario]![system.key] = await measure(system, stores, scenario, body);
+        save(); // a later failure must not lose what was measured
       }
     };
     if (scenarios.includes('A')) await collect('A', (s) => latencyAtFixedRate(s, users, sizes.a, log));
@@ -210,6 +214,7 @@ async function main(): Promise<void> {
         rows.push(await historyAtScale(stores, users, sizes.d, log));
       }
       results.D = { project: { median: medianOf(rows), runs: rows } };
+      save();
     }
     text.push(...summarise(results));
   } finally {
@@ -219,9 +224,7 @@ async function main(): Promise<void> {
   }
   report.finishedAt = new Date().toISOString();
   report.summary = text.join('\n');
-  mkdirSync(out, { recursive: true });
-  const file = join(out, `${mode}-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  save();
   process.stdout.write(`${text.join('\n')}\n\nResults: ${file}\n`);
 }
 
@@ -337,6 +340,7 @@ function summarise(results: Record<string, Record<string, { median: Row }>>): st
           ['page API p99', 'PageApiP99Ms', 1],
           ['native p50', 'NativeP50Ms', 1],
           ['native p99', 'NativeP99Ms', 1],
+          ['errors', 'Errors', 0],
         ],
       ),
     );

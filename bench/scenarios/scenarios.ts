@@ -206,6 +206,7 @@ export async function historyAtScale(
         [`${label}PageApiP99Ms`]: pageApi.p99,
         [`${label}NativeP50Ms`]: driver.p50,
         [`${label}NativeP99Ms`]: driver.p99,
+        [`${label}Errors`]: cursorApi.errors + pageApi.errors + driver.errors,
       });
     }
     agent.destroy();
@@ -225,9 +226,10 @@ async function atFixedRate(
   rate: number,
   seconds: number,
   call: () => Promise<void>,
-): Promise<{ p50: number; p99: number }> {
-  await call(); // warm
+): Promise<{ p50: number; p99: number; errors: number }> {
+  await call().catch(() => undefined); // warm
   const latencies: number[] = [];
+  let errors = 0;
   const inflight: Promise<void>[] = [];
   const total = Math.max(1, Math.round(rate * seconds));
   const start = performance.now();
@@ -236,11 +238,16 @@ async function atFixedRate(
     const wait = due - performance.now();
     if (wait > 0) await settle(wait);
     const began = performance.now();
-    inflight.push(call().then(() => void latencies.push(performance.now() - began)));
+    inflight.push(
+      call().then(
+        () => void latencies.push(performance.now() - began),
+        () => void (errors += 1),
+      ),
+    );
   }
   await Promise.all(inflight);
   const [p50, p99] = percentiles(latencies, [50, 99]);
-  return { p50: p50!, p99: p99! };
+  return { p50: p50!, p99: p99!, errors };
 }
 
 function graphql(port: number, agent: Agent, token: string, query: string, variables: object): Promise<void> {
