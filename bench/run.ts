@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import jwt from 'jsonwebtoken';
@@ -161,7 +161,15 @@ function table(title: string, rows: Array<[string, Row]>, columns: Array<[string
   return [`\n${title}`, line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
+/** `--report <file>`: prints the tables and targets of a saved run again, without running anything. */
+function reprint(file: string): void {
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { runs: number; mode: string; results: Parameters<typeof summarise>[0] };
+  process.stdout.write(`${summarise(saved.results, saved.runs, saved.mode).join('\n')}\n`);
+}
+
 async function main(): Promise<void> {
+  const reportFile = argument('report');
+  if (reportFile) return reprint(reportFile);
   const workDir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
   const redis = process.env.BENCH_REDIS_URL ? null : await startRedis({ dir: join(workDir, 'redis') });
   const ferret = process.env.BENCH_DATABASE_URL ? null : await startFerretDb({ dir: join(workDir, 'ferretdb') });
@@ -212,11 +220,11 @@ async function main(): Promise<void> {
       for (let run = 1; run <= runs; run += 1) {
         log(`D · history at scale · run ${run}/${runs}`);
         rows.push(await historyAtScale(stores, users, sizes.d, log));
+        results.D = { project: { median: medianOf(rows), runs: rows } };
+        save();
       }
-      results.D = { project: { median: medianOf(rows), runs: rows } };
-      save();
     }
-    text.push(...summarise(results));
+    text.push(...summarise(results, runs, mode));
   } finally {
     await ferret?.stop();
     await redis?.stop();
@@ -229,7 +237,7 @@ async function main(): Promise<void> {
 }
 
 /** Tables with medians, and the targets of the performance issue as measured ratios. */
-function summarise(results: Record<string, Record<string, { median: Row }>>): string[] {
+function summarise(results: Record<string, Record<string, { median: Row }>>, runs: number, mode: string): string[] {
   const lines: string[] = [`Medians of ${runs} run(s), mode ${mode}.`];
   const rows = (scenario: string) =>
     Object.entries(results[scenario] ?? {}).map(([key, value]) => [key, value.median] as [string, Row]);

@@ -167,8 +167,9 @@ export async function historyAtScale(
 ): Promise<Record<string, number>> {
   const db = 'bench_history';
   const system = new ProjectSystem(db);
-  await system.start(stores);
   const client = await new MongoClient(stores.mongoUrl(db)).connect();
+  for (const name of ['chatmessages', 'conversations']) await client.db().dropCollection(name).catch(() => false);
+  await system.start(stores);
   try {
     await settle(1500); // the services create their indexes at start
     const [alice, bob] = [users[0]!, users[1]!];
