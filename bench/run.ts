@@ -163,7 +163,11 @@ function table(title: string, rows: Array<[string, Row]>, columns: Array<[string
 
 /** `--report <file>`: prints the tables and targets of a saved run again, without running anything. */
 function reprint(file: string): void {
-  const saved = JSON.parse(readFileSync(file, 'utf8')) as { runs: number; mode: string; results: Parameters<typeof summarise>[0] };
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as {
+    runs: number;
+    mode: string;
+    results: Parameters<typeof summarise>[0];
+  };
   process.stdout.write(`${summarise(saved.results, saved.runs, saved.mode).join('\n')}\n`);
 }
 

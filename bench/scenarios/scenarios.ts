@@ -168,7 +168,11 @@ export async function historyAtScale(
   const db = 'bench_history';
   const system = new ProjectSystem(db);
   const client = await new MongoClient(stores.mongoUrl(db)).connect();
-  for (const name of ['chatmessages', 'conversations']) await client.db().dropCollection(name).catch(() => false);
+  for (const name of ['chatmessages', 'conversations'])
+    await client
+      .db()
+      .dropCollection(name)
+      .catch(() => false);
   await system.start(stores);
   try {
     await settle(1500); // the services create their indexes at start
