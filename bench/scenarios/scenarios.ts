@@ -25,6 +25,8 @@ export interface Sizes {
     factor: number;
     maxRate: number;
     stepSeconds: number;
+    /** How long a step waits for its last deliveries (a failing step waits all of it). */
+    drainMs: number;
   };
   readonly c: { connections: number; churnDevices: number; churnPerDevice: number };
   readonly d: { messages: number; rate: number; seconds: number; depths: readonly number[] };
@@ -84,7 +86,11 @@ export async function throughputCeiling(
     const problem = await warmUp(system, population, tracker);
     if (problem) log(`${system.key}: ${problem}`);
     for (let rate = sizes.startRate; rate <= sizes.maxRate; rate = Math.round(rate * sizes.factor)) {
-      const step = await runTraffic(system, population, tracker, { rate, seconds: sizes.stepSeconds, drainMs: 3000 });
+      const step = await runTraffic(system, population, tracker, {
+        rate,
+        seconds: sizes.stepSeconds,
+        drainMs: sizes.drainMs,
+      });
       const passed = step.p99Ms <= 250 && step.lost === 0 && step.sendErrors === 0 && step.corrupted === 0;
       log(
         `${rate} msg/s: p99 ${step.p99Ms.toFixed(1)} ms, lost ${step.lost}, ${Math.round(step.deliveredPerSecond)} deliveries/s, ` +

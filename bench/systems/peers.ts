@@ -43,6 +43,10 @@ abstract class TwoInstances {
     return this.pids();
   }
 
+  output(): string {
+    return this.instances.map((spawned) => spawned.process.output()).join('\n');
+  }
+
   async heapBytes(): Promise<number> {
     let total = 0;
     for (const spawned of this.instances) total += await heapFrom(`http://127.0.0.1:${spawned.port}/heap`);

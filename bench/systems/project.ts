@@ -51,12 +51,13 @@ export class ProjectSystem implements SystemUnderTest {
   }
 
   async stop(): Promise<void> {
-    if (process.env.BENCH_SERVICE_LOGS) {
-      for (const spawned of [this.api, ...this.ws])
-        process.stderr.write((spawned?.process as unknown as { output(): string }).output());
-    }
+    if (process.env.BENCH_SERVICE_LOGS) process.stderr.write(this.output());
     await Promise.all([this.api, ...this.ws].map((spawned) => spawned?.process.stop()));
     this.agent.destroy();
+  }
+
+  output(): string {
+    return [this.api, ...this.ws].map((spawned) => spawned?.process.output() ?? '').join('\n');
   }
 
   apiPort(): number {

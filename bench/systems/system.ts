@@ -40,6 +40,8 @@ export interface SystemUnderTest {
   pids(): number[];
   /** The processes that hold client sockets (memory per connection is measured on these). */
   socketPids(): number[];
+  /** The last output of its processes (for a failed run's report). */
+  output(): string;
   /** Heap bytes in use, summed over socketPids. */
   heapBytes(): Promise<number>;
   connect(user: BenchUser, options: ConnectOptions): Promise<Device>;
@@ -55,7 +57,7 @@ export const BENCH_BUILD = resolve(__dirname, '../..');
 export const PROJECT_DIST = resolve(__dirname, '../../../dist');
 
 export interface Spawned {
-  readonly process: ManagedProcess;
+  readonly process: ManagedProcess & { output(): string };
   readonly port: number;
 }
 
