@@ -1,8 +1,9 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { MongoClient, ObjectId, type Collection, type Document } from 'mongodb';
 import { percentiles } from '../measure/stats';
 import { rssBytes, sum } from '../measure/proc';
 import type { BenchUser, Datastores, SystemUnderTest } from '../systems/system';
+import { postGraphql } from '../systems/graphql-clients';
 import { ProjectSystem } from '../systems/project';
 import {
   closePopulation,
@@ -201,10 +202,13 @@ export async function historyAtScale(
       const cursor = depth === 0 ? null : Buffer.from(`${conversationId}:${beforeSeq}`, 'utf8').toString('base64url');
       log(`history ${label}: cursor API, page API, native driver at ${sizes.rate} req/s for ${sizes.seconds} s each`);
       const cursorApi = await atFixedRate(sizes.rate, sizes.seconds, () =>
-        graphql(system.apiPort(), agent, alice.token, MESSAGES_QUERY, { t: bob.id, before: cursor }),
+        postGraphql(system.apiPort(), agent, alice.token, MESSAGES_QUERY, { t: bob.id, before: cursor }),
       );
       const pageApi = await atFixedRate(sizes.rate, sizes.seconds, () =>
-        graphql(system.apiPort(), agent, alice.token, HISTORY_QUERY, { t: bob.id, page: Math.floor(depth / 50) + 1 }),
+        postGraphql(system.apiPort(), agent, alice.token, HISTORY_QUERY, {
+          t: bob.id,
+          page: Math.floor(depth / 50) + 1,
+        }),
       );
       const driver = await atFixedRate(sizes.rate, sizes.seconds, async () => {
         const seq = cursor === null ? { $gt: 0 } : { $gt: 0, $lt: beforeSeq };
@@ -259,37 +263,6 @@ async function atFixedRate(
   await Promise.all(inflight);
   const [p50, p99] = percentiles(latencies, [50, 99]);
   return { p50: p50!, p99: p99!, errors };
-}
-
-function graphql(port: number, agent: Agent, token: string, query: string, variables: object): Promise<void> {
-  const body = JSON.stringify({ query, variables });
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/graphql',
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          authorization: `Bearer ${token}`,
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (response.statusCode === 200 && !text.includes('"errors"')) resolve();
-          else reject(new Error(`history query failed: ${response.statusCode} ${text.slice(0, 300)}`));
-        });
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
 }
 
 /** Bulk-inserts the skewed history (10,000 per insertMany), with progress. Returns the biggest conversation. */

@@ -1,7 +1,6 @@
-import { createClient, type Client } from 'graphql-ws';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
-import { churnGraphql } from './project';
+import { churnGraphql, connectGraphqlDevice, type GraphqlDevice } from './graphql-clients';
 import {
   BENCH_BUILD,
   heapFrom,
@@ -135,9 +134,11 @@ export class SocketIoSystem extends TwoInstances implements SystemUnderTest {
   }
 }
 
-interface GraphqlDevice extends Device {
-  readonly client: Client;
-}
+const TEXTBOOK_SUBSCRIPTIONS = [
+  'subscription { newMessage { id message senderId receiverId } }',
+  'subscription { typing }',
+  'subscription { userStatus }',
+];
 
 export class TextbookGraphqlSystem extends TwoInstances implements SystemUnderTest {
   readonly key = 'textbook';
@@ -145,38 +146,13 @@ export class TextbookGraphqlSystem extends TwoInstances implements SystemUnderTe
   protected readonly entry = 'textbook-server';
   readonly database = 'bench_textbook';
 
-  async connect(user: BenchUser, options: ConnectOptions): Promise<Device> {
-    let device!: GraphqlDevice;
-    await new Promise<void>((resolve, reject) => {
-      const client = createClient({
-        url: `ws://127.0.0.1:${this.port(options.instance)}/graphql`,
-        webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${user.token}` },
-        lazy: false,
-        retryAttempts: 0,
-        on: { connected: () => resolve(), closed: (event) => reject(new Error(`closed ${JSON.stringify(event)}`)) },
-      });
-      device = { user, client, close: () => client.dispose() as Promise<void> };
-    });
-    const queries = [
-      'subscription { newMessage { id message senderId receiverId } }',
-      'subscription { typing }',
-      'subscription { userStatus }',
-    ];
-    for (const query of queries.slice(0, options.subscriptions)) {
-      device.client.subscribe<{ newMessage?: { message: string } }>(
-        { query },
-        {
-          next: (result) => {
-            const text = result.data?.newMessage?.message;
-            if (text !== undefined) options.onText(device, text);
-          },
-          error: () => undefined,
-          complete: () => undefined,
-        },
-      );
-    }
-    return device;
+  connect(user: BenchUser, options: ConnectOptions): Promise<Device> {
+    return connectGraphqlDevice(
+      `ws://127.0.0.1:${this.port(options.instance)}/graphql`,
+      user,
+      TEXTBOOK_SUBSCRIPTIONS,
+      options,
+    );
   }
 
   send(from: Device, to: BenchUser, text: string): Promise<void> {

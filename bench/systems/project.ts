@@ -1,6 +1,5 @@
-import { Agent, request } from 'node:http';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import { Agent } from 'node:http';
+import { churnGraphql, connectGraphqlDevice, postGraphql, type GraphqlDevice } from './graphql-clients';
 import {
   PROJECT_DIST,
   spawnNode,
@@ -18,10 +17,6 @@ const SUBSCRIPTIONS = [
   'subscription { userStatus { type userId } }',
 ];
 const SEND = 'mutation Send($input: SendMessageInput!) { sendMessage(input: $input) { id } }';
-
-interface ProjectDevice extends Device {
-  readonly client: Client;
-}
 
 /** This project: one API service (sends over HTTP) and two WS instances (deliveries cross Redis). */
 export class ProjectSystem implements SystemUnderTest {
@@ -81,87 +76,18 @@ export class ProjectSystem implements SystemUnderTest {
     return total;
   }
 
-  async connect(user: BenchUser, options: ConnectOptions): Promise<Device> {
+  connect(user: BenchUser, options: ConnectOptions): Promise<Device> {
     const port = this.ws[options.instance % this.ws.length]!.port;
-    let device!: ProjectDevice;
-    const connected = new Promise<void>((resolve, reject) => {
-      const client = createClient({
-        url: `ws://127.0.0.1:${port}/graphql`,
-        webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${user.token}` },
-        lazy: false,
-        retryAttempts: 0,
-        on: { connected: () => resolve(), closed: (event) => reject(new Error(`closed ${JSON.stringify(event)}`)) },
-      });
-      device = { user, client, close: () => client.dispose() as Promise<void> };
-    });
-    await connected;
-    for (const query of SUBSCRIPTIONS.slice(0, options.subscriptions)) {
-      device.client.subscribe<{ newMessage?: { message: string } }>(
-        { query },
-        {
-          next: (result) => {
-            const text = result.data?.newMessage?.message;
-            if (text !== undefined) options.onText(device, text);
-          },
-          error: () => undefined,
-          complete: () => undefined,
-        },
-      );
-    }
-    return device;
+    return connectGraphqlDevice(`ws://127.0.0.1:${port}/graphql`, user, SUBSCRIPTIONS, options);
   }
 
   send(from: Device, to: BenchUser, text: string): Promise<void> {
-    const body = JSON.stringify({ query: SEND, variables: { input: { targetUserId: to.id, message: text } } });
-    return new Promise((resolve, reject) => {
-      const outgoing = request(
-        {
-          host: '127.0.0.1',
-          port: this.api!.port,
-          path: '/graphql',
-          method: 'POST',
-          agent: this.agent,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-            authorization: `Bearer ${from.user.token}`,
-          },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            if (response.statusCode === 200 && !text.includes('"errors"')) resolve();
-            else reject(new Error(`send failed: ${response.statusCode} ${text.slice(0, 200)}`));
-          });
-        },
-      );
-      outgoing.on('error', reject);
-      outgoing.end(body);
+    return postGraphql(this.api!.port, this.agent, from.user.token, SEND, {
+      input: { targetUserId: to.id, message: text },
     });
   }
 
   async churn(device: Device, count: number): Promise<void> {
-    await churnGraphql((device as ProjectDevice).client, count, 'subscription { typing { userId } }');
+    await churnGraphql((device as GraphqlDevice).client, count, 'subscription { typing { userId } }');
   }
-}
-
-/**
- * Subscribe, then complete, `count` times; each pair is followed by nothing, and the batch by a
- * query on the same socket, so the server has read every message before this resolves.
- */
-export async function churnGraphql(client: Client, count: number, query: string): Promise<void> {
-  for (let i = 0; i < count; i += 1) {
-    const dispose = client.subscribe(
-      { query },
-      { next: () => undefined, error: () => undefined, complete: () => undefined },
-    );
-    await new Promise((resolve) => setImmediate(resolve));
-    dispose();
-  }
-  await new Promise<void>((resolve, reject) => {
-    client.subscribe({ query: '{ __typename }' }, { next: () => undefined, error: reject, complete: resolve });
-  });
 }
