@@ -1,4 +1,3 @@
-import { createClient } from 'graphql-ws';
 import { request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
 import { Redis } from 'ioredis';
@@ -13,16 +12,7 @@ describe('WS instance shutdown, concurrency and churn', () => {
   it('on SIGTERM closes clients with 1001 and exits 0; they resume on another instance and lose nothing', async () => {
     const [alice, bob] = (await createUsers(env.stores, 'Alice', 'Bob')) as [TestUser, TestUser];
     const doomed = await spawnWsProcess(env.stores);
-    let closeCode: number | null = null;
-    const client = createClient({
-      url: doomed.url,
-      webSocketImpl: WebSocket,
-      connectionParams: { token: bob.token },
-      lazy: false,
-      retryAttempts: 0,
-      onNonLazyError: () => undefined,
-      on: { closed: (event) => (closeCode = (event as { code: number }).code) },
-    });
+    const client = wsClient(doomed, { token: bob.token });
     const first = new SubscriptionProbe(client, NewMessageDocument, { targetUserId: alice.id });
     const send = (text: string) =>
       graphqlOk(
@@ -42,7 +32,7 @@ describe('WS instance shutdown, concurrency and churn', () => {
     }
 
     expect(await doomed.terminate()).toBe(0);
-    expect(closeCode).toBe(1001);
+    expect((await client.closed).code).toBe(1001);
     const missed = [await send('while reconnecting 1'), await send('while reconnecting 2')];
 
     const again = wsClient(env.system.ws[0]!, { token: bob.token });

@@ -1,5 +1,3 @@
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { PresenceDocument, UserStatusDocument } from '../../src/client/graphql';
 import { graphqlOk, SubscriptionProbe, waitForSubscriptions, wsClient } from '../helpers/clients';
 import { chatActions } from '../helpers/chat';
@@ -80,14 +78,7 @@ describe('presence across WS instances (user_join, user_status_change)', () => {
 
   it('turns the users of a killed instance offline by heartbeat expiry', async () => {
     const doomed = await spawnWsProcess(stores, { PRESENCE_HEARTBEAT_MS: String(HEARTBEAT_MS) });
-    const client = createClient({
-      url: doomed.url,
-      webSocketImpl: WebSocket,
-      connectionParams: { token: bob.token },
-      lazy: false,
-      retryAttempts: 0,
-      onNonLazyError: () => undefined,
-    });
+    const client = wsClient(doomed, { token: bob.token });
     sockets.push(client);
     expect((await nextStatus()).userStatus).toMatchObject({ type: 'USER_ONLINE', userId: bob.id });
 

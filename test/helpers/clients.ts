@@ -42,9 +42,12 @@ export async function graphqlOk<TData, TVariables>(
   return body.data;
 }
 
-/** A graphql-ws client that connects eagerly and never retries (tests assert on what happens). */
+/**
+ * A graphql-ws client that connects eagerly and never retries (tests assert on what happens), to
+ * an in-process WS server or a spawned WS process.
+ */
 export function wsClient(
-  server: WsServer,
+  server: { readonly url: string },
   connectionParams: Record<string, unknown>,
 ): Client & { closed: Promise<{ code: number; reason: string }> } {
   let onClosed: (event: { code: number; reason: string }) => void = () => undefined;
