@@ -28,11 +28,12 @@ import {
   wsClient,
 } from '../helpers/clients';
 import { chatActions, conversationIdOf } from '../helpers/chat';
-import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
-import { startSystem, type TestSystem } from '../helpers/system';
+import type { TestDatastores } from '../helpers/datastores';
+import { useTestSystem, type TestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
 
 describe('every seed feature over GraphQL', () => {
+  const env = useTestSystem({ wsInstances: 2, apiInstances: 2 });
   let stores: TestDatastores;
   let system: TestSystem;
   let chat: ReturnType<typeof chatActions>;
@@ -59,19 +60,13 @@ describe('every seed feature over GraphQL', () => {
   const users = async (...names: string[]) => createUsers(stores, ...names);
 
   beforeAll(async () => {
-    stores = await startTestDatastores();
-    system = await startSystem(stores, { wsInstances: 2, apiInstances: 2 });
+    ({ stores, system } = env);
     chat = chatActions(system.api);
   });
 
   afterEach(async () => {
     await Promise.all(sockets.splice(0).map((socket) => socket.dispose()));
     await Promise.all(system.ws.map((server) => waitForNoSubscriptions(server)));
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await stores?.dispose();
   });
 
   describe('start_chat / chat_started and end_chat / chat_ended', () => {

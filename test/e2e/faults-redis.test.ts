@@ -7,8 +7,8 @@ import {
   waitForSubscriptions,
   wsClient,
 } from '../helpers/clients';
-import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
-import { startSystem, type TestSystem } from '../helpers/system';
+import type { TestDatastores } from '../helpers/datastores';
+import { useTestSystem, type TestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
 
 /** Polls until `check` holds. */
@@ -21,6 +21,7 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Pr
 }
 
 describe('Redis faults', () => {
+  const env = useTestSystem({ ownRedis: true });
   let stores: TestDatastores;
   let system: TestSystem;
   let alice: TestUser;
@@ -33,19 +34,13 @@ describe('Redis faults', () => {
   const healthy = async () => (await fetch(`${system.api.url}/health`)).status === 200;
 
   beforeAll(async () => {
-    stores = await startTestDatastores({ ownRedis: true });
-    system = await startSystem(stores);
+    ({ stores, system } = env);
     [alice, bob] = (await createUsers(stores, 'Alice', 'Bob')) as [TestUser, TestUser];
   });
 
   afterEach(async () => {
     await Promise.all(sockets.splice(0).map((socket) => socket.dispose()));
     await waitForNoSubscriptions(system.ws[0]!);
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await stores?.dispose();
   });
 
   it('persists and confirms every send promptly while Redis is down; live delivery and resume work after', async () => {

@@ -7,11 +7,12 @@ import {
   waitForSubscriptions,
   wsClient,
 } from '../helpers/clients';
-import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
-import { startSystem, type TestSystem } from '../helpers/system';
+import type { TestDatastores } from '../helpers/datastores';
+import { useTestSystem, type TestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
 
 describe('one message end to end: HTTP mutation -> MongoDB -> Redis -> graphql-ws', () => {
+  const env = useTestSystem({ wsInstances: 2 });
   let stores: TestDatastores;
   let system: TestSystem;
   let alice: TestUser;
@@ -19,19 +20,13 @@ describe('one message end to end: HTTP mutation -> MongoDB -> Redis -> graphql-w
   const clients: Array<{ dispose(): void | Promise<void> }> = [];
 
   beforeAll(async () => {
-    stores = await startTestDatastores();
-    system = await startSystem(stores, { wsInstances: 2 });
+    ({ stores, system } = env);
     [alice, bob] = (await createUsers(stores, 'Alice', 'Bob')) as [TestUser, TestUser];
   });
 
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((client) => client.dispose()));
     await Promise.all(system.ws.map((server) => waitForNoSubscriptions(server)));
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await stores?.dispose();
   });
 
   it('answers me from the token', async () => {
