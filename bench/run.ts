@@ -253,6 +253,8 @@ function summarise(results: Record<string, Record<string, { median: Row }>>, run
   const targets: string[] = [];
   const target = (label: string, value: number, pass: boolean) =>
     targets.push(`${pass ? 'MET   ' : 'MISSED'} ${label}: ${Number.isFinite(value) ? value.toFixed(2) : 'n/a'}`);
+  const atMost = (label: string, value: number, max: number) => target(`${label} (≤ ${max})`, value, value <= max);
+  const atLeast = (label: string, value: number, min: number) => target(`${label} (≥ ${min})`, value, value >= min);
 
   if (results.A) {
     lines.push(
@@ -269,16 +271,8 @@ function summarise(results: Record<string, Record<string, { median: Row }>>, run
       ]),
     );
     const p99 = get('A', 'project', 'p99Ms');
-    target(
-      'A p99 / limit p99 (≤ 2)',
-      ratio(p99, get('A', 'limit', 'p99Ms')),
-      ratio(p99, get('A', 'limit', 'p99Ms')) <= 2,
-    );
-    target(
-      'A p99 / Socket.io p99 (≤ 0.8)',
-      ratio(p99, get('A', 'socketio', 'p99Ms')),
-      ratio(p99, get('A', 'socketio', 'p99Ms')) <= 0.8,
-    );
+    atMost('A p99 / limit p99', ratio(p99, get('A', 'limit', 'p99Ms')), 2);
+    atMost('A p99 / Socket.io p99', ratio(p99, get('A', 'socketio', 'p99Ms')), 0.8);
     target('A lost deliveries (= 0)', get('A', 'project', 'lost'), get('A', 'project', 'lost') === 0);
   }
   for (const b of ['B1', 'B5']) {
@@ -292,22 +286,10 @@ function summarise(results: Record<string, Record<string, { median: Row }>>, run
       ]),
     );
     const mine = get(b, 'project', 'deliveredPerSecond');
-    target(
-      `${b} deliveries/s vs limit (≥ 0.7)`,
-      ratio(mine, get(b, 'limit', 'deliveredPerSecond')),
-      ratio(mine, get(b, 'limit', 'deliveredPerSecond')) >= 0.7,
-    );
-    target(
-      `${b} deliveries/s vs Socket.io (≥ 1.5)`,
-      ratio(mine, get(b, 'socketio', 'deliveredPerSecond')),
-      ratio(mine, get(b, 'socketio', 'deliveredPerSecond')) >= 1.5,
-    );
+    atLeast(`${b} deliveries/s vs limit`, ratio(mine, get(b, 'limit', 'deliveredPerSecond')), 0.7);
+    atLeast(`${b} deliveries/s vs Socket.io`, ratio(mine, get(b, 'socketio', 'deliveredPerSecond')), 1.5);
     if (b === 'B5') {
-      target(
-        'B5 deliveries/s vs textbook GraphQL (≥ 3)',
-        ratio(mine, get(b, 'textbook', 'deliveredPerSecond')),
-        ratio(mine, get(b, 'textbook', 'deliveredPerSecond')) >= 3,
-      );
+      atLeast('B5 deliveries/s vs textbook GraphQL', ratio(mine, get(b, 'textbook', 'deliveredPerSecond')), 3);
     }
   }
   if (results.C) {
@@ -321,16 +303,12 @@ function summarise(results: Record<string, Record<string, { median: Row }>>, run
     );
     const perSubscription = get('C', 'project', 'rssBytesPerSubscription');
     const limitPerConnection = get('C', 'limit', 'rssBytesPerConnection');
-    target(
-      'C bytes per subscription / limit bytes per connection (≤ 2)',
-      ratio(perSubscription, limitPerConnection),
-      ratio(perSubscription, limitPerConnection) <= 2,
-    );
+    atMost('C bytes per subscription / limit bytes per connection', ratio(perSubscription, limitPerConnection), 2);
     const connectionsRatio = ratio(
       get('C', 'socketio', 'rssBytesPerConnection'),
       get('C', 'project', 'rssBytesPerConnection'),
     );
-    target('C connections in the same memory vs Socket.io (≥ 2)', connectionsRatio, connectionsRatio >= 2);
+    atLeast('C connections in the same memory vs Socket.io', connectionsRatio, 2);
   }
   if (results.D) {
     const d = results.D.project!.median;
@@ -362,7 +340,7 @@ function summarise(results: Record<string, Record<string, { median: Row }>>, run
     );
     for (const depth of depths) {
       const value = ratio(d[`${depth}CursorP99Ms`]!, d[`${depth}NativeP99Ms`]!);
-      target(`D ${depth} cursor p99 / native driver p99 (≤ 1.3)`, value, value <= 1.3);
+      atMost(`D ${depth} cursor p99 / native driver p99`, value, 1.3);
     }
   }
   lines.push('\nTargets (ratios measured in this run):', ...targets);
