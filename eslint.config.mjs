@@ -4,14 +4,18 @@ import importPlugin from 'eslint-plugin-import';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
+// Every folder of src/ except the two entry points, api/ and ws/.
 const layers = [
   'config',
   'domain',
   'persistence',
   'pubsub',
+  'edge',
   'graphql',
+  'rest',
   'auth',
   'logging',
+  'metrics',
   'runtime',
   'launcher',
   'cli',
@@ -61,8 +65,32 @@ export default tseslint.config(
               from: ['./src/graphql', './src/rest', './src/runtime', './src/api', './src/ws'],
               message: `${layer}/ is an adapter: it must not reach the front doors or the wiring`,
             })),
+            // The front doors reach storage only through the domain's ports; driver errors become
+            // domain errors in persistence/, and what both doors share lives in edge/.
+            ...['graphql', 'rest', 'edge'].map((layer) => ({
+              target: `./src/${layer}`,
+              from: ['./src/persistence', './src/pubsub'],
+              message: `${layer}/ is a front door: it talks to the domain, not to persistence or pub/sub`,
+            })),
+            {
+              target: './src/rest',
+              from: './src/graphql',
+              message: 'rest/ and graphql/ are two doors: share through edge/',
+            },
+            {
+              target: './src/edge',
+              from: ['./src/graphql', './src/rest'],
+              message: 'edge/ serves both front doors and imports neither',
+            },
+            // Cross-cutting leaves: they know nothing of the layers that use them.
+            ...['logging', 'metrics', 'config'].map((layer) => ({
+              target: `./src/${layer}`,
+              from: './src',
+              except: [...new Set([`./${layer}`, './domain', './config'])],
+              message: `${layer}/ is a leaf: it may use domain/ and config/ types, nothing else`,
+            })),
             // Only api/ and ws/ wire things; nothing imports them (tests excepted).
-            ...layers.concat(['rest']).map((layer) => ({
+            ...layers.map((layer) => ({
               target: `./src/${layer}`,
               from: ['./src/api', './src/ws'],
               message: 'api/ and ws/ are entry points: nothing in src imports them',

@@ -11,6 +11,7 @@ import { identify } from '../auth/jwt';
 import { operatorAllowed } from '../auth/operator';
 import type { Config } from '../config/config';
 import { ChatError } from '../domain/errors';
+import { describeBytes, MAX_BODY_BYTES } from '../domain/limits';
 import { createContext, type ChatContext } from '../graphql/context';
 import { formatGraphQLError } from '../graphql/errors';
 import { PARSE_OPTIONS, protectionRules } from '../graphql/protection';
@@ -29,9 +30,6 @@ export interface ApiServer {
   readonly url: string;
   close(): Promise<void>;
 }
-
-/** Largest accepted request body. @default 64 KiB */
-export const MAX_BODY_BYTES = 64 * 1024;
 
 function corsOptions(config: Config): cors.CorsOptions {
   const allowAll = config.clientOrigins.includes('*');
@@ -61,7 +59,7 @@ function graphqlBodyErrorHandler(error: unknown, _request: Request, response: Re
     errors: [
       {
         message: tooLarge
-          ? `Request body is larger than ${MAX_BODY_BYTES / 1024} KiB`
+          ? `Request body is larger than ${describeBytes(MAX_BODY_BYTES)}`
           : 'Request body is not valid JSON',
         extensions: { code: tooLarge ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST' },
       },

@@ -19,7 +19,7 @@ export type SendMessageInput = {
   message: string;
   messageType?: MessageType;
   targetUserId: string | number;
-  /** Deprecated (seed payloads): ignored if it matches the token, rejected if not. */
+  /** @deprecated Identity comes from the token: omit userId (seed payloads may send it only if it matches). */
   userId?: string | number | null | undefined;
 };
 

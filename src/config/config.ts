@@ -1,4 +1,5 @@
 import { cleanEnv, EnvMissingError, makeValidator, str, type ReporterOptions } from 'envalid';
+import { DEFAULT_TYPING_EXPIRY_MS } from '../domain/limits';
 
 /** Thrown when an environment variable is missing or malformed; the message names the variable. */
 export class ConfigError extends Error {
@@ -70,13 +71,15 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** How often a WS instance refreshes its presence heartbeat; it is presumed dead after 3 misses. */
   readonly presenceHeartbeatMs: number;
+  /** A typing state not refreshed within this long ends by itself with `isTyping: false`. */
+  readonly typingExpiryMs: number;
   /** Per-user rate limits (RATE_LIMITS=off disables them, for load tests and the test suite). */
   readonly rateLimits: boolean;
   readonly wsMaxSubscriptionsPerSocket: number;
   readonly wsMaxSocketsPerUser: number;
   /** graphql-ws ping interval; a socket that misses a pong until the next ping is terminated. */
   readonly wsKeepAliveMs: number;
-  /** When set, `GET /stats` requires `Authorization: Bearer <STATS_TOKEN>`. */
+  /** When set, the operator endpoints `GET /stats` and `GET /metrics` require `Authorization: Bearer <STATS_TOKEN>`. */
   readonly statsToken: string | null;
 }
 
@@ -122,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       WS_MAX_SOCKETS_PER_USER: positiveInteger({ default: 20 }),
       RATE_LIMITS: str({ choices: ['on', 'off'], default: 'on' }),
       PRESENCE_HEARTBEAT_MS: positiveInteger({ default: 5_000 }),
+      TYPING_EXPIRY_MS: positiveInteger({ default: DEFAULT_TYPING_EXPIRY_MS }),
       LOG_LEVEL: str({ choices: LOG_LEVELS, default: nodeEnv === 'test' ? 'silent' : 'info' }),
       NODE_ENV: str({ choices: ['development', 'production', 'test'] }),
     },
@@ -140,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clientOrigins: cleaned.CLIENT_URL,
     logLevel: cleaned.LOG_LEVEL as LogLevel,
     presenceHeartbeatMs: cleaned.PRESENCE_HEARTBEAT_MS,
+    typingExpiryMs: cleaned.TYPING_EXPIRY_MS,
     rateLimits: cleaned.RATE_LIMITS === 'on',
     wsMaxSubscriptionsPerSocket: cleaned.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
     wsMaxSocketsPerUser: cleaned.WS_MAX_SOCKETS_PER_USER,

@@ -19,8 +19,10 @@ export class ChatError extends Error {
     message: string,
     /** JSON-safe extra facts for the client, such as the offending field. */
     readonly details: Readonly<Record<string, unknown>> = {},
+    /** The underlying failure, for logs only (never sent to clients). */
+    options: { cause?: unknown } = {},
   ) {
-    super(message);
+    super(message, options);
   }
 
   static badInput(message: string, field?: string): ChatError {
@@ -39,8 +41,8 @@ export class ChatError extends Error {
     return new ChatError('NOT_FOUND', message);
   }
 
-  static unavailable(message: string): ChatError {
-    return new ChatError('SERVICE_UNAVAILABLE', message);
+  static unavailable(message: string, cause?: unknown): ChatError {
+    return new ChatError('SERVICE_UNAVAILABLE', message, {}, { cause });
   }
 }
 

@@ -25,6 +25,7 @@ export class LiveUpdatesService {
   constructor(
     private readonly subscriber: EventSubscriber,
     private readonly access: ConversationAccess,
+    private readonly typingExpiryMs: number,
   ) {}
 
   messagesRead(userId: UserId, conversationId: unknown): Promise<AsyncIterableIterator<MessagesRead>> {
@@ -55,12 +56,12 @@ export class LiveUpdatesService {
     return this.open({ scope: 'user', userId, kind: 'CHAT_ENDED' }, (event) => without('CHAT_ENDED', event));
   }
 
-  /** Who is typing to the caller (from one user, with `targetUserId`); expires after 6 s without refresh. */
+  /** Who is typing to the caller (from one user, with `targetUserId`); a state not refreshed within `typingExpiryMs` ends. */
   async typing(userId: UserId, targetUserId: unknown): Promise<AsyncIterableIterator<TypingEvent>> {
     const from = targetUserId == null ? null : parseUserId(targetUserId, 'targetUserId');
     const live = this.subscriber.open({ scope: 'user', userId, kind: 'TYPING' });
     await this.confirmed(live);
-    return new TypingStream(live.events, (event) => from === null || event.userId === from);
+    return new TypingStream(live.events, (event) => from === null || event.userId === from, this.typingExpiryMs);
   }
 
   /** Presence changes of the caller's contacts (or of these `userIds` among them). */

@@ -10,11 +10,3 @@ export interface ChatObserver {
   /** A client loaded a conversation from its newest end (no cursor): a full resync. */
   fullResync(): void;
 }
-
-export const silentObserver: ChatObserver = {
-  messageStored: () => undefined,
-  duplicateSendCaught: () => undefined,
-  messageDelivered: () => undefined,
-  resumed: () => undefined,
-  fullResync: () => undefined,
-};

@@ -38,7 +38,13 @@ export interface Services {
   readonly rateLimiter: RateLimiter;
 }
 
-export function createServices(ports: DomainPorts): Services {
+/** Timers the rules need, from config (the domain reads no environment). */
+export interface DomainSettings {
+  /** @see Config.typingExpiryMs */
+  readonly typingExpiryMs: number;
+}
+
+export function createServices(ports: DomainPorts, settings: DomainSettings): Services {
   const access = new ConversationAccess(ports.users);
   return {
     users: new UserService(ports.users),
@@ -61,7 +67,7 @@ export function createServices(ports: DomainPorts): Services {
     ),
     typing: new TypingService(access, ports.publisher, ports.rateLimiter),
     presence: new PresenceService(ports.presence, ports.conversations, ports.publisher),
-    live: new LiveUpdatesService(ports.subscriber, access),
+    live: new LiveUpdatesService(ports.subscriber, access, settings.typingExpiryMs),
     rateLimiter: ports.rateLimiter,
   };
 }

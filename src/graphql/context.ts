@@ -1,6 +1,6 @@
 import type { UserId } from '../domain/ids';
 import type { Services } from '../domain/services';
-import { createUserLoader, type UserLoader } from '../persistence/user/user.loader';
+import { createUserLoader, type UserLoader } from '../edge/user.loader';
 import type { UserRepository } from '../domain/user/user.types';
 
 /** What every resolver gets. Identity comes only from the verified token, never from arguments. */
@@ -21,10 +21,4 @@ export function createContext(
   transport: 'http' | 'ws',
 ): ChatContext {
   return { userId, services, loaders: { user: createUserLoader(users, { cache: transport === 'http' }) } };
-}
-
-/** The caller's id; resolvers behind `@Authorized()` can rely on it. */
-export function requireUser(context: ChatContext): UserId {
-  if (context.userId === null) throw new Error('requireUser called on an unauthenticated context');
-  return context.userId;
 }

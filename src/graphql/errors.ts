@@ -1,20 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { ChatError } from '../domain/errors';
+import { toChatError } from '../edge/errors';
 import type { Logger } from '../logging/logger';
-import { isDatastoreUnavailable } from '../persistence/errors';
-
-const MASKED_MESSAGE = 'Internal server error';
-
-/** Maps any failure to a client-safe error: a stable `extensions.code`, no internals. */
-export function toChatError(error: unknown, logger: Logger): ChatError {
-  if (error instanceof ChatError) return error;
-  if (isDatastoreUnavailable(error)) {
-    logger.warn({ err: error }, 'datastore unavailable');
-    return ChatError.unavailable('The database is unavailable right now; retry shortly');
-  }
-  logger.error({ err: error }, 'unexpected error');
-  return new ChatError('INTERNAL_SERVER_ERROR', MASKED_MESSAGE);
-}
 
 /**
  * Formats an execution error for clients on both transports. With `hideSchemaDetails`

@@ -17,14 +17,28 @@ export const RESOLVERS = [
 ] as const;
 
 /**
+ * type-graphql insists on a `PubSub` once a schema has subscriptions, but ours open their feeds
+ * through the service layer (`subscribe:` with openFeed), never through `topics`. This one says so
+ * loudly should a resolver ever start using it.
+ */
+const NO_TOPIC_PUBSUB: PubSub = {
+  publish: () => {
+    throw new Error('Publish through the domain EventPublisher, not type-graphql PubSub');
+  },
+  subscribe: () => {
+    throw new Error('Subscriptions open feeds through openFeed(), not `topics`');
+  },
+};
+
+/**
  * Builds the one schema both services serve. `emitSchemaFile` is only for `npm run codegen`;
  * services build in memory.
  */
-export function buildChatSchema(pubSub: PubSub, emitSchemaFile?: string): Promise<GraphQLSchema> {
+export function buildChatSchema(emitSchemaFile?: string): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: RESOLVERS,
     authChecker,
-    pubSub,
+    pubSub: NO_TOPIC_PUBSUB,
     validate: false, // input rules live in the domain layer, shared with REST
     emitSchemaFile: emitSchemaFile ? { path: emitSchemaFile, sortedSchema: true } : false,
   });

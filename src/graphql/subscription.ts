@@ -1,7 +1,8 @@
 import type { SubscribeResolverData } from 'type-graphql';
 import type { UserId } from '../domain/ids';
 import type { Services } from '../domain/services';
-import { requireUser, type ChatContext } from './context';
+import type { ChatContext } from './context';
+import { callerOf } from './current-user';
 
 type Opener<TArgs> = (services: Services, userId: UserId, args: TArgs) => Promise<AsyncIterable<unknown>>;
 
@@ -10,9 +11,9 @@ type Opener<TArgs> = (services: Services, userId: UserId, args: TArgs) => Promis
  * confirmed by Redis before graphql-ws starts streaming, so a client that sees the subscription
  * counted in `/stats` can rely on receiving every later event.
  */
-export function openFeed<TArgs>(open: Opener<TArgs>) {
+export function openFeed<TArgs = Record<string, never>>(open: Opener<TArgs>) {
   return ({ args, context }: SubscribeResolverData<unknown, TArgs, unknown>) => {
     const ctx = context as ChatContext;
-    return open(ctx.services, requireUser(ctx), args);
+    return open(ctx.services, callerOf(ctx), args);
   };
 }

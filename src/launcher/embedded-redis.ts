@@ -1,20 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { freePort, spawnManaged, waitForPort, type ManagedProcess } from './processes';
 
 export interface EmbeddedRedis extends ManagedProcess {
   readonly port: number;
   readonly url: string;
-}
-
-/** True when `redis-server` is on the PATH. */
-export function hasRedisServer(): boolean {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -1,3 +1,5 @@
+import { ChatError } from '../domain/errors';
+
 const UNAVAILABLE_ERROR_NAMES = new Set([
   'MongoServerSelectionError',
   'MongoNetworkError',
@@ -14,4 +16,31 @@ export function isDatastoreUnavailable(error: unknown): boolean {
   if (typeof name === 'string' && UNAVAILABLE_ERROR_NAMES.has(name)) return true;
   // With bufferCommands off, mongoose refuses operations on a closed connection with this text.
   return typeof message === 'string' && message.includes('Client must be connected before running operations');
+}
+
+/**
+ * Wraps a MongoDB-backed adapter so that every method that fails because the database cannot be
+ * reached fails with the domain's retryable SERVICE_UNAVAILABLE instead, and the front doors never
+ * need to know driver error names. Other errors pass through untouched.
+ */
+export function translateDatastoreErrors<T extends object>(adapter: T): T {
+  const translate = (error: unknown): never => {
+    if (isDatastoreUnavailable(error))
+      throw ChatError.unavailable('The database is unavailable right now; retry shortly', error);
+    throw error;
+  };
+  return new Proxy(adapter, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        try {
+          const result: unknown = value.apply(target, args);
+          return result instanceof Promise ? result.catch(translate) : result;
+        } catch (error) {
+          return translate(error);
+        }
+      };
+    },
+  });
 }

@@ -5,8 +5,6 @@ import { UserModelName, userSchema } from './user/user.model';
 
 export interface MongoHandle {
   readonly connection: Connection;
-  /** True while the driver has a usable connection. */
-  isUp(): boolean;
   /** Round-trips a ping; false on failure or after `timeoutMs`. @default 1000 */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -51,7 +49,6 @@ export async function connectMongo(url: string, options: { dbName?: string } = {
 
   return {
     connection,
-    isUp: () => connection.readyState === mongoose.ConnectionStates.connected,
     async ping(timeoutMs = 1_000) {
       const db = connection.db;
       if (!db) return false;

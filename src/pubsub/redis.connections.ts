@@ -8,7 +8,6 @@ export interface RedisHandle {
   /** Publishing and plain commands (health, presence, rate limits). */
   readonly publisher: Redis;
   readonly subscriber: Redis;
-  isUp(): boolean;
   /** Round-trips a PING; false on failure or after `timeoutMs`. @default 1000 */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -64,7 +63,6 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisHa
     pubsub,
     publisher,
     subscriber,
-    isUp: () => publisher.status === 'ready' && subscriber.status === 'ready',
     async ping(timeoutMs = 1_000) {
       if (publisher.status !== 'ready' || subscriber.status !== 'ready') return false;
       const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());

@@ -5,7 +5,7 @@ import type { UserId } from '../domain/ids';
 import type { Services } from '../domain/services';
 import type { UserRepository } from '../domain/user/user.types';
 import type { Logger } from '../logging/logger';
-import { createUserLoader, type UserLoader } from '../persistence/user/user.loader';
+import { createUserLoader, type UserLoader } from '../edge/user.loader';
 import { restErrorHandler, sendError } from './rest.errors';
 import { assertNoOperatorKeys, flatQuery, integerParam } from './rest.input';
 import { presentConversation, presentMessage } from './rest.presenters';

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ChatError, type ErrorCode } from '../domain/errors';
-import { toChatError } from '../graphql/errors';
+import { toChatError } from '../edge/errors';
+import { describeBytes, MAX_BODY_BYTES } from '../domain/limits';
 import type { Logger } from '../logging/logger';
 
 const STATUS: Readonly<Record<ErrorCode, number>> = {
@@ -36,7 +37,10 @@ export function restErrorHandler(logger: Logger) {
   return (error: unknown, _request: Request, response: Response, _next: NextFunction): void => {
     const status = (error as { status?: unknown }).status;
     if (status === 413)
-      return sendError(response, new ChatError('PAYLOAD_TOO_LARGE', 'Request body is larger than 64 KiB'));
+      return sendError(
+        response,
+        new ChatError('PAYLOAD_TOO_LARGE', `Request body is larger than ${describeBytes(MAX_BODY_BYTES)}`),
+      );
     if (status === 400 && (error as { type?: unknown }).type === 'entity.parse.failed') {
       return sendError(response, ChatError.badInput('Request body is not valid JSON'));
     }

@@ -1,7 +1,7 @@
 import type { ConversationView } from '../domain/conversation/conversation.view';
 import type { ChatMessage } from '../domain/message/message.types';
 import type { User } from '../domain/user/user.types';
-import type { UserLoader } from '../persistence/user/user.loader';
+import type { UserLoader } from '../edge/user.loader';
 
 /** The seed's populated user reference. */
 function userRef(id: string, user: User | null, withEmail: boolean) {

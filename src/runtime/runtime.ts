@@ -12,12 +12,13 @@ import {
 } from '../persistence/conversation/conversation.lock';
 import { MongoConversationRepository } from '../persistence/conversation/conversation.repository';
 import { MongoMessageRepository } from '../persistence/message/chat-message.repository';
+import { translateDatastoreErrors } from '../persistence/errors';
 import { connectMongo, type MongoHandle } from '../persistence/mongo.connection';
 import { unlimited } from '../domain/rate-limit';
 import { RedisPresenceStore } from '../persistence/presence/redis-presence.store';
 import { RedisRateLimiter } from '../persistence/rate-limit/redis-rate-limiter';
 import { MongoUserRepository } from '../persistence/user/user.repository';
-import { ChatPubSub } from '../pubsub/pubsub.bridge';
+import { RedisEventSubscriber } from '../pubsub/redis-event.subscriber';
 import { connectRedis, type RedisHandle } from '../pubsub/redis.connections';
 import { RedisEventPublisher } from '../pubsub/redis-event.publisher';
 
@@ -25,7 +26,6 @@ import { RedisEventPublisher } from '../pubsub/redis-event.publisher';
 export interface Runtime {
   readonly mongo: MongoHandle;
   readonly redis: RedisHandle;
-  readonly pubsub: ChatPubSub;
   readonly services: Services;
   readonly users: UserRepository;
   readonly schema: GraphQLSchema;
@@ -48,22 +48,26 @@ export async function openRuntime(
     await mongo.close();
     throw error;
   }
-  const pubsub = new ChatPubSub(redis.pubsub, logger.child({ component: 'pubsub' }));
-  const users = new MongoUserRepository(mongo.connection);
+  const users = translateDatastoreErrors(new MongoUserRepository(mongo.connection));
   const ferret = await isFerretDb(mongo.connection);
   const metrics = new ChatMetrics(options.service ?? 'api');
-  const services = createServices({
-    users,
-    conversations: new MongoConversationRepository(mongo.connection),
-    conversationMutex: ferret ? new DocumentConversationLock(mongo.connection) : noConversationLock,
-    messages: new MongoMessageRepository(mongo.connection),
-    presence: new RedisPresenceStore(redis.publisher),
-    observer: metrics,
-    rateLimiter: config.rateLimits ? new RedisRateLimiter(redis.publisher) : unlimited,
-    publisher: new RedisEventPublisher(redis.pubsub, logger.child({ component: 'publisher' })),
-    subscriber: pubsub,
-  });
-  const schema = await buildChatSchema(pubsub);
+  const services = createServices(
+    {
+      users,
+      conversations: translateDatastoreErrors(new MongoConversationRepository(mongo.connection)),
+      conversationMutex: ferret
+        ? translateDatastoreErrors(new DocumentConversationLock(mongo.connection))
+        : noConversationLock,
+      messages: translateDatastoreErrors(new MongoMessageRepository(mongo.connection)),
+      presence: new RedisPresenceStore(redis.publisher),
+      observer: metrics,
+      rateLimiter: config.rateLimits ? new RedisRateLimiter(redis.publisher) : unlimited,
+      publisher: new RedisEventPublisher(redis.pubsub, logger.child({ component: 'publisher' })),
+      subscriber: new RedisEventSubscriber(redis.pubsub, logger.child({ component: 'subscriber' })),
+    },
+    { typingExpiryMs: config.typingExpiryMs },
+  );
+  const schema = await buildChatSchema();
   metrics.labelledGauge(
     'chat_datastore_up',
     'Whether the datastore answers a ping (1) or not (0)',
@@ -76,7 +80,6 @@ export async function openRuntime(
   return {
     mongo,
     redis,
-    pubsub,
     services,
     users,
     schema,

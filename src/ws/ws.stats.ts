@@ -1,7 +1,13 @@
+import { EventEmitter } from 'node:events';
 import type { UserId } from '../domain/ids';
 
-/** Counters behind `GET /stats`; one instance per WS service. */
-export class WsStats {
+export type WsStatsSnapshot = ReturnType<WsStats['snapshot']>;
+
+/**
+ * Counters behind `GET /stats`; one instance per WS service. Emits `change` after every update, so
+ * operators' dashboards and the test suite can wait for a state instead of polling for it.
+ */
+export class WsStats extends EventEmitter<{ change: [] }> {
   private readonly startedAt = Date.now();
   private readonly socketsByUser = new Map<UserId, number>();
   private connections = 0;
@@ -11,21 +17,25 @@ export class WsStats {
 
   socketOpened(): void {
     this.connections += 1;
+    this.emit('change');
   }
 
   socketClosed(): void {
     this.connections -= 1;
+    this.emit('change');
   }
 
   /** A socket finished `connection_init` as `userId`. */
   userJoined(userId: UserId): void {
     this.socketsByUser.set(userId, (this.socketsByUser.get(userId) ?? 0) + 1);
+    this.emit('change');
   }
 
   userLeft(userId: UserId): void {
     const remaining = (this.socketsByUser.get(userId) ?? 1) - 1;
     if (remaining > 0) this.socketsByUser.set(userId, remaining);
     else this.socketsByUser.delete(userId);
+    this.emit('change');
   }
 
   /** Open sockets of one user on this instance. */
@@ -36,11 +46,13 @@ export class WsStats {
   subscriptionStarted(field: string): void {
     this.subscriptions += 1;
     this.byField.set(field, (this.byField.get(field) ?? 0) + 1);
+    this.emit('change');
   }
 
   subscriptionEnded(field: string): void {
     this.subscriptions -= 1;
     this.byField.set(field, (this.byField.get(field) ?? 1) - 1);
+    this.emit('change');
   }
 
   /** Live subscriptions per root field (`newMessage`, `typing`, ...). */
@@ -50,6 +62,7 @@ export class WsStats {
 
   eventDelivered(): void {
     this.delivered += 1;
+    this.emit('change');
   }
 
   snapshot() {

@@ -1,7 +1,8 @@
 import { ChatError } from '../../src/domain/errors';
 import { conversationIdFor, parseConversationId, parseUserId, type UserId } from '../../src/domain/ids';
 import { decodeCursor, encodeCursor } from '../../src/domain/message/message.cursor';
-import { clampPage, MAX_MESSAGE_LENGTH, validateOutgoingMessage } from '../../src/domain/message/message.rules';
+import { MAX_MESSAGE_LENGTH } from '../../src/domain/limits';
+import { clampPage, validateOutgoingMessage } from '../../src/domain/message/message.rules';
 
 const alice = 'aaaaaaaaaaaaaaaaaaaaaaaa' as UserId;
 const bob = '0123456789abcdef01234567' as UserId;

@@ -1,6 +1,7 @@
 import { ChatError } from '../errors';
 import type { EventPublisher } from '../events';
 import { parseMessageId, type ConversationId, type UserId } from '../ids';
+import { MAX_MARK_IDS } from '../limits';
 import type { MessageRepository } from '../message/message.repository';
 import { clampLimit } from '../message/message.rules';
 import type { ConversationAccess } from './conversation.access';
@@ -14,9 +15,6 @@ export interface MessagesRead {
   readonly readAt: Date;
   readonly readerId: UserId;
 }
-
-/** At most this many ids in one markAsRead call. @default 500 */
-export const MAX_MARK_IDS = 500;
 
 export class ConversationService {
   constructor(

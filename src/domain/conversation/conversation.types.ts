@@ -71,8 +71,8 @@ export interface ConversationRepository {
    * read under a serializing mutex (so it is the newest, and nothing else writes meanwhile).
    */
   recordSerialized(message: ChatMessage): Promise<void>;
-  /** Creates the conversation or un-hides it for `openedBy`; `created` tells which. */
-  open(id: ConversationId, participants: readonly [UserId, UserId], openedBy: UserId): Promise<{ created: boolean }>;
+  /** Creates the conversation, or un-hides it for `openedBy`. */
+  open(id: ConversationId, participants: readonly [UserId, UserId], openedBy: UserId): Promise<void>;
   /** Moves the reader's read position forward and takes `readCount` off their unread count. */
   markRead(id: ConversationId, readerId: UserId, readSeq: number, readCount: number): Promise<void>;
   /** Hides the conversation and everything in it so far for one member; zeroes their unread count. */

@@ -23,12 +23,8 @@ export interface MessageRepository {
   /** Oldest first, `seq > afterSeq`. */
   oldestFirstAfter(range: VisibleRange, afterSeq: number, limit: number): Promise<ChatMessage[]>;
   count(range: VisibleRange): Promise<number>;
-  /** Unread messages to `receiverId` in the range, optionally only these ids or up to this seq. */
-  unreadFor(
-    range: VisibleRange,
-    receiverId: UserId,
-    only: { ids?: readonly string[]; uptoSeq?: number },
-  ): Promise<ChatMessage[]>;
+  /** Unread messages to `receiverId` in the range, optionally only these ids. */
+  unreadFor(range: VisibleRange, receiverId: UserId, only: { ids?: readonly string[] }): Promise<ChatMessage[]>;
   /** Marks these messages read (those still unread); returns how many changed. */
   markRead(ids: readonly string[], readAt: Date): Promise<number>;
   /** Soft-deletes the sender's message; returns it as it was, or null if it was already gone. */

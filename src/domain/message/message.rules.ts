@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { ChatError } from '../errors';
 import { parseUserId, type UserId } from '../ids';
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_ATTACHMENT_URL_LENGTH,
+  MAX_CLIENT_MESSAGE_ID_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  MAX_PAGE_SIZE,
+} from '../limits';
 import { MESSAGE_TYPES, type MessageType, type OutgoingMessage, type SendMessageRequest } from './message.types';
-
-/** @default 4000 characters (Unicode code points), counted before any trimming. */
-export const MAX_MESSAGE_LENGTH = 4000;
-export const MAX_CLIENT_MESSAGE_ID_LENGTH = 128;
-export const MAX_ATTACHMENT_URL_LENGTH = 2048;
-/** History pages are clamped to 1..100 items. @default 50 */
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 100;
 
 const CLIENT_MESSAGE_ID = /^[A-Za-z0-9._:-]+$/;
 

@@ -10,6 +10,7 @@ import type { EventPublisher, EventSubscriber } from '../events';
 import { FeedStream } from '../feed-stream';
 import { parseMessageId, type ConversationId, type UserId } from '../ids';
 import type { ChatObserver } from '../observer';
+import { MAX_REPLAY, MAX_SEARCH_LENGTH } from '../limits';
 import type { RateLimiter } from '../rate-limit';
 import { decodeCursor } from './message.cursor';
 import { fromMessagePayload, toMessagePayload } from './message.events';
@@ -34,11 +35,6 @@ export interface MessageSlice {
   readonly hasNextPage: boolean;
   readonly hasPreviousPage: boolean;
 }
-
-/** How many missed messages a resuming subscription replays before going live. @default 1000 */
-export const MAX_REPLAY = 1000;
-/** Longest search query. @default 200 characters */
-export const MAX_SEARCH_LENGTH = 200;
 
 const REGEX_SPECIALS = /[.*+?^${}()|[\]\\/-]/g;
 

@@ -2,14 +2,14 @@ import type { ConversationRepository } from '../conversation/conversation.types'
 import { ChatError } from '../errors';
 import type { EventPublisher, PresenceType } from '../events';
 import { otherParticipant, parseUserId, type UserId } from '../ids';
+import { MAX_PRESENCE_IDS } from '../limits';
 import type { PresenceState, PresenceStore } from './presence.types';
-
-/** Users one `presence` query may ask about. @default 100 */
-export const MAX_PRESENCE_IDS = 100;
 
 /**
  * Online while at least one connection is open on any WS instance. Emits USER_ONLINE/OFFLINE only
- * on real transitions, and only to users who share a conversation with that user.
+ * on real transitions. One privacy rule for both the `presence` query and the `userStatus`
+ * subscription: a user's presence is visible only to their contacts (users who share a
+ * conversation with them, hidden ones included) and to themselves.
  */
 export class PresenceService {
   constructor(
@@ -39,18 +39,32 @@ export class PresenceService {
     for (const userId of await this.store.reap(instanceId, new Date())) await this.announce(userId, 'USER_OFFLINE');
   }
 
-  async lookup(userIds: unknown): Promise<PresenceState[]> {
+  /**
+   * Presence of up to {@link MAX_PRESENCE_IDS} users as `caller` may see it. A stranger (no shared
+   * conversation) is answered exactly like a user never seen online, so the answer reveals neither
+   * their state nor whether they exist.
+   */
+  async lookup(caller: UserId, userIds: unknown): Promise<PresenceState[]> {
     if (!Array.isArray(userIds) || userIds.length > MAX_PRESENCE_IDS) {
       throw ChatError.badInput(`userIds must be a list of at most ${MAX_PRESENCE_IDS} user ids`, 'userIds');
     }
     const ids = [...new Set(userIds.map((id: unknown) => parseUserId(id, 'userIds')))];
-    return this.store.lookup(ids);
+    const visible = new Set<UserId>([caller, ...(await this.contactsOf(caller))]);
+    const known = new Map(
+      (await this.store.lookup(ids.filter((id) => visible.has(id)))).map((state) => [state.userId, state]),
+    );
+    return ids.map((userId) => known.get(userId) ?? { userId, online: false, lastSeenAt: null });
   }
 
   private async announce(userId: UserId, type: PresenceType): Promise<void> {
-    const audience = (await this.conversations.listAllFor(userId)).map((conversation) =>
+    const audience = await this.contactsOf(userId);
+    await this.publisher.publish({ kind: 'USER_STATUS', type, userId, timestamp: new Date().toISOString(), audience });
+  }
+
+  /** Everyone who shares a conversation with `userId`: the only users who may see their presence. */
+  private async contactsOf(userId: UserId): Promise<UserId[]> {
+    return (await this.conversations.listAllFor(userId)).map((conversation) =>
       otherParticipant(conversation.id, userId),
     );
-    await this.publisher.publish({ kind: 'USER_STATUS', type, userId, timestamp: new Date().toISOString(), audience });
   }
 }

@@ -6,13 +6,10 @@ export type TypingEvent = Omit<EventOfKind<'TYPING'>, 'kind'>;
 /** Typing events buffered for a reader that is not reading. @default 1000 */
 const TYPING_BUFFER = 1000;
 
-/** A typing state not refreshed within this long ends by itself. @default 6000 ms */
-export const TYPING_TIMEOUT_MS = 6_000;
-
 /**
  * Typing events for one subscriber, with expiry done here, at the receiving end: if the typer's
  * device or API instance dies mid-sentence, the receiver still sees `isTyping: false` after
- * {@link TYPING_TIMEOUT_MS}. Nothing is stored or replayed.
+ * `expiryMs` (TYPING_EXPIRY_MS). Nothing is stored or replayed.
  */
 export class TypingStream implements AsyncIterableIterator<TypingEvent> {
   private readonly ready: TypingEvent[] = [];
@@ -24,7 +21,7 @@ export class TypingStream implements AsyncIterableIterator<TypingEvent> {
   constructor(
     private readonly live: AsyncIterableIterator<ChatEvent>,
     private readonly accept: (event: TypingEvent) => boolean,
-    private readonly timeoutMs = TYPING_TIMEOUT_MS,
+    private readonly expiryMs: number,
   ) {
     void this.pump();
   }
@@ -73,7 +70,7 @@ export class TypingStream implements AsyncIterableIterator<TypingEvent> {
       const timer = setTimeout(() => {
         this.timers.delete(key);
         this.emit({ ...event, isTyping: false });
-      }, this.timeoutMs);
+      }, this.expiryMs);
       timer.unref();
       this.timers.set(key, timer);
     }

@@ -1,5 +1,6 @@
 import {
   Arg,
+  Args,
   Authorized,
   Ctx,
   FieldResolver,
@@ -14,56 +15,61 @@ import {
 import type { MessagesRead } from '../../domain/conversation/conversation.service';
 import type { ConversationView } from '../../domain/conversation/conversation.view';
 import type { ChatEnded, ChatStarted } from '../../domain/live-updates.service';
-import { assertClaimedIdentity } from '../../domain/identity';
+import type { UserId } from '../../domain/ids';
+import { DEFAULT_PAGE_SIZE } from '../../domain/limits';
 import type { User } from '../../domain/user/user.types';
-import { requireUser, type ChatContext } from '../context';
+import type { ChatContext } from '../context';
+import { CurrentUser } from '../current-user';
+import { ConversationFilterArgs } from '../filter.args';
 import { openFeed } from '../subscription';
-import { UserType } from '../user/user.type';
-import { ChatEndedEventType, ChatStartedEventType, ConversationType, MessagesReadEventType } from './conversation.type';
+import { UserObject } from '../user/user.type';
+import {
+  ChatEndedEventObject,
+  ChatStartedEventObject,
+  ConversationObject,
+  MessagesReadEventObject,
+} from './conversation.type';
 
 type ConversationRoot = ConversationView;
 
-@Resolver(() => ConversationType)
+@Resolver(() => ConversationObject)
 export class ConversationResolver {
   @Authorized()
-  @Query(() => [ConversationType], { description: 'My conversations, newest activity first.' })
+  @Query(() => [ConversationObject], { description: 'My conversations, newest activity first.' })
   conversations(
-    @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit: number | null,
+    @Arg('limit', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) limit: number | null,
+    @CurrentUser() caller: UserId,
     @Ctx() context: ChatContext,
   ): Promise<ConversationRoot[]> {
-    return context.services.conversations.list(requireUser(context), limit);
+    return context.services.conversations.list(caller, limit);
   }
 
   @Authorized()
   @Query(() => Int, { description: 'Unread messages across my conversations.' })
-  unreadCount(@Ctx() context: ChatContext): Promise<number> {
-    return context.services.conversations.unreadCount(requireUser(context));
+  unreadCount(@CurrentUser() caller: UserId, @Ctx() context: ChatContext): Promise<number> {
+    return context.services.conversations.unreadCount(caller);
   }
 
   @Authorized()
-  @Mutation(() => ConversationType, {
+  @Mutation(() => ConversationObject, {
     description: 'Creates or reopens the conversation; the other user gets chatStarted.',
   })
   startChat(
     @Arg('targetUserId', () => ID) targetUserId: string,
-    @Arg('userId', () => ID, { nullable: true, description: 'Deprecated (seed payloads); must match the token.' })
-    userId: string | null,
+    @CurrentUser({ acceptsSeedUserId: true }) caller: UserId,
     @Ctx() context: ChatContext,
   ): Promise<ConversationRoot> {
-    assertClaimedIdentity(requireUser(context), userId);
-    return context.services.conversations.start(requireUser(context), targetUserId);
+    return context.services.conversations.start(caller, targetUserId);
   }
 
   @Authorized()
   @Mutation(() => Boolean, { description: 'Ends the chat session; both users get chatEnded. History is kept.' })
   endChat(
     @Arg('targetUserId', () => ID) targetUserId: string,
-    @Arg('userId', () => ID, { nullable: true, description: 'Deprecated (seed payloads); must match the token.' })
-    userId: string | null,
+    @CurrentUser({ acceptsSeedUserId: true }) caller: UserId,
     @Ctx() context: ChatContext,
   ): Promise<boolean> {
-    assertClaimedIdentity(requireUser(context), userId);
-    return context.services.conversations.end(requireUser(context), targetUserId);
+    return context.services.conversations.end(caller, targetUserId);
   }
 
   @Authorized()
@@ -72,30 +78,33 @@ export class ConversationResolver {
   })
   deleteConversation(
     @Arg('targetUserId', () => ID) targetUserId: string,
+    @CurrentUser() caller: UserId,
     @Ctx() context: ChatContext,
   ): Promise<boolean> {
-    return context.services.conversations.hide(requireUser(context), targetUserId);
+    return context.services.conversations.hide(caller, targetUserId);
   }
 
   @Authorized()
-  @Mutation(() => MessagesReadEventType, {
+  @Mutation(() => MessagesReadEventObject, {
     description: 'Marks these (or all) received messages read; the sender gets messagesRead.',
   })
   markAsRead(
     @Arg('conversationId', () => ID) conversationId: string,
     @Arg('messageIds', () => [ID], { nullable: true }) messageIds: string[] | null,
+    @CurrentUser() caller: UserId,
     @Ctx() context: ChatContext,
   ): Promise<MessagesRead> {
-    return context.services.conversations.markAsRead(requireUser(context), conversationId, messageIds);
+    return context.services.conversations.markAsRead(caller, conversationId, messageIds);
   }
 
   @Authorized()
   @Mutation(() => Int, { description: 'Marks everything from targetUserId read; returns how many messages changed.' })
   markConversationRead(
     @Arg('targetUserId', () => ID) targetUserId: string,
+    @CurrentUser() caller: UserId,
     @Ctx() context: ChatContext,
   ): Promise<number> {
-    return context.services.conversations.markConversationRead(requireUser(context), targetUserId);
+    return context.services.conversations.markConversationRead(caller, targetUserId);
   }
 
   @FieldResolver(() => String, { nullable: true })
@@ -103,27 +112,24 @@ export class ConversationResolver {
     return conversation.lastMessage?.message ?? null;
   }
 
-  @FieldResolver(() => UserType, { nullable: true, description: 'Null when the main app no longer has this user.' })
+  @FieldResolver(() => UserObject, { nullable: true, description: 'Null when the main app no longer has this user.' })
   otherUser(@Root() conversation: ConversationRoot, @Ctx() context: ChatContext): Promise<User | null> {
     return context.loaders.user.load(conversation.otherUserId);
   }
 
   @Authorized()
-  @Subscription(() => MessagesReadEventType, {
+  @Subscription(() => MessagesReadEventObject, {
     description: 'Read receipts: when my messages are read, and when I read on another device.',
-    subscribe: openFeed<{ conversationId?: string | null }>((services, userId, args) =>
+    subscribe: openFeed<ConversationFilterArgs>((services, userId, args) =>
       services.live.messagesRead(userId, args.conversationId),
     ),
   })
-  messagesRead(
-    @Root() event: MessagesRead,
-    @Arg('conversationId', () => ID, { nullable: true }) _conversationId?: string,
-  ): MessagesRead {
+  messagesRead(@Root() event: MessagesRead, @Args() _filter: ConversationFilterArgs): MessagesRead {
     return event;
   }
 
   @Authorized()
-  @Subscription(() => ChatStartedEventType, {
+  @Subscription(() => ChatStartedEventObject, {
     description: 'Someone started (or reopened) a chat with me.',
     subscribe: openFeed((services, userId) => services.live.chatStarted(userId)),
   })
@@ -132,7 +138,7 @@ export class ConversationResolver {
   }
 
   @Authorized()
-  @Subscription(() => ChatEndedEventType, {
+  @Subscription(() => ChatEndedEventObject, {
     description: 'A chat of mine was ended (by me on another device, or by the other user).',
     subscribe: openFeed((services, userId) => services.live.chatEnded(userId)),
   })

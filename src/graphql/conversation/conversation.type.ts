@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 
 @ObjectType('Conversation', { description: 'A conversation as the caller sees it.' })
-export class ConversationType {
+export class ConversationObject {
   @Field({ description: '"<smallerUserId>_<largerUserId>", as in the seed.' })
   conversationId!: string;
 
@@ -27,7 +27,7 @@ export class ConversationType {
 }
 
 @ObjectType('MessagesReadEvent')
-export class MessagesReadEventType {
+export class MessagesReadEventObject {
   @Field()
   conversationId!: string;
 
@@ -42,7 +42,7 @@ export class MessagesReadEventType {
 }
 
 @ObjectType('ChatStartedEvent')
-export class ChatStartedEventType {
+export class ChatStartedEventObject {
   @Field()
   conversationId!: string;
 
@@ -51,7 +51,7 @@ export class ChatStartedEventType {
 }
 
 @ObjectType('ChatEndedEvent')
-export class ChatEndedEventType {
+export class ChatEndedEventObject {
   @Field()
   conversationId!: string;
 

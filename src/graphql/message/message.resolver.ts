@@ -1,5 +1,6 @@
 import {
   Arg,
+  Args,
   Authorized,
   Ctx,
   FieldResolver,
@@ -11,69 +12,71 @@ import {
   Root,
   Subscription,
 } from 'type-graphql';
+import type { UserId } from '../../domain/ids';
 import { assertClaimedIdentity } from '../../domain/identity';
+import { DEFAULT_PAGE_SIZE } from '../../domain/limits';
 import type { MessageDeleted } from '../../domain/live-updates.service';
 import { encodeCursor } from '../../domain/message/message.cursor';
 import type { ChatMessage } from '../../domain/message/message.types';
 import type { User } from '../../domain/user/user.types';
-import { requireUser, type ChatContext } from '../context';
+import type { ChatContext } from '../context';
+import { CurrentUser } from '../current-user';
+import { ConversationFilterArgs, NewMessageArgs } from '../filter.args';
 import { openFeed } from '../subscription';
-import { UserType } from '../user/user.type';
+import { UserObject } from '../user/user.type';
 import {
-  MessageConnectionType,
-  MessageDeletedEventType,
-  MessagePageType,
-  MessageType,
+  MessageConnectionObject,
+  MessageDeletedEventObject,
+  MessagePageObject,
+  MessageObject,
   SendMessageInput,
 } from './message.type';
 
-interface NewMessageArgs {
-  targetUserId?: string | null;
-  after?: string | null;
-}
-
 const cursorOf = (message: ChatMessage) => encodeCursor(message.conversationId, message.seq);
 
-@Resolver(() => MessageType)
+@Resolver(() => MessageObject)
 export class MessageResolver {
   @Authorized()
-  @Mutation(() => MessageType, {
+  @Mutation(() => MessageObject, {
     description: "Stores and delivers a message. The result is the sender's confirmation (the seed's message_sent).",
   })
   sendMessage(
     @Arg('input', () => SendMessageInput) input: SendMessageInput,
+    @CurrentUser() caller: UserId,
     @Ctx() context: ChatContext,
   ): Promise<ChatMessage> {
-    assertClaimedIdentity(requireUser(context), input.userId);
-    return context.services.messages.send(requireUser(context), input);
+    assertClaimedIdentity(caller, input.userId);
+    return context.services.messages.send(caller, input);
   }
 
   @Authorized()
-  @Query(() => MessagePageType, { description: 'Page-numbered history with targetUserId, newest first.' })
+  @Query(() => MessagePageObject, { description: 'Page-numbered history with targetUserId, newest first.' })
   async chatHistory(
     @Arg('targetUserId', () => ID) targetUserId: string,
-    @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit: number | null,
+    @Arg('limit', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) limit: number | null,
     @Arg('page', () => Int, { nullable: true, defaultValue: 1 }) page: number | null,
+    @CurrentUser() caller: UserId,
     @Ctx() context: ChatContext,
-  ): Promise<Omit<MessagePageType, 'messages'> & { messages: readonly ChatMessage[] }> {
-    const result = await context.services.messages.history(requireUser(context), targetUserId, limit, page);
+  ): Promise<Omit<MessagePageObject, 'messages'> & { messages: readonly ChatMessage[] }> {
+    const result = await context.services.messages.history(caller, targetUserId, limit, page);
     const { conversationId, messages, ...pagination } = result;
     return { conversationId, messages, pagination };
   }
 
   @Authorized()
-  @Query(() => MessageConnectionType, {
+  @Query(() => MessageConnectionObject, {
     description:
       'Cursor paging on seq, oldest first: the newest `first` by default, older with `before`, newer with `after` (resync).',
   })
   async messages(
     @Arg('targetUserId', () => ID) targetUserId: string,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number | null,
     @Arg('before', () => String, { nullable: true }) before: string | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
+    @CurrentUser() caller: UserId,
     @Ctx() context: ChatContext,
   ) {
-    const slice = await context.services.messages.slice(requireUser(context), targetUserId, first, before, after);
+    const slice = await context.services.messages.slice(caller, targetUserId, first, before, after);
     const edges = slice.messages.map((node) => ({ cursor: cursorOf(node), node }));
     return {
       nodes: slice.messages,
@@ -88,24 +91,29 @@ export class MessageResolver {
   }
 
   @Authorized()
-  @Query(() => [MessageType], { description: 'Literal, case-insensitive search in my conversations, newest first.' })
+  @Query(() => [MessageObject], { description: 'Literal, case-insensitive search in my conversations, newest first.' })
   searchMessages(
     @Arg('query') query: string,
     @Arg('targetUserId', () => ID, { nullable: true }) targetUserId: string | null,
-    @Arg('limit', () => Int, { nullable: true, defaultValue: 50 }) limit: number | null,
+    @Arg('limit', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) limit: number | null,
+    @CurrentUser() caller: UserId,
     @Ctx() context: ChatContext,
   ): Promise<ChatMessage[]> {
-    return context.services.messages.search(requireUser(context), query, targetUserId, limit);
+    return context.services.messages.search(caller, query, targetUserId, limit);
   }
 
   @Authorized()
   @Mutation(() => Boolean, { description: 'Soft-deletes my own message; both sides get messageDeleted.' })
-  deleteMessage(@Arg('messageId', () => ID) messageId: string, @Ctx() context: ChatContext): Promise<boolean> {
-    return context.services.messages.delete(requireUser(context), messageId);
+  deleteMessage(
+    @Arg('messageId', () => ID) messageId: string,
+    @CurrentUser() caller: UserId,
+    @Ctx() context: ChatContext,
+  ): Promise<boolean> {
+    return context.services.messages.delete(caller, messageId);
   }
 
   @Authorized()
-  @Subscription(() => MessageType, {
+  @Subscription(() => MessageObject, {
     description:
       'Every new message in my conversations, or in the one with targetUserId. With `after` (a cursor of that ' +
       'conversation) it first replays what came later, then goes live: no gap, no duplicate.',
@@ -113,25 +121,18 @@ export class MessageResolver {
       services.messages.stream(userId, args.targetUserId ?? null, args.after ?? null),
     ),
   })
-  newMessage(
-    @Root() message: ChatMessage,
-    @Arg('targetUserId', () => ID, { nullable: true }) _targetUserId?: string,
-    @Arg('after', () => String, { nullable: true }) _after?: string,
-  ): ChatMessage {
+  newMessage(@Root() message: ChatMessage, @Args() _filter: NewMessageArgs): ChatMessage {
     return message;
   }
 
   @Authorized()
-  @Subscription(() => MessageDeletedEventType, {
+  @Subscription(() => MessageDeletedEventObject, {
     description: 'Messages deleted in my conversations (or in one).',
-    subscribe: openFeed<{ conversationId?: string | null }>((services, userId, args) =>
+    subscribe: openFeed<ConversationFilterArgs>((services, userId, args) =>
       services.live.messageDeleted(userId, args.conversationId),
     ),
   })
-  messageDeleted(
-    @Root() event: MessageDeleted,
-    @Arg('conversationId', () => ID, { nullable: true }) _conversationId?: string,
-  ): MessageDeleted {
+  messageDeleted(@Root() event: MessageDeleted, @Args() _filter: ConversationFilterArgs): MessageDeleted {
     return event;
   }
 
@@ -140,12 +141,12 @@ export class MessageResolver {
     return cursorOf(message);
   }
 
-  @FieldResolver(() => UserType, { nullable: true, description: 'Null when the main app no longer has this user.' })
+  @FieldResolver(() => UserObject, { nullable: true, description: 'Null when the main app no longer has this user.' })
   sender(@Root() message: ChatMessage, @Ctx() context: ChatContext): Promise<User | null> {
     return context.loaders.user.load(message.senderId);
   }
 
-  @FieldResolver(() => UserType, { nullable: true, description: 'Null when the main app no longer has this user.' })
+  @FieldResolver(() => UserObject, { nullable: true, description: 'Null when the main app no longer has this user.' })
   receiver(@Root() message: ChatMessage, @Ctx() context: ChatContext): Promise<User | null> {
     return context.loaders.user.load(message.receiverId);
   }

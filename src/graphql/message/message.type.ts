@@ -1,15 +1,16 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { MAX_MESSAGE_LENGTH } from '../../domain/limits';
 
 /** Keys are the GraphQL names, values the stored (seed) spelling. */
-export enum MessageKind {
+export enum MessageTypeEnum {
   TEXT = 'text',
   IMAGE = 'image',
   FILE = 'file',
 }
-registerEnumType(MessageKind, { name: 'MessageType', description: 'What a message carries.' });
+registerEnumType(MessageTypeEnum, { name: 'MessageType', description: 'What a message carries.' });
 
 @ObjectType('Message')
-export class MessageType {
+export class MessageObject {
   @Field(() => ID)
   id!: string;
 
@@ -31,8 +32,8 @@ export class MessageType {
   @Field()
   message!: string;
 
-  @Field(() => MessageKind)
-  messageType!: MessageKind;
+  @Field(() => MessageTypeEnum)
+  messageType!: MessageTypeEnum;
 
   @Field(() => String, { nullable: true })
   attachmentUrl!: string | null;
@@ -54,7 +55,7 @@ export class MessageType {
 }
 
 @ObjectType('Pagination', { description: "The seed's page arithmetic." })
-export class PaginationType {
+export class PaginationObject {
   @Field(() => Int)
   total!: number;
 
@@ -69,15 +70,15 @@ export class PaginationType {
 }
 
 @ObjectType('MessagePage')
-export class MessagePageType {
+export class MessagePageObject {
   @Field()
   conversationId!: string;
 
-  @Field(() => [MessageType], { description: 'Newest first.' })
-  messages!: MessageType[];
+  @Field(() => [MessageObject], { description: 'Newest first.' })
+  messages!: MessageObject[];
 
-  @Field(() => PaginationType)
-  pagination!: PaginationType;
+  @Field(() => PaginationObject)
+  pagination!: PaginationObject;
 }
 
 @InputType('SendMessageInput')
@@ -85,11 +86,11 @@ export class SendMessageInput {
   @Field(() => ID)
   targetUserId!: string;
 
-  @Field({ description: 'Non-blank, at most 4000 characters.' })
+  @Field({ description: `Non-blank, at most ${MAX_MESSAGE_LENGTH} characters.` })
   message!: string;
 
-  @Field(() => MessageKind, { defaultValue: MessageKind.TEXT })
-  messageType!: MessageKind;
+  @Field(() => MessageTypeEnum, { defaultValue: MessageTypeEnum.TEXT })
+  messageType!: MessageTypeEnum;
 
   @Field(() => String, { nullable: true, description: 'http(s) URL; required for IMAGE and FILE.' })
   attachmentUrl?: string | null;
@@ -102,22 +103,22 @@ export class SendMessageInput {
 
   @Field(() => ID, {
     nullable: true,
-    description: 'Deprecated (seed payloads): ignored if it matches the token, rejected if not.',
+    deprecationReason: 'Identity comes from the token: omit userId (seed payloads may send it only if it matches).',
   })
   userId?: string | null;
 }
 
 @ObjectType('MessageEdge')
-export class MessageEdgeType {
+export class MessageEdgeObject {
   @Field()
   cursor!: string;
 
-  @Field(() => MessageType)
-  node!: MessageType;
+  @Field(() => MessageObject)
+  node!: MessageObject;
 }
 
 @ObjectType('PageInfo')
-export class PageInfoType {
+export class PageInfoObject {
   @Field({ description: 'Newer messages exist after endCursor.' })
   hasNextPage!: boolean;
 
@@ -132,19 +133,19 @@ export class PageInfoType {
 }
 
 @ObjectType('MessageConnection')
-export class MessageConnectionType {
-  @Field(() => [MessageType], { description: 'Oldest first.' })
-  nodes!: MessageType[];
+export class MessageConnectionObject {
+  @Field(() => [MessageObject], { description: 'Oldest first.' })
+  nodes!: MessageObject[];
 
-  @Field(() => [MessageEdgeType])
-  edges!: MessageEdgeType[];
+  @Field(() => [MessageEdgeObject])
+  edges!: MessageEdgeObject[];
 
-  @Field(() => PageInfoType)
-  pageInfo!: PageInfoType;
+  @Field(() => PageInfoObject)
+  pageInfo!: PageInfoObject;
 }
 
 @ObjectType('MessageDeletedEvent')
-export class MessageDeletedEventType {
+export class MessageDeletedEventObject {
   @Field()
   conversationId!: string;
 

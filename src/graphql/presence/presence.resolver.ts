@@ -1,5 +1,6 @@
 import {
   Arg,
+  Args,
   Authorized,
   Ctx,
   Field,
@@ -12,23 +13,27 @@ import {
   Root,
   Subscription,
 } from 'type-graphql';
+import type { UserId } from '../../domain/ids';
+import { MAX_PRESENCE_IDS } from '../../domain/limits';
 import type { UserStatus } from '../../domain/live-updates.service';
 import type { PresenceState } from '../../domain/presence/presence.types';
 import type { User } from '../../domain/user/user.types';
-import { requireUser, type ChatContext } from '../context';
+import type { ChatContext } from '../context';
+import { CurrentUser } from '../current-user';
+import { UserStatusArgs } from '../filter.args';
 import { openFeed } from '../subscription';
-import { UserType } from '../user/user.type';
+import { UserObject } from '../user/user.type';
 
-export enum UserStatusKind {
+export enum UserStatusTypeEnum {
   USER_ONLINE = 'USER_ONLINE',
   USER_OFFLINE = 'USER_OFFLINE',
 }
-registerEnumType(UserStatusKind, { name: 'UserStatusType' });
+registerEnumType(UserStatusTypeEnum, { name: 'UserStatusType' });
 
 @ObjectType('UserStatusEvent')
-export class UserStatusEventType {
-  @Field(() => UserStatusKind)
-  type!: UserStatusKind;
+export class UserStatusEventObject {
+  @Field(() => UserStatusTypeEnum)
+  type!: UserStatusTypeEnum;
 
   @Field(() => ID)
   userId!: string;
@@ -38,7 +43,7 @@ export class UserStatusEventType {
 }
 
 @ObjectType('UserPresence')
-export class UserPresenceType {
+export class UserPresenceObject {
   @Field(() => ID)
   userId!: string;
 
@@ -52,32 +57,32 @@ export class UserPresenceType {
   lastSeenAt!: Date | null;
 }
 
-@Resolver(() => UserPresenceType)
+@Resolver(() => UserPresenceObject)
 export class PresenceResolver {
   @Authorized()
-  @Query(() => [UserPresenceType], { description: 'Online state of up to 100 users.' })
-  presence(@Arg('userIds', () => [ID]) userIds: string[], @Ctx() context: ChatContext): Promise<PresenceState[]> {
-    requireUser(context);
-    return context.services.presence.lookup(userIds);
+  @Query(() => [UserPresenceObject], {
+    description: `Online state of up to ${MAX_PRESENCE_IDS} of my contacts; anyone else reads as never seen.`,
+  })
+  presence(
+    @Arg('userIds', () => [ID]) userIds: string[],
+    @CurrentUser() caller: UserId,
+    @Ctx() context: ChatContext,
+  ): Promise<PresenceState[]> {
+    return context.services.presence.lookup(caller, userIds);
   }
 
-  @FieldResolver(() => UserType, { nullable: true })
+  @FieldResolver(() => UserObject, { nullable: true })
   user(@Root() presence: PresenceState, @Ctx() context: ChatContext): Promise<User | null> {
     return context.loaders.user.load(presence.userId);
   }
 
   @Authorized()
-  @Subscription(() => UserStatusEventType, {
+  @Subscription(() => UserStatusEventObject, {
     description:
       'Online/offline transitions of users who share a conversation with me (or of these userIds among them).',
-    subscribe: openFeed<{ userIds?: string[] | null }>((services, userId, args) =>
-      services.live.userStatus(userId, args.userIds),
-    ),
+    subscribe: openFeed<UserStatusArgs>((services, userId, args) => services.live.userStatus(userId, args.userIds)),
   })
-  userStatus(
-    @Root() event: UserStatus,
-    @Arg('userIds', () => [ID], { nullable: true }) _userIds?: string[],
-  ): UserStatus {
+  userStatus(@Root() event: UserStatus, @Args() _filter: UserStatusArgs): UserStatus {
     return event;
   }
 }

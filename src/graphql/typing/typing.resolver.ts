@@ -1,11 +1,25 @@
-import { Arg, Authorized, Ctx, Field, ID, Mutation, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
-import { assertClaimedIdentity } from '../../domain/identity';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  Field,
+  ID,
+  Mutation,
+  ObjectType,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
+import type { UserId } from '../../domain/ids';
 import type { TypingEvent } from '../../domain/typing/typing.stream';
-import { requireUser, type ChatContext } from '../context';
+import type { ChatContext } from '../context';
+import { CurrentUser } from '../current-user';
+import { TargetUserFilterArgs } from '../filter.args';
 import { openFeed } from '../subscription';
 
 @ObjectType('TypingEvent')
-export class TypingEventType {
+export class TypingEventObject {
   @Field(() => ID, { description: 'Who is typing.' })
   userId!: string;
 
@@ -19,29 +33,26 @@ export class TypingEventType {
 @Resolver()
 export class TypingResolver {
   @Authorized()
-  @Mutation(() => Boolean, { description: 'Typing indicator to targetUserId; ends by itself 6 s after the last true.' })
+  @Mutation(() => Boolean, {
+    description: 'Typing indicator to targetUserId; ends by itself TYPING_EXPIRY_MS (default 6 s) after the last true.',
+  })
   setTyping(
     @Arg('targetUserId', () => ID) targetUserId: string,
     @Arg('isTyping') isTyping: boolean,
-    @Arg('userId', () => ID, { nullable: true, description: 'Deprecated (seed payloads); must match the token.' })
-    userId: string | null,
+    @CurrentUser({ acceptsSeedUserId: true }) caller: UserId,
     @Ctx() context: ChatContext,
   ): Promise<boolean> {
-    assertClaimedIdentity(requireUser(context), userId);
-    return context.services.typing.setTyping(requireUser(context), targetUserId, isTyping);
+    return context.services.typing.setTyping(caller, targetUserId, isTyping);
   }
 
   @Authorized()
-  @Subscription(() => TypingEventType, {
+  @Subscription(() => TypingEventObject, {
     description: 'Who is typing to me (or only targetUserId). Never stored, never replayed.',
-    subscribe: openFeed<{ targetUserId?: string | null }>((services, userId, args) =>
+    subscribe: openFeed<TargetUserFilterArgs>((services, userId, args) =>
       services.live.typing(userId, args.targetUserId),
     ),
   })
-  typing(
-    @Root() event: TypingEvent,
-    @Arg('targetUserId', () => ID, { nullable: true }) _targetUserId?: string,
-  ): TypingEvent {
+  typing(@Root() event: TypingEvent, @Args() _filter: TargetUserFilterArgs): TypingEvent {
     return event;
   }
 }

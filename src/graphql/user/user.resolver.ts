@@ -1,13 +1,15 @@
 import { Authorized, Ctx, Query, Resolver } from 'type-graphql';
+import type { UserId } from '../../domain/ids';
 import type { User } from '../../domain/user/user.types';
-import { requireUser, type ChatContext } from '../context';
-import { UserType } from './user.type';
+import type { ChatContext } from '../context';
+import { CurrentUser } from '../current-user';
+import { UserObject } from './user.type';
 
-@Resolver(() => UserType)
+@Resolver(() => UserObject)
 export class UserResolver {
   @Authorized()
-  @Query(() => UserType, { description: 'The caller, from the token.' })
-  me(@Ctx() context: ChatContext): Promise<User> {
-    return context.services.users.me(requireUser(context));
+  @Query(() => UserObject, { description: 'The caller, from the token.' })
+  me(@CurrentUser() caller: UserId, @Ctx() context: ChatContext): Promise<User> {
+    return context.services.users.me(caller);
   }
 }

@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 
 @ObjectType('User', { description: 'A user of the main app (read from its `users` collection).' })
-export class UserType {
+export class UserObject {
   @Field(() => ID)
   id!: string;
 

@@ -21,7 +21,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * A per-conversation lock arbitrated by the unique `_id` of a document in `conversation_locks`:
  * an insert either wins or fails with a duplicate key, atomically, on MongoDB and FerretDB alike.
- * Used only on FerretDB; MongoDB's single-document updates are atomic, so there it is a no-op.
+ * Used only on FerretDB: on MongoDB, whose single-document updates are atomic, the runtime wires
+ * `noConversationLock` instead.
  */
 export class DocumentConversationLock implements ConversationMutex {
   readonly serializes = true;

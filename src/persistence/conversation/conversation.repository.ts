@@ -136,12 +136,7 @@ export class MongoConversationRepository implements ConversationRepository {
     );
   }
 
-  async open(
-    id: ConversationId,
-    participants: readonly [UserId, UserId],
-    openedBy: UserId,
-  ): Promise<{ created: boolean }> {
-    const existed = await this.model.exists({ _id: id });
+  async open(id: ConversationId, participants: readonly [UserId, UserId], openedBy: UserId): Promise<void> {
     await this.model.updateOne(
       { _id: id },
       {
@@ -150,7 +145,6 @@ export class MongoConversationRepository implements ConversationRepository {
       },
       { upsert: true },
     );
-    return { created: !existed };
   }
 
   async markRead(id: ConversationId, readerId: UserId, readSeq: number, readCount: number): Promise<void> {

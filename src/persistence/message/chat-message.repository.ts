@@ -104,19 +104,14 @@ export class MongoMessageRepository implements MessageRepository {
     });
   }
 
-  async unreadFor(
-    range: VisibleRange,
-    receiverId: UserId,
-    only: { ids?: readonly string[]; uptoSeq?: number },
-  ): Promise<ChatMessage[]> {
-    const seq = only.uptoSeq === undefined ? { $gt: range.floorSeq } : { $gt: range.floorSeq, $lte: only.uptoSeq };
+  async unreadFor(range: VisibleRange, receiverId: UserId, only: { ids?: readonly string[] }): Promise<ChatMessage[]> {
     const docs = await this.model
       .find({
         conversationId: range.conversationId,
         receiverId: new Types.ObjectId(receiverId),
         isRead: false,
         deletedAt: null,
-        seq,
+        seq: { $gt: range.floorSeq },
         ...(only.ids ? { _id: { $in: only.ids.map((id) => new Types.ObjectId(id)) } } : {}),
       })
       .sort({ seq: 1 })

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
-import type { UserId } from '../../domain/ids';
-import type { User, UserRepository } from '../../domain/user/user.types';
+import type { UserId } from '../domain/ids';
+import type { User, UserRepository } from '../domain/user/user.types';
 
 export type UserLoader = DataLoader<UserId, User | null>;
 

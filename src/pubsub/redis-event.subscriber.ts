@@ -1,5 +1,4 @@
 import type { RedisPubSub } from 'graphql-redis-subscriptions';
-import type { PubSub } from 'type-graphql';
 import type { ChatEvent, EventSubscriber, Feed, LiveEvents } from '../domain/events';
 import type { Logger } from '../logging/logger';
 import { EventQueue } from './event-queue';
@@ -9,30 +8,19 @@ import { isChatEvent, topicForFeed } from './topics';
 export const DEFAULT_QUEUE_CAPACITY = 1000;
 
 /**
- * Adapts graphql-redis-subscriptions' `RedisPubSub` to type-graphql 2's `PubSub`. Unlike
+ * The domain's live feeds over graphql-redis-subscriptions' `RedisPubSub`. Unlike
  * `RedisPubSub.asyncIterator`, which subscribes lazily on the first `next()`, this subscribes in
- * Redis at once, so an event published between subscribe and first read is kept. Payloads that
- * are not chat events (garbage published on a channel) are logged and dropped.
+ * Redis at once and says when Redis confirmed it (`ready`), so an event published between
+ * subscribe and first read is kept. Subscriptions open feeds through the service layer (see
+ * graphql/subscription.ts), so type-graphql's own `PubSub` is not used. Payloads that are not chat
+ * events (garbage published on a channel) are logged and dropped.
  */
-export class ChatPubSub implements PubSub, EventSubscriber {
+export class RedisEventSubscriber implements EventSubscriber {
   constructor(
     private readonly redis: RedisPubSub,
     private readonly logger: Logger,
     private readonly queueCapacity = DEFAULT_QUEUE_CAPACITY,
   ) {}
-
-  publish(routingKey: string, ...args: unknown[]): void {
-    this.redis.publish(routingKey, args[0]).catch((error: unknown) => {
-      this.logger.warn({ topic: routingKey, err: String(error) }, 'publish failed');
-    });
-  }
-
-  subscribe(routingKey: string, dynamicId?: unknown): AsyncIterable<unknown> {
-    const topic = dynamicId === undefined ? routingKey : `${routingKey}:${String(dynamicId)}`;
-    const live = this.listen([topic]);
-    live.ready.catch(() => undefined); // surfaced through the queue, not as an unhandled rejection
-    return live.events;
-  }
 
   open(feed: Feed): LiveEvents {
     return this.listen([topicForFeed(feed)]);

@@ -1,0 +1,42 @@
+/**
+ * Every size, count and time limit a client can run into, defined once. The services enforce
+ * them, the GraphQL defaults, the OpenAPI document and REST error texts quote them, and the web
+ * client (and any integrator, through `graphql-realtime-chat/client`) reads them from here.
+ * Limits an operator tunes per deployment are environment variables instead (see config/).
+ */
+
+/** Largest HTTP request body (GraphQL and REST). @default 64 KiB */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** Largest WebSocket frame; `ws` would take 100 MiB otherwise. @default 64 KiB */
+export const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
+/** How long a socket may stay open without `connection_init` (then close 4408). @default 3000 ms */
+export const CONNECTION_INIT_TIMEOUT_MS = 3_000;
+
+/** Message text, in Unicode code points, counted before any trimming. @default 4000 */
+export const MAX_MESSAGE_LENGTH = 4000;
+/** A client's idempotency key. @default 128 characters */
+export const MAX_CLIENT_MESSAGE_ID_LENGTH = 128;
+/** @default 2048 characters */
+export const MAX_ATTACHMENT_URL_LENGTH = 2048;
+
+/** Page size when a request names none. @default 50 */
+export const DEFAULT_PAGE_SIZE = 50;
+/** Page sizes are clamped to 1..MAX_PAGE_SIZE. @default 100 */
+export const MAX_PAGE_SIZE = 100;
+/** How many missed messages a resuming subscription replays before going live. @default 1000 */
+export const MAX_REPLAY = 1000;
+
+/** Longest search query. @default 200 characters */
+export const MAX_SEARCH_LENGTH = 200;
+/** Message ids in one markAsRead call. @default 500 */
+export const MAX_MARK_IDS = 500;
+/** Users one `presence` query may ask about. @default 100 */
+export const MAX_PRESENCE_IDS = 100;
+
+/** A typing state not refreshed within this long ends by itself (TYPING_EXPIRY_MS). @default 6000 ms */
+export const DEFAULT_TYPING_EXPIRY_MS = 6_000;
+
+/** Human-readable byte size for error messages ("64 KiB"). */
+export function describeBytes(bytes: number): string {
+  return bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
+}

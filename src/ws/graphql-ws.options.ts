@@ -1,0 +1,184 @@
+import { GraphQLError, type DocumentNode } from 'graphql';
+import type { ServerOptions } from 'graphql-ws';
+import type { Extra } from 'graphql-ws/use/ws';
+import { identify, type Identity } from '../auth/jwt';
+import type { Config } from '../config/config';
+import { ChatError, QueueOverflowError } from '../domain/errors';
+import { CONNECTION_INIT_TIMEOUT_MS } from '../domain/limits';
+import { createContext } from '../graphql/context';
+import { formatGraphQLError } from '../graphql/errors';
+import { parseWithLimits, validatorWithLimits } from '../graphql/protection';
+import type { Logger } from '../logging/logger';
+import type { Runtime } from '../runtime/runtime';
+import { scheduleExpiry } from './token-expiry';
+import type { WsStats } from './ws.stats';
+
+/** Retryable close code (graphql-ws clients reconnect on it; they treat 4429 as fatal). */
+const CLOSE_TRY_AGAIN_LATER = 1013;
+const CLOSE_POLICY_VIOLATION = 1008;
+
+/** What graphql-ws keeps for us per socket, typed through its generics (`ctx.extra`). */
+export type SocketState = {
+  /** Set once `connection_init` carried a valid token. */
+  identity: Identity;
+  expiry: { cancel(): void };
+  /** This socket's live subscriptions: operation id -> root field. */
+  subscriptionIds: Map<string, string>;
+};
+
+/** `ctx.extra` as graphql-ws' `use/ws` hands it to every hook. */
+type SocketExtra = Extra & Partial<SocketState>;
+
+/** Caps per WS instance (WS_MAX_SUBSCRIPTIONS_PER_SOCKET, WS_MAX_SOCKETS_PER_USER). */
+export interface WsLimits {
+  /** Operations open at once on one socket. @default 50 */
+  readonly maxSubscriptionsPerSocket: number;
+  /** Sockets one user may hold on one instance. @default 20 */
+  readonly maxSocketsPerUser: number;
+}
+
+/** `connection_init` payload: `{ authorization: "Bearer <token>" }` or `{ token: "<token>" }`. */
+function tokenFromConnectionParams(params: Readonly<Record<string, unknown>> | undefined): unknown {
+  return params?.['authorization'] ?? params?.['Authorization'] ?? params?.['token'];
+}
+
+/** The root field of the operation (`newMessage`, `typing`, ...), for per-type counts. */
+function rootField(document: DocumentNode): string | null {
+  for (const definition of document.definitions) {
+    if (definition.kind !== 'OperationDefinition') continue;
+    const first = definition.selectionSet.selections[0];
+    return first?.kind === 'Field' ? first.name.value : null;
+  }
+  return null;
+}
+
+/**
+ * graphql-ws' hooks for this service: authentication and connection limits on `connection_init`,
+ * the same parse limits, validation rules and error formatting as the HTTP API, per-socket token
+ * expiry, and the counters behind `/stats`. Presence is told of joins and leaves.
+ */
+export function graphqlWsOptions(
+  config: Config,
+  runtime: Runtime,
+  stats: WsStats,
+  instanceId: string,
+  logger: Logger,
+): ServerOptions<Record<string, unknown>, SocketExtra> {
+  const production = config.nodeEnv === 'production';
+  const limits: WsLimits = {
+    maxSubscriptionsPerSocket: config.wsMaxSubscriptionsPerSocket,
+    maxSocketsPerUser: config.wsMaxSocketsPerUser,
+  };
+  const validateWithLimits = validatorWithLimits(production);
+  const { presence, rateLimiter } = runtime.services;
+  // Presence is best effort: a Redis hiccup must not refuse or break a connection.
+  const presenceFailed = (error: unknown) => logger.warn({ err: error }, 'presence update failed');
+  const format = (error: GraphQLError) => formatGraphQLError(error, logger, production);
+
+  /** The identity in `connection_init`; null (graphql-ws answers 4403) when absent or invalid. */
+  const authenticate = (params: Readonly<Record<string, unknown>> | undefined): Identity | null => {
+    try {
+      return identify(tokenFromConnectionParams(params), config.jwtSecret);
+    } catch (error) {
+      if (error instanceof ChatError && error.code === 'UNAUTHENTICATED') return null;
+      throw error; // a bug, not a bad token: graphql-ws logs it and closes with 4500
+    }
+  };
+
+  /** RATE_LIMITED for this connection attempt, or null when it may proceed. */
+  const connectLimit = async (identity: Identity): Promise<ChatError | null> => {
+    try {
+      await rateLimiter.consume(identity.userId, 'connect');
+      return null;
+    } catch (error) {
+      if (error instanceof ChatError && error.code === 'RATE_LIMITED') return error;
+      // The limiter already falls back to memory while Redis is down; anything else is a bug.
+      logger.error({ err: error, userId: identity.userId }, 'connection rate limiter failed');
+      throw error;
+    }
+  };
+
+  return {
+    schema: runtime.schema,
+    connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
+    onConnect: async (ctx) => {
+      const identity = authenticate(ctx.connectionParams);
+      if (!identity) return false;
+      const limited = await connectLimit(identity);
+      if (limited) {
+        ctx.extra.socket.close(CLOSE_TRY_AGAIN_LATER, limited.message.slice(0, 120));
+        return false;
+      }
+      if (stats.socketsOf(identity.userId) >= limits.maxSocketsPerUser) {
+        ctx.extra.socket.close(
+          CLOSE_POLICY_VIOLATION,
+          `At most ${limits.maxSocketsPerUser} connections per user on one instance`,
+        );
+        return false;
+      }
+      ctx.extra.identity = identity;
+      ctx.extra.subscriptionIds = new Map();
+      ctx.extra.expiry = scheduleExpiry(ctx.extra.socket, identity.expiresAt);
+      stats.userJoined(identity.userId);
+      void presence.connected(identity.userId, instanceId).catch(presenceFailed);
+      return true;
+    },
+    // Parsing and validation happen here rather than inside graphql-ws, where a parse error
+    // (e.g. over the token limit) would close the whole socket instead of failing one operation.
+    onSubscribe: (ctx, _id, payload) => {
+      // graphql-ws has already registered this operation, so the count includes it.
+      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket) {
+        return [
+          new GraphQLError(`At most ${limits.maxSubscriptionsPerSocket} operations at once on one connection`, {
+            extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+          }),
+        ];
+      }
+      let document: DocumentNode;
+      try {
+        document = parseWithLimits(payload.query);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : 'Invalid query';
+        return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+      }
+      const errors = validateWithLimits(runtime.schema, document);
+      if (errors.length > 0) return errors;
+      return {
+        schema: runtime.schema,
+        document,
+        operationName: payload.operationName ?? null,
+        variableValues: payload.variables ?? null,
+      };
+    },
+    context: (ctx) => createContext(ctx.extra.identity?.userId ?? null, runtime.services, runtime.users, 'ws'),
+    onOperation: (ctx, id, _payload, args, result) => {
+      if (!(Symbol.asyncIterator in Object(result))) return;
+      const field = rootField(args.document) ?? 'unknown';
+      ctx.extra.subscriptionIds?.set(id, field);
+      stats.subscriptionStarted(field);
+    },
+    onNext: (ctx, id, _payload, _args, result) => {
+      if (ctx.extra.subscriptionIds?.has(id)) stats.eventDelivered();
+      if (!result.errors) return;
+      return { ...result, errors: result.errors.map(format) };
+    },
+    onError: (ctx, _id, _payload, errors) => {
+      if (errors.some((error) => error.originalError instanceof QueueOverflowError)) {
+        // A client that stopped reading: drop it rather than buffer without bound; it resumes from its cursor.
+        ctx.extra.socket.close(CLOSE_TRY_AGAIN_LATER, 'Too far behind; reconnect and resume');
+      }
+      return errors.map(format);
+    },
+    onComplete: (ctx, id) => {
+      const field = ctx.extra.subscriptionIds?.get(id);
+      if (field !== undefined && ctx.extra.subscriptionIds?.delete(id)) stats.subscriptionEnded(field);
+    },
+    onClose: (ctx) => ctx.extra.expiry?.cancel(),
+    onDisconnect: (ctx) => {
+      const identity = ctx.extra.identity;
+      if (!identity) return;
+      stats.userLeft(identity.userId);
+      void presence.disconnected(identity.userId, instanceId).catch(presenceFailed);
+    },
+  };
+}
