@@ -5,3 +5,5 @@
  * Import it as `graphql-realtime-chat/client`.
  */
 export * from './graphql';
+/** Every limit a client can run into (sizes, page sizes, lengths), as the server enforces them. */
+export * from '../domain/limits';

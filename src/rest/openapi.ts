@@ -1,3 +1,11 @@
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_CLIENT_MESSAGE_ID_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  MAX_PAGE_SIZE,
+  MAX_SEARCH_LENGTH,
+} from '../domain/limits';
+
 /**
  * OpenAPI 3.1 description of the REST compatibility routes, served at GET /api/openapi.json.
  * A test validates real responses against it, so it cannot drift from what the routes send.
@@ -13,6 +21,8 @@ const userIdParam = (name: string) => ({
   schema: { type: 'string', pattern: '^[0-9a-fA-F]{24}$' },
 });
 const ok = (schema: object) => ({ description: 'OK', ...json(schema) });
+const pageSize = { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE };
+const limitParam = { name: 'limit', in: 'query', schema: { ...pageSize, default: DEFAULT_PAGE_SIZE } };
 const success = {
   type: 'object',
   required: ['success'],
@@ -112,7 +122,7 @@ export const openApiDocument = {
         properties: {
           total: { type: 'integer', minimum: 0 },
           page: { type: 'integer', minimum: 1 },
-          limit: { type: 'integer', minimum: 1, maximum: 100 },
+          limit: pageSize,
           pages: { type: 'integer', minimum: 0 },
         },
         additionalProperties: false,
@@ -124,7 +134,7 @@ export const openApiDocument = {
       get: {
         summary: 'My conversations, newest activity first',
         parameters: [
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+          limitParam,
         ],
         responses: {
           '200': ok({
@@ -141,7 +151,7 @@ export const openApiDocument = {
         summary: 'Page-numbered history with one user, newest first',
         parameters: [
           userIdParam('targetUserId'),
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+          limitParam,
           { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
         ],
         responses: {
@@ -203,9 +213,9 @@ export const openApiDocument = {
       get: {
         summary: 'Literal, case-insensitive search in my conversations, newest first',
         parameters: [
-          { name: 'query', in: 'query', required: true, schema: { type: 'string', minLength: 1, maxLength: 200 } },
+          { name: 'query', in: 'query', required: true, schema: { type: 'string', minLength: 1, maxLength: MAX_SEARCH_LENGTH } },
           { name: 'targetUserId', in: 'query', schema: { type: 'string' } },
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+          limitParam,
         ],
         responses: {
           '200': ok({
@@ -227,10 +237,10 @@ export const openApiDocument = {
             required: ['targetUserId', 'message'],
             properties: {
               targetUserId: { type: 'string' },
-              message: { type: 'string', minLength: 1, maxLength: 4000 },
+              message: { type: 'string', minLength: 1, maxLength: MAX_MESSAGE_LENGTH },
               messageType: { enum: ['text', 'image', 'file', 'TEXT', 'IMAGE', 'FILE'] },
               attachmentUrl: { type: 'string', format: 'uri' },
-              clientMessageId: { type: 'string', maxLength: 128 },
+              clientMessageId: { type: 'string', maxLength: MAX_CLIENT_MESSAGE_ID_LENGTH },
             },
           }),
         },

@@ -4,6 +4,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { ApiServer } from '../../src/api/api.server';
 import type { WsServer } from '../../src/ws/ws.server';
+import type { WsStatsSnapshot } from '../../src/ws/ws.stats';
 
 export interface HttpResult<TData> {
   readonly status: number;
@@ -122,25 +123,42 @@ export class SubscriptionProbe<TData, TVariables extends Record<string, unknown>
   }
 }
 
-/** Polls `/stats` until the WS instance reports at least `count` live subscriptions. */
-export async function waitForSubscriptions(server: WsServer, count: number, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const stats = (await (await fetch(server.url.replace(/^ws/, 'http').replace(/\/graphql$/, '/stats'))).json()) as {
-      activeSubscriptions: number;
+/**
+ * Waits until the WS instance's counters satisfy `predicate`, woken by its `change` events (no
+ * polling); fails after `timeoutMs` with the counters as they were.
+ */
+export function waitForStats(
+  server: WsServer,
+  predicate: (stats: WsStatsSnapshot) => boolean,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<WsStatsSnapshot> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const snapshot = server.stats.snapshot();
+      if (!predicate(snapshot)) return;
+      finish();
+      resolve(snapshot);
     };
-    if (stats.activeSubscriptions >= count) return;
-    if (Date.now() > deadline)
-      throw new Error(`only ${stats.activeSubscriptions}/${count} subscriptions after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+    const timer = setTimeout(() => {
+      finish();
+      reject(new Error(`${what} not reached within ${timeoutMs} ms: ${JSON.stringify(server.stats.snapshot())}`));
+    }, timeoutMs);
+    const finish = () => {
+      clearTimeout(timer);
+      server.stats.off('change', check);
+    };
+    server.stats.on('change', check);
+    check();
+  });
 }
 
-/** Polls the WS instance until its subscriptions from earlier tests are torn down (sockets close asynchronously). */
-export async function waitForNoSubscriptions(server: WsServer, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (server.stats.snapshot().activeSubscriptions > 0) {
-    if (Date.now() > deadline) throw new Error(`subscriptions still active after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Waits until the WS instance has exactly `count` live (Redis-confirmed) subscriptions. */
+export function waitForSubscriptions(server: WsServer, count: number, timeoutMs = 5_000): Promise<WsStatsSnapshot> {
+  return waitForStats(server, (stats) => stats.activeSubscriptions === count, `${count} subscriptions`, timeoutMs);
+}
+
+/** Waits until earlier subscriptions and sockets are torn down (sockets close asynchronously). */
+export function waitForNoSubscriptions(server: WsServer, timeoutMs = 5_000): Promise<WsStatsSnapshot> {
+  return waitForSubscriptions(server, 0, timeoutMs);
 }

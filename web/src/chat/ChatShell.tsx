@@ -1,6 +1,7 @@
 import { useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { ConversationsDocument, MeDocument } from '../../../src/client/graphql';
+import { MAX_PAGE_SIZE } from '../../../src/domain/limits';
 import type { ConnectionMonitor } from '../api/connection';
 import { useChatSubscriptions } from '../live/useChatSubscriptions';
 import { usePresence } from '../live/usePresence';
@@ -37,7 +38,7 @@ function SignedIn(props: {
   const { me, monitor } = props;
   useChatSubscriptions(me.id, monitor);
   const typing = useTyping();
-  const { data } = useQuery(ConversationsDocument, { variables: { limit: 100 } });
+  const { data } = useQuery(ConversationsDocument, { variables: { limit: MAX_PAGE_SIZE } });
   const conversations = data?.conversations ?? [];
   const presence = usePresence(
     conversations.map((conversation) => conversation.otherUserId),

@@ -1,12 +1,12 @@
 import { useMutation } from '@apollo/client/react';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { SetTypingDocument } from '../../../src/client/graphql';
+import { DEFAULT_TYPING_EXPIRY_MS, MAX_MESSAGE_LENGTH } from '../../../src/domain/limits';
 
-/** Typing is announced at most this often while keys keep coming (the server expires it at 6 s). */
-const TYPING_REFRESH_MS = 2500;
+/** Typing is announced at most this often while keys keep coming: well inside the server's expiry. */
+const TYPING_REFRESH_MS = DEFAULT_TYPING_EXPIRY_MS / 2.4;
 /** After this long without a keystroke the other side is told we stopped. */
 const TYPING_IDLE_MS = 3000;
-const MAX_LENGTH = 4000;
 
 export function Composer(props: { targetUserId: string; onSend: (text: string) => void }) {
   const [text, setText] = useState('');
@@ -53,7 +53,7 @@ export function Composer(props: { targetUserId: string; onSend: (text: string) =
         aria-label="Message"
         placeholder="Write a message"
         value={text}
-        maxLength={MAX_LENGTH}
+        maxLength={MAX_MESSAGE_LENGTH}
         onChange={(event) => onChange(event.target.value)}
         onBlur={stopTyping}
       />

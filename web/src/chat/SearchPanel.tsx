@@ -1,6 +1,7 @@
 import { useQuery } from '@apollo/client/react';
 import { useEffect, useState } from 'react';
 import { SearchMessagesDocument } from '../../../src/client/graphql';
+import { MAX_SEARCH_LENGTH } from '../../../src/domain/limits';
 
 const DEBOUNCE_MS = 300;
 
@@ -25,7 +26,7 @@ export function SearchPanel(props: { me: string; onOpen: (userId: string, messag
         aria-label="Search messages"
         placeholder="Search messages"
         value={input}
-        maxLength={200}
+        maxLength={MAX_SEARCH_LENGTH}
         onChange={(event) => setInput(event.target.value)}
       />
       {query !== '' && (

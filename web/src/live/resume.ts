@@ -1,9 +1,10 @@
 import type { ApolloClient } from '@apollo/client';
 import { ConversationsDocument, MessagesDocument, type MessagesQuery } from '../../../src/client/graphql';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../../src/domain/limits';
 import { isPending, loadedHistories } from './cache-updates';
 
-const PAGE = 100;
-const RECENT = 50;
+const PAGE = MAX_PAGE_SIZE;
+const RECENT = DEFAULT_PAGE_SIZE;
 
 type Page = MessagesQuery['messages'];
 
