@@ -1,3 +1,4 @@
+import { eventually } from '../helpers/eventually';
 import { useTestSystem } from '../helpers/system';
 
 interface HealthBody {
@@ -10,14 +11,15 @@ async function health(url: string): Promise<{ status: number; body: HealthBody }
   return { status: response.status, body: (await response.json()) as HealthBody };
 }
 
-/** Polls until `/health` answers `status`; returns that answer. */
-async function healthBecomes(url: string, status: number, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await health(url);
-    if (result.status === status || Date.now() > deadline) return result;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Waits until `/health` answers `status` (the datastore check runs per request); returns that answer. */
+function healthBecomes(url: string, status: number) {
+  return eventually(
+    async () => {
+      const result = await health(url);
+      return result.status === status && result;
+    },
+    { timeout: 15_000, what: `${url} to answer ${status}` },
+  );
 }
 
 describe('/health on both services follows Redis', () => {
