@@ -133,9 +133,7 @@ export const openApiDocument = {
     '/api/chat/conversations': {
       get: {
         summary: 'My conversations, newest activity first',
-        parameters: [
-          limitParam,
-        ],
+        parameters: [limitParam],
         responses: {
           '200': ok({
             ...success,
@@ -213,7 +211,12 @@ export const openApiDocument = {
       get: {
         summary: 'Literal, case-insensitive search in my conversations, newest first',
         parameters: [
-          { name: 'query', in: 'query', required: true, schema: { type: 'string', minLength: 1, maxLength: MAX_SEARCH_LENGTH } },
+          {
+            name: 'query',
+            in: 'query',
+            required: true,
+            schema: { type: 'string', minLength: 1, maxLength: MAX_SEARCH_LENGTH },
+          },
           { name: 'targetUserId', in: 'query', schema: { type: 'string' } },
           limitParam,
         ],

@@ -1,7 +1,6 @@
 import type { Client } from 'graphql-ws';
 import { wsClient } from '../helpers/clients';
-import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
-import { startSystem, type TestSystem } from '../helpers/system';
+import { useTestSystem, type TestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
 
 interface Outcome {
@@ -76,22 +75,19 @@ describe.each([
   ['development', 'development'],
   ['production', 'production'],
 ])('the same operation limits on HTTP and graphql-ws (%s)', (_label, nodeEnv) => {
-  let stores: TestDatastores;
+  const env = useTestSystem({ env: { NODE_ENV: nodeEnv } });
   let system: TestSystem;
   let alice: TestUser;
   let socket: Client & { dispose(): void | Promise<void> };
 
   beforeAll(async () => {
-    stores = await startTestDatastores();
-    system = await startSystem(stores, { env: { NODE_ENV: nodeEnv } });
-    [alice] = (await createUsers(stores, 'Alice')) as [TestUser];
+    system = env.system;
+    [alice] = (await createUsers(env.stores, 'Alice')) as [TestUser];
     socket = wsClient(system.ws[0]!, { token: alice.token });
   });
 
   afterAll(async () => {
     await socket?.dispose();
-    await system?.stop();
-    await stores?.dispose();
   });
 
   it('accepts an ordinary operation on both', async () => {

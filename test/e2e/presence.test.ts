@@ -1,14 +1,20 @@
 import { PresenceDocument, UserStatusDocument } from '../../src/client/graphql';
 import { graphqlOk, SubscriptionProbe, waitForSubscriptions, wsClient } from '../helpers/clients';
 import { chatActions } from '../helpers/chat';
-import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
-import { spawnWsProcess, startSystem, type TestSystem } from '../helpers/system';
+import type { TestDatastores } from '../helpers/datastores';
+import { eventually } from '../helpers/eventually';
+import { spawnWsProcess, useTestSystem, type TestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
 
-/** Heartbeat for this file: a dead instance is presumed gone after 3 misses (~0.6 s). */
-const HEARTBEAT_MS = 200;
+/**
+ * Heartbeat for this file (PRESENCE_HEARTBEAT_MS): a killed instance is presumed gone after 3
+ * misses, so its users go offline within ~4 s. Long enough that a busy machine delaying a live
+ * instance's timer by a few hundred ms never gets that instance reaped by mistake.
+ */
+const HEARTBEAT_MS = 1_000;
 
 describe('presence across WS instances (user_join, user_status_change)', () => {
+  const env = useTestSystem({ wsInstances: 2, env: { PRESENCE_HEARTBEAT_MS: String(HEARTBEAT_MS) } });
   let stores: TestDatastores;
   let system: TestSystem;
   let alice: TestUser;
@@ -25,11 +31,10 @@ describe('presence across WS instances (user_join, user_status_change)', () => {
   const presenceOf = async (user: TestUser) =>
     (await graphqlOk(system.api, PresenceDocument, { userIds: [user.id] }, alice.token)).presence[0];
   const nextStatus = async () =>
-    (await aliceHears.next(8_000)).data as { userStatus: { type: string; userId: string } };
+    (await aliceHears.next(HEARTBEAT_MS * 8)).data as { userStatus: { type: string; userId: string } };
 
   beforeAll(async () => {
-    stores = await startTestDatastores();
-    system = await startSystem(stores, { wsInstances: 2, env: { PRESENCE_HEARTBEAT_MS: String(HEARTBEAT_MS) } });
+    ({ stores, system } = env);
     [alice, bob, carol] = (await createUsers(stores, 'Alice', 'Bob', 'Carol')) as [TestUser, TestUser, TestUser];
     await chatActions(system.api).send(bob, alice, 'we share a conversation');
     const aliceSocket = connect(alice, 0);
@@ -42,8 +47,6 @@ describe('presence across WS instances (user_join, user_status_change)', () => {
 
   afterAll(async () => {
     await Promise.all(sockets.map((socket) => socket.dispose()));
-    await system?.stop();
-    await stores?.dispose();
   });
 
   it('is online from the first connection to the last, on any instance, with one event per transition', async () => {
@@ -65,9 +68,22 @@ describe('presence across WS instances (user_join, user_status_change)', () => {
     expect(Date.parse(String(offline?.lastSeenAt))).toBeGreaterThan(Date.now() - 60_000);
   });
 
-  it('tells only users who share a conversation', async () => {
+  it('tells only users who share a conversation, and shows strangers as never seen', async () => {
     const carolSocket = connect(carol, 1);
     await new Promise<void>((resolve) => carolSocket.on('connected', () => resolve()));
+    // Carol is online (she sees herself so), but Alice shares no conversation with her: to Alice her
+    // presence reads as never seen. (Her profile is directory data, as in the people directory.)
+    await eventually(
+      async () =>
+        (await graphqlOk(system.api, PresenceDocument, { userIds: [carol.id] }, carol.token)).presence[0]?.online,
+      { what: 'Carol to be online' },
+    );
+    expect(await presenceOf(carol)).toEqual({
+      userId: carol.id,
+      online: false,
+      lastSeenAt: null,
+      user: { id: carol.id, name: 'Carol' },
+    });
     await carolSocket.dispose();
     // Bob's next transition is the next thing Alice hears: nothing about Carol came before it.
     const bobAgain = connect(bob, 1);

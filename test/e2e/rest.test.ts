@@ -8,8 +8,8 @@ import {
 } from '../../src/client/graphql';
 import { graphqlOk, SubscriptionProbe, waitForSubscriptions, wsClient } from '../helpers/clients';
 import { chatActions, conversationIdOf } from '../helpers/chat';
-import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
-import { startSystem, type TestSystem } from '../helpers/system';
+import type { TestDatastores } from '../helpers/datastores';
+import { useTestSystem, type TestSystem } from '../helpers/system';
 import { OpenApiValidator } from '../helpers/openapi-validator';
 import { createUsers, type TestUser } from '../helpers/users';
 
@@ -19,6 +19,7 @@ interface RestResult {
 }
 
 describe('REST compatibility routes (the seed API)', () => {
+  const env = useTestSystem();
   let stores: TestDatastores;
   let system: TestSystem;
   let openApi: OpenApiValidator;
@@ -49,19 +50,13 @@ describe('REST compatibility routes (the seed API)', () => {
   const users = (...names: string[]) => createUsers(stores, ...names);
 
   beforeAll(async () => {
-    stores = await startTestDatastores();
-    system = await startSystem(stores);
+    ({ stores, system } = env);
     openApi = new OpenApiValidator(await (await fetch(`${system.api.url}/api/openapi.json`)).json());
   });
 
   afterEach(async () => {
     await Promise.all(sockets.splice(0).map((socket) => socket.dispose()));
     expect(contractProblems.splice(0)).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await stores?.dispose();
   });
 
   it('serves every seed route with the seed JSON shapes', async () => {

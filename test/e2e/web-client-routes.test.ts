@@ -1,7 +1,6 @@
 import { verifyToken } from '../../src/auth/jwt';
 import { DEMO_USERS } from '../../src/domain/user/demo-users';
-import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
-import { startSystem, TEST_JWT_SECRET, useTestSystem, type TestSystem } from '../helpers/system';
+import { TEST_JWT_SECRET, useTestSystem } from '../helpers/system';
 import { seedDemoUsers } from '../helpers/users';
 
 describe('routes behind the web client', () => {
@@ -47,19 +46,10 @@ describe('routes behind the web client', () => {
 });
 
 describe('demo tokens in production', () => {
-  let stores: TestDatastores;
-  let system: TestSystem;
-  beforeAll(async () => {
-    stores = await startTestDatastores();
-    await seedDemoUsers(stores);
-    system = await startSystem(stores, { env: { NODE_ENV: 'production' } });
-  });
-  afterAll(async () => {
-    await system?.stop();
-    await stores?.dispose();
-  });
+  const env = useTestSystem({ env: { NODE_ENV: 'production' } });
 
   it('are not handed out: /demo/users does not exist', async () => {
-    expect((await fetch(`${system.api.url}/demo/users`)).status).toBe(404);
+    await seedDemoUsers(env.stores);
+    expect((await fetch(`${env.system.api.url}/demo/users`)).status).toBe(404);
   });
 });

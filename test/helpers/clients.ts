@@ -108,11 +108,6 @@ export class SubscriptionProbe<TData, TVariables extends Record<string, unknown>
     return this.received.shift() as FormattedExecutionResult<TData>;
   }
 
-  /** Events that arrived and were not yet taken with `next()`. */
-  pending(): number {
-    return this.received.length;
-  }
-
   stop(): void {
     this.unsubscribe();
   }

@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/config';
 
@@ -47,9 +49,76 @@ describe('docker-compose.yml', () => {
   });
 
   it('builds from a Dockerfile whose entry points exist in the build output', () => {
-    const dockerfile = readFileSync(resolve(root, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toMatch(/npx tsc -p tsconfig\.build\.json/);
-    for (const entry of ['src/api/main.ts', 'src/ws/main.ts'])
-      expect(() => readFileSync(resolve(root, entry))).not.toThrow();
+    const dockerfile = parseDockerfile(readFileSync(resolve(root, 'Dockerfile'), 'utf8'));
+    const build = dockerfile.find((stage) => stage.name === 'build');
+    const final = dockerfile.at(-1)!;
+    expect(build).toBeDefined();
+
+    // Rebuild the build stage's context in a scratch folder from exactly what it COPYs, and
+    // type-check the build there: a source the Dockerfile forgets to copy fails here.
+    const context = mkdtempSync(join(tmpdir(), 'docker-context-'));
+    try {
+      for (const { from, sources } of build!.copies) {
+        expect(from).toBeNull();
+        for (const source of sources) cpSync(resolve(root, source), join(context, source), { recursive: true });
+      }
+      symlinkSync(resolve(root, 'node_modules'), join(context, 'node_modules'));
+      const tsc = spawnSync(
+        process.execPath,
+        [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noEmit'],
+        {
+          cwd: context,
+          encoding: 'utf8',
+        },
+      );
+      expect({ tsc: tsc.status, output: tsc.stdout }).toEqual({ tsc: 0, output: '' });
+    } finally {
+      rmSync(context, { recursive: true, force: true });
+    }
+    expect(build!.runs.join('\n')).toMatch(/tsc -p tsconfig\.build\.json/);
+
+    // Every entry point the image or compose starts is what tsc emits for a copied source.
+    const { compilerOptions } = JSON.parse(readFileSync(resolve(root, 'tsconfig.build.json'), 'utf8')) as {
+      compilerOptions: { rootDir: string; outDir: string };
+    };
+    const emittedFrom = (entry: string) =>
+      join(compilerOptions.rootDir, relative(compilerOptions.outDir, entry)).replace(/\.js$/, '.ts');
+    const entries = [final.cmd.at(-1)!, ...['api', 'ws'].map((name) => compose.services[name]!.command!.at(-1)!)];
+    for (const entry of entries) {
+      expect(existsSync(resolve(root, emittedFrom(entry)))).toBe(true);
+      expect(entry.startsWith(`${compilerOptions.outDir}/`)).toBe(true);
+    }
+    // ...and the final stage takes the build output (and the web client) from the build stage.
+    expect(final.copies).toEqual(
+      expect.arrayContaining([
+        { from: 'build', sources: [`/app/${compilerOptions.outDir}`] },
+        { from: 'build', sources: ['/app/web/dist'] },
+      ]),
+    );
   });
 });
+
+interface DockerStage {
+  name: string | null;
+  copies: Array<{ from: string | null; sources: string[] }>;
+  runs: string[];
+  cmd: string[];
+}
+
+/** The few Dockerfile instructions these tests read: FROM ... AS, COPY [--from], RUN, CMD [json]. */
+function parseDockerfile(text: string): DockerStage[] {
+  const stages: DockerStage[] = [];
+  for (const line of text.split('\n').map((raw) => raw.trim())) {
+    const [instruction, ...rest] = line.split(/\s+/);
+    if (instruction === 'FROM') stages.push({ name: rest[2] ?? null, copies: [], runs: [], cmd: [] });
+    const stage = stages.at(-1);
+    if (!stage) continue;
+    if (instruction === 'RUN') stage.runs.push(rest.join(' '));
+    if (instruction === 'CMD') stage.cmd = JSON.parse(rest.join(' ')) as string[];
+    if (instruction === 'COPY') {
+      const from = rest[0]?.startsWith('--from=') ? rest.shift()!.slice('--from='.length) : null;
+      stage.copies.push({ from, sources: rest.slice(0, -1) });
+    }
+  }
+  return stages;
+}

@@ -89,6 +89,10 @@ describe('FeedStream as a resume', () => {
 });
 
 describe('TypingStream', () => {
+  // Jest's fake clock: expiry is checked at exact instants, whatever the machine's load.
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
   const typing = (isTyping: boolean, userId = 'a'): ChatEvent => ({
     kind: 'TYPING',
     conversationId: 'a_b' as ConversationId,
@@ -96,31 +100,42 @@ describe('TypingStream', () => {
     targetUserId: 'b' as UserId,
     isTyping,
   });
+  /** Everything the stream delivers, as `user:isTyping`, in order. */
+  const delivered = (stream: TypingStream) => {
+    const seen: string[] = [];
+    void (async () => {
+      for await (const event of stream) seen.push(`${event.userId}:${event.isTyping}`);
+    })();
+    return seen;
+  };
 
-  it('ends a typing state that is not refreshed in time, and only once', async () => {
+  it('ends a typing state exactly when it is not refreshed in time, and only once', async () => {
     const live = new EventQueue<ChatEvent>(10, () => undefined);
-    const stream = new TypingStream(live, () => true, 50);
+    const stream = new TypingStream(live, () => true, 5_000);
+    const seen = delivered(stream);
     live.push(typing(true));
-    expect((await stream.next()).value).toMatchObject({ userId: 'a', isTyping: true });
-    const expired = await stream.next();
-    expect(expired.value).toMatchObject({ userId: 'a', isTyping: false });
+    await jest.advanceTimersByTimeAsync(4_999);
+    expect(seen).toEqual(['a:true']);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(seen).toEqual(['a:true', 'a:false']);
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(seen).toEqual(['a:true', 'a:false']);
     await stream.return();
   });
 
   it('keeps a refreshed state alive and cancels expiry on an explicit stop', async () => {
     const live = new EventQueue<ChatEvent>(10, () => undefined);
-    const stream = new TypingStream(live, (event) => event.userId === 'a', 80);
+    const stream = new TypingStream(live, (event) => event.userId === 'a', 5_000);
+    const seen = delivered(stream);
     live.push(typing(true, 'other'));
     live.push(typing(true));
-    expect((await stream.next()).value).toMatchObject({ userId: 'a', isTyping: true });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await jest.advanceTimersByTimeAsync(4_000);
+    live.push(typing(true)); // a refresh restarts the 5 s
+    await jest.advanceTimersByTimeAsync(4_000);
+    expect(seen).toEqual(['a:true', 'a:true']);
     live.push(typing(false));
-    expect((await stream.next()).value).toMatchObject({ isTyping: false });
-    const nothingElse = await Promise.race([
-      stream.next(),
-      new Promise((resolve) => setTimeout(() => resolve('quiet'), 150)),
-    ]);
-    expect(nothingElse).toBe('quiet');
+    await jest.advanceTimersByTimeAsync(60_000); // no expiry fires after the explicit stop
+    expect(seen).toEqual(['a:true', 'a:true', 'a:false']);
     await stream.return();
   });
 });
