@@ -114,7 +114,7 @@ export default tseslint.config(
   },
   {
     // Tools that require a default export.
-    files: ['codegen.ts', 'test/helpers/global-*.ts'],
+    files: ['codegen.ts', 'test/helpers/global-*.ts', 'test/helpers/build-setup.ts'],
     rules: { 'import/no-default-export': 'off' },
   },
   {

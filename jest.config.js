@@ -25,7 +25,12 @@ module.exports = {
   testTimeout: 30_000,
   verbose: false,
   projects: [
-    { ...shared, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      roots: ['<rootDir>/test/unit'],
+      globalSetup: '<rootDir>/test/helpers/build-setup.ts',
+    },
     { ...shared, ...withDatastores, displayName: 'e2e', roots: ['<rootDir>/test/e2e'] },
     { ...shared, ...withDatastores, displayName: 'browser', roots: ['<rootDir>/test/browser'] },
   ],
