@@ -31,7 +31,10 @@ export class RedisEventSubscriber implements EventSubscriber {
     const subscriptionIds: Array<Promise<number>> = [];
     const events = new EventQueue<ChatEvent>(this.queueCapacity, () => {
       for (const id of subscriptionIds) {
-        id.then((resolved) => this.redis.unsubscribe(resolved)).catch(() => undefined);
+        // Redis drops a connection's subscriptions when it goes; a failure here only delays that.
+        id.then((resolved) => this.redis.unsubscribe(resolved)).catch((error: unknown) =>
+          this.logger.warn({ err: error }, 'unsubscribe failed'),
+        );
       }
     });
     for (const topic of topics) {
