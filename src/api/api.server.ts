@@ -12,6 +12,7 @@ import { operatorAllowed } from '../auth/operator';
 import type { Config } from '../config/config';
 import { ChatError } from '../domain/errors';
 import { describeBytes, MAX_BODY_BYTES } from '../domain/limits';
+import { createUserLoader } from '../edge/user.loader';
 import { createContext, type ChatContext } from '../graphql/context';
 import { formatGraphQLError } from '../graphql/errors';
 import { PARSE_OPTIONS, protectionRules } from '../graphql/protection';
@@ -137,6 +138,7 @@ export async function startApiServer(config: Config, runtime: Runtime, logger: L
     response.type(runtime.metrics.registry.contentType).send(await runtime.metrics.registry.metrics());
   });
   app.use('/graphiql', graphiqlRoutes(config.websocketPort));
+  const newUserLoader = () => createUserLoader(runtime.users, { onQuery: () => runtime.metrics.userQueried() });
   app.use(webClientRoutes(config.websocketPort));
   if (config.nodeEnv !== 'production') app.use('/demo', demoRoutes(runtime.users, config.jwtSecret));
   app.get('/api/openapi.json', cors(corsOptions(config)), (_request, response) => {
@@ -147,7 +149,7 @@ export async function startApiServer(config: Config, runtime: Runtime, logger: L
     cors(corsOptions(config)),
     chatRoutes({
       services: runtime.services,
-      users: runtime.users,
+      newUserLoader,
       jwtSecret: config.jwtSecret,
       logger,
       maxBodyBytes: MAX_BODY_BYTES,
@@ -159,7 +161,7 @@ export async function startApiServer(config: Config, runtime: Runtime, logger: L
     express.json({ limit: MAX_BODY_BYTES }),
     expressMiddleware(apollo, {
       context: async ({ req }) =>
-        createContext(httpIdentity(req.headers.authorization, config), runtime.services, runtime.users, 'http'),
+        createContext(httpIdentity(req.headers.authorization, config), runtime.services, newUserLoader()),
     }),
   );
 

@@ -1,7 +1,6 @@
 import type { UserId } from '../domain/ids';
 import type { Services } from '../domain/services';
-import { createUserLoader, type UserLoader } from '../edge/user.loader';
-import type { UserRepository } from '../domain/user/user.types';
+import type { UserLoader } from '../edge/user.loader';
 
 /** What every resolver gets. Identity comes only from the verified token, never from arguments. */
 export interface ChatContext {
@@ -11,14 +10,10 @@ export interface ChatContext {
 }
 
 /**
- * HTTP requests get caching loaders (one request, short-lived); graphql-ws keeps one context for a
- * subscription's whole life, so there loaders only batch and never cache.
+ * The context of one HTTP request or one graphql-ws subscription. HTTP passes a loader of its own
+ * (`createUserLoader`); graphql-ws keeps a context for a subscription's whole life, so it passes
+ * the process's shared, expiring loader (`createSharedUserLoader`) instead.
  */
-export function createContext(
-  userId: UserId | null,
-  services: Services,
-  users: UserRepository,
-  transport: 'http' | 'ws',
-): ChatContext {
-  return { userId, services, loaders: { user: createUserLoader(users, { cache: transport === 'http' }) } };
+export function createContext(userId: UserId | null, services: Services, userLoader: UserLoader): ChatContext {
+  return { userId, services, loaders: { user: userLoader } };
 }

@@ -10,6 +10,7 @@ export class ChatMetrics implements ChatObserver {
   private readonly latency: Histogram;
   private readonly resumes: Counter<'via'>;
   private readonly resyncs: Counter;
+  private readonly userQueries: Counter;
 
   constructor(service: 'api' | 'ws') {
     this.registry.setDefaultLabels({ service });
@@ -46,6 +47,11 @@ export class ChatMetrics implements ChatObserver {
     this.resyncs = new Counter({
       name: 'chat_full_resyncs_total',
       help: 'Conversation loads without a cursor',
+      registers,
+    });
+    this.userQueries = new Counter({
+      name: 'chat_user_queries_total',
+      help: 'Queries sent to the users collection to resolve sender, receiver and other user fields',
       registers,
     });
   }
@@ -101,5 +107,10 @@ export class ChatMetrics implements ChatObserver {
 
   fullResync(): void {
     this.resyncs.inc();
+  }
+
+  /** One batched query for user profiles (not part of ChatObserver: the front doors count it). */
+  userQueried(): void {
+    this.userQueries.inc();
   }
 }

@@ -3,16 +3,16 @@ import { identify } from '../auth/jwt';
 import { ChatError } from '../domain/errors';
 import type { UserId } from '../domain/ids';
 import type { Services } from '../domain/services';
-import type { UserRepository } from '../domain/user/user.types';
 import type { Logger } from '../logging/logger';
-import { createUserLoader, type UserLoader } from '../edge/user.loader';
+import type { UserLoader } from '../edge/user.loader';
 import { restErrorHandler, sendError } from './rest.errors';
 import { assertNoOperatorKeys, flatQuery, integerParam } from './rest.input';
 import { presentConversation, presentMessage } from './rest.presenters';
 
 export interface RestDependencies {
   readonly services: Services;
-  readonly users: UserRepository;
+  /** A fresh user loader for one request (batches, caches for the request's life). */
+  readonly newUserLoader: () => UserLoader;
   readonly jwtSecret: string;
   readonly logger: Logger;
   /** Largest JSON body, in bytes. */
@@ -39,7 +39,7 @@ export function chatRoutes(deps: RestDependencies): Router {
     const identity = identify(request.headers.authorization, deps.jwtSecret);
     if (!identity) throw ChatError.unauthenticated();
     response.locals['userId'] = identity.userId;
-    response.locals['users'] = createUserLoader(deps.users, { cache: true });
+    response.locals['users'] = deps.newUserLoader();
     next();
   });
   router.use(express.json({ limit: deps.maxBodyBytes }));

@@ -5,6 +5,7 @@ import { identify, type Identity } from '../auth/jwt';
 import type { Config } from '../config/config';
 import { ChatError, QueueOverflowError } from '../domain/errors';
 import { CONNECTION_INIT_TIMEOUT_MS } from '../domain/limits';
+import { createSharedUserLoader } from '../edge/user.loader';
 import { createContext } from '../graphql/context';
 import { formatGraphQLError } from '../graphql/errors';
 import { parseWithLimits, validatorWithLimits } from '../graphql/protection';
@@ -74,6 +75,9 @@ export function graphqlWsOptions(
   // Presence is best effort: a Redis hiccup must not refuse or break a connection.
   const presenceFailed = (error: unknown) => logger.warn({ err: error }, 'presence update failed');
   const format = (error: GraphQLError) => formatGraphQLError(error, logger, production);
+  // One loader for every subscription of this process: an event fanned out to N subscribers
+  // resolves `sender`/`receiver` with at most one query, and none while the profiles are cached.
+  const users = createSharedUserLoader(runtime.users, { onQuery: () => runtime.metrics.userQueried() });
 
   /** The identity in `connection_init`; null (graphql-ws answers 4403) when absent or invalid. */
   const authenticate = (params: Readonly<Record<string, unknown>> | undefined): Identity | null => {
@@ -150,7 +154,7 @@ export function graphqlWsOptions(
         variableValues: payload.variables ?? null,
       };
     },
-    context: (ctx) => createContext(ctx.extra.identity?.userId ?? null, runtime.services, runtime.users, 'ws'),
+    context: (ctx) => createContext(ctx.extra.identity?.userId ?? null, runtime.services, users),
     onOperation: (ctx, id, _payload, args, result) => {
       if (!(Symbol.asyncIterator in Object(result))) return;
       const field = rootField(args.document) ?? 'unknown';

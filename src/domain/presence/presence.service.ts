@@ -42,7 +42,7 @@ export class PresenceService {
   /**
    * Presence of up to {@link MAX_PRESENCE_IDS} users as `caller` may see it. A stranger (no shared
    * conversation) is answered exactly like a user never seen online, so the answer reveals neither
-   * their state nor whether they exist.
+   * whether they are online nor when they were last seen.
    */
   async lookup(caller: UserId, userIds: unknown): Promise<PresenceState[]> {
     if (!Array.isArray(userIds) || userIds.length > MAX_PRESENCE_IDS) {
