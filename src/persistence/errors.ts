@@ -18,17 +18,19 @@ export function isDatastoreUnavailable(error: unknown): boolean {
   return typeof message === 'string' && message.includes('Client must be connected before running operations');
 }
 
+/** Rethrows a driver error meaning "the database cannot be reached" as the domain's retryable SERVICE_UNAVAILABLE. */
+export function translate(error: unknown): never {
+  if (isDatastoreUnavailable(error))
+    throw ChatError.unavailable('The database is unavailable right now; retry shortly', error);
+  throw error;
+}
+
 /**
  * Wraps a MongoDB-backed adapter so that every method that fails because the database cannot be
  * reached fails with the domain's retryable SERVICE_UNAVAILABLE instead, and the front doors never
  * need to know driver error names. Other errors pass through untouched.
  */
 export function translateDatastoreErrors<T extends object>(adapter: T): T {
-  const translate = (error: unknown): never => {
-    if (isDatastoreUnavailable(error))
-      throw ChatError.unavailable('The database is unavailable right now; retry shortly', error);
-    throw error;
-  };
   return new Proxy(adapter, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);

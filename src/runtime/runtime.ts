@@ -55,9 +55,9 @@ export async function openRuntime(
     {
       users,
       conversations: translateDatastoreErrors(new MongoConversationRepository(mongo.connection)),
-      conversationMutex: ferret
-        ? translateDatastoreErrors(new DocumentConversationLock(mongo.connection))
-        : noConversationLock,
+      // The lock is the send path's hottest adapter: it translates its one source of driver
+      // errors (acquiring) itself rather than going through the proxy on every call.
+      conversationMutex: ferret ? new DocumentConversationLock(mongo.connection) : noConversationLock,
       messages: translateDatastoreErrors(new MongoMessageRepository(mongo.connection)),
       presence: new RedisPresenceStore(redis.publisher),
       observer: metrics,
