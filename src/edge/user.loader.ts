@@ -5,7 +5,7 @@ import type { User, UserRepository } from '../domain/user/user.types';
 export type UserLoader = DataLoader<UserId, User | null>;
 
 /** How long the WS service's shared user cache trusts a user's profile. @default 30 s */
-export const SHARED_USER_CACHE_TTL_MS = 30_000;
+const SHARED_USER_CACHE_TTL_MS = 30_000;
 /** Profiles the shared cache holds at most (oldest dropped first). @default 10,000 */
 const SHARED_USER_CACHE_MAX = 10_000;
 

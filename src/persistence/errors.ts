@@ -19,7 +19,7 @@ export function isDatastoreUnavailable(error: unknown): boolean {
 }
 
 /** Rethrows a driver error meaning "the database cannot be reached" as the domain's retryable SERVICE_UNAVAILABLE. */
-export function translate(error: unknown): never {
+export function rethrowAsDomainError(error: unknown): never {
   if (isDatastoreUnavailable(error))
     throw ChatError.unavailable('The database is unavailable right now; retry shortly', error);
   throw error;
@@ -38,9 +38,9 @@ export function translateDatastoreErrors<T extends object>(adapter: T): T {
       return (...args: unknown[]) => {
         try {
           const result: unknown = value.apply(target, args);
-          return result instanceof Promise ? result.catch(translate) : result;
+          return result instanceof Promise ? result.catch(rethrowAsDomainError) : result;
         } catch (error) {
-          return translate(error);
+          return rethrowAsDomainError(error);
         }
       };
     },

@@ -30,14 +30,6 @@ export type SocketState = {
 /** `ctx.extra` as graphql-ws' `use/ws` hands it to every hook. */
 type SocketExtra = Extra & Partial<SocketState>;
 
-/** Caps per WS instance (WS_MAX_SUBSCRIPTIONS_PER_SOCKET, WS_MAX_SOCKETS_PER_USER). */
-export interface WsLimits {
-  /** Operations open at once on one socket. @default 50 */
-  readonly maxSubscriptionsPerSocket: number;
-  /** Sockets one user may hold on one instance. @default 20 */
-  readonly maxSocketsPerUser: number;
-}
-
 /** `connection_init` payload: `{ authorization: "Bearer <token>" }` or `{ token: "<token>" }`. */
 function tokenFromConnectionParams(params: Readonly<Record<string, unknown>> | undefined): unknown {
   return params?.['authorization'] ?? params?.['Authorization'] ?? params?.['token'];
@@ -66,10 +58,8 @@ export function graphqlWsOptions(
   logger: Logger,
 ): ServerOptions<Record<string, unknown>, SocketExtra> {
   const production = config.nodeEnv === 'production';
-  const limits: WsLimits = {
-    maxSubscriptionsPerSocket: config.wsMaxSubscriptionsPerSocket,
-    maxSocketsPerUser: config.wsMaxSocketsPerUser,
-  };
+  // Caps per WS instance: WS_MAX_SUBSCRIPTIONS_PER_SOCKET and WS_MAX_SOCKETS_PER_USER.
+  const { wsMaxSubscriptionsPerSocket: maxSubscriptions, wsMaxSocketsPerUser: maxSockets } = config;
   const validateWithLimits = validatorWithLimits(production);
   const { presence, rateLimiter } = runtime.services;
   // Presence is best effort: a Redis hiccup must not refuse or break a connection.
@@ -113,11 +103,8 @@ export function graphqlWsOptions(
         ctx.extra.socket.close(CLOSE_TRY_AGAIN_LATER, limited.message.slice(0, 120));
         return false;
       }
-      if (stats.socketsOf(identity.userId) >= limits.maxSocketsPerUser) {
-        ctx.extra.socket.close(
-          CLOSE_POLICY_VIOLATION,
-          `At most ${limits.maxSocketsPerUser} connections per user on one instance`,
-        );
+      if (stats.socketsOf(identity.userId) >= maxSockets) {
+        ctx.extra.socket.close(CLOSE_POLICY_VIOLATION, `At most ${maxSockets} connections per user on one instance`);
         return false;
       }
       ctx.extra.identity = identity;
@@ -131,9 +118,9 @@ export function graphqlWsOptions(
     // (e.g. over the token limit) would close the whole socket instead of failing one operation.
     onSubscribe: (ctx, _id, payload) => {
       // graphql-ws has already registered this operation, so the count includes it.
-      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket) {
+      if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
         return [
-          new GraphQLError(`At most ${limits.maxSubscriptionsPerSocket} operations at once on one connection`, {
+          new GraphQLError(`At most ${maxSubscriptions} operations at once on one connection`, {
             extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
           }),
         ];

@@ -3,7 +3,7 @@ import type { Connection } from 'mongoose';
 import type { ConversationMutex } from '../../domain/conversation/conversation.types';
 import { ChatError } from '../../domain/errors';
 import type { ConversationId } from '../../domain/ids';
-import { translate } from '../errors';
+import { rethrowAsDomainError } from '../errors';
 
 interface LockDocument {
   _id: string;
@@ -46,7 +46,7 @@ export class DocumentConversationLock implements ConversationMutex {
 
   private async runExclusive<T>(conversationId: ConversationId, work: () => Promise<T>): Promise<T> {
     const token = `${this.owner}:${randomBytes(4).toString('hex')}`;
-    await this.acquire(conversationId, token).catch(translate);
+    await this.acquire(conversationId, token).catch(rethrowAsDomainError);
     try {
       return await work();
     } finally {
