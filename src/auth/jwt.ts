@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { ChatError } from '../domain/errors';
 import { isUserId, type UserId } from '../domain/ids';
@@ -9,11 +10,24 @@ export interface Identity {
   readonly expiresAt: Date | null;
 }
 
+const secretKeys = new Map<string, KeyObject>();
+
+/**
+ * The secret as a KeyObject, made once. Given a string, jsonwebtoken 9 first tries to parse it as a
+ * PEM public key and catches the failure, on every verify: that was the API's largest CPU item
+ * in the send benchmark's profile (bench/README.md).
+ */
+function secretKey(secret: string): KeyObject {
+  let key = secretKeys.get(secret);
+  if (!key) secretKeys.set(secret, (key = createSecretKey(Buffer.from(secret, 'utf8'))));
+  return key;
+}
+
 /** Tokens are issued by the main app with HS256; the user id is `sub`, else `id`, else `userId`. */
 export function verifyToken(token: string, secret: string): Identity {
   let claims: jwt.JwtPayload | string;
   try {
-    claims = jwt.verify(token, secret, { algorithms: ['HS256'] });
+    claims = jwt.verify(token, secretKey(secret), { algorithms: ['HS256'] });
   } catch (error) {
     const reason = error instanceof jwt.TokenExpiredError ? 'Token expired' : 'Invalid token';
     throw ChatError.unauthenticated(`${reason}: sign in again to get a new one`);

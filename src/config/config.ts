@@ -1,5 +1,5 @@
 import { cleanEnv, EnvMissingError, makeValidator, str, type ReporterOptions } from 'envalid';
-import { DEFAULT_TYPING_EXPIRY_MS } from '../domain/limits';
+import { DEFAULT_SEND_MAX_IN_FLIGHT, DEFAULT_TYPING_EXPIRY_MS } from '../domain/limits';
 
 /** Thrown when an environment variable is missing or malformed; the message names the variable. */
 export class ConfigError extends Error {
@@ -73,6 +73,13 @@ export interface Config {
   readonly presenceHeartbeatMs: number;
   /** A typing state not refreshed within this long ends by itself with `isTyping: false`. */
   readonly typingExpiryMs: number;
+  /**
+   * Sends one API instance accepts at a time (queued or being written); past it a send is refused
+   * at once with the retryable SERVICE_UNAVAILABLE (503 + Retry-After over REST).
+   */
+  readonly sendMaxInFlight: number;
+  /** How long a conversation lease lives unless renewed (renewed every third of it while held). */
+  readonly leaseTtlMs: number;
   /** Per-user rate limits (RATE_LIMITS=off disables them, for load tests and the test suite). */
   readonly rateLimits: boolean;
   readonly wsMaxSubscriptionsPerSocket: number;
@@ -126,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       RATE_LIMITS: str({ choices: ['on', 'off'], default: 'on' }),
       PRESENCE_HEARTBEAT_MS: positiveInteger({ default: 5_000 }),
       TYPING_EXPIRY_MS: positiveInteger({ default: DEFAULT_TYPING_EXPIRY_MS }),
+      SEND_MAX_IN_FLIGHT: positiveInteger({ default: DEFAULT_SEND_MAX_IN_FLIGHT }),
+      LEASE_TTL_MS: positiveInteger({ default: 5_000 }),
       LOG_LEVEL: str({ choices: LOG_LEVELS, default: nodeEnv === 'test' ? 'silent' : 'info' }),
       NODE_ENV: str({ choices: ['development', 'production', 'test'] }),
     },
@@ -145,6 +154,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: cleaned.LOG_LEVEL as LogLevel,
     presenceHeartbeatMs: cleaned.PRESENCE_HEARTBEAT_MS,
     typingExpiryMs: cleaned.TYPING_EXPIRY_MS,
+    sendMaxInFlight: cleaned.SEND_MAX_IN_FLIGHT,
+    leaseTtlMs: cleaned.LEASE_TTL_MS,
     rateLimits: cleaned.RATE_LIMITS === 'on',
     wsMaxSubscriptionsPerSocket: cleaned.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
     wsMaxSocketsPerUser: cleaned.WS_MAX_SOCKETS_PER_USER,

@@ -36,6 +36,14 @@ export const MAX_PRESENCE_IDS = 100;
 /** A typing state not refreshed within this long ends by itself (TYPING_EXPIRY_MS). @default 6000 ms */
 export const DEFAULT_TYPING_EXPIRY_MS = 6_000;
 
+/**
+ * Sends one API instance holds at a time before refusing more (SEND_MAX_IN_FLIGHT): about half
+ * of what it stores in a second at this machine's measured ceiling on FerretDB (bench/README.md, B and
+ * O), so a full queue drains within the writer's 500 ms queue-wait budget plus one batch.
+ * @default 64
+ */
+export const DEFAULT_SEND_MAX_IN_FLIGHT = 64;
+
 /** Human-readable byte size for error messages ("64 KiB"). */
 export function describeBytes(bytes: number): string {
   return bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;

@@ -1,10 +1,12 @@
 import { ConversationAccess } from './conversation/conversation.access';
 import { ConversationService } from './conversation/conversation.service';
-import type { ConversationMutex, ConversationRepository } from './conversation/conversation.types';
+import type { ConversationLeases } from './conversation/conversation.lease';
+import type { ConversationRepository } from './conversation/conversation.types';
 import type { EventPublisher, EventSubscriber } from './events';
 import { LiveUpdatesService } from './live-updates.service';
 import type { MessageRepository } from './message/message.repository';
 import { MessageService } from './message/message.service';
+import { MessageWriter } from './message/message.writer';
 import { PresenceService } from './presence/presence.service';
 import type { PresenceStore } from './presence/presence.types';
 import type { ChatObserver } from './observer';
@@ -17,7 +19,7 @@ import { UserService } from './user/user.service';
 export interface DomainPorts {
   readonly users: UserRepository;
   readonly conversations: ConversationRepository;
-  readonly conversationMutex: ConversationMutex;
+  readonly leases: ConversationLeases;
   readonly messages: MessageRepository;
   readonly presence: PresenceStore;
   readonly rateLimiter: RateLimiter;
@@ -42,29 +44,35 @@ export interface Services {
 export interface DomainSettings {
   /** @see Config.typingExpiryMs */
   readonly typingExpiryMs: number;
+  /** @see Config.sendMaxInFlight */
+  readonly sendMaxInFlight: number;
 }
 
 export function createServices(ports: DomainPorts, settings: DomainSettings): Services {
   const access = new ConversationAccess(ports.users);
+  const writer = new MessageWriter(
+    ports.messages,
+    ports.conversations,
+    ports.leases,
+    ports.users,
+    ports.publisher,
+    ports.observer,
+    settings.sendMaxInFlight,
+  );
   return {
     users: new UserService(ports.users),
     messages: new MessageService(
       ports.messages,
       ports.conversations,
       access,
-      ports.conversationMutex,
+      ports.leases,
+      writer,
       ports.publisher,
       ports.subscriber,
       ports.rateLimiter,
       ports.observer,
     ),
-    conversations: new ConversationService(
-      ports.conversations,
-      ports.messages,
-      access,
-      ports.conversationMutex,
-      ports.publisher,
-    ),
+    conversations: new ConversationService(ports.conversations, ports.messages, access, ports.leases, ports.publisher),
     typing: new TypingService(access, ports.publisher, ports.rateLimiter),
     presence: new PresenceService(ports.presence, ports.conversations, ports.publisher),
     live: new LiveUpdatesService(ports.subscriber, access, settings.typingExpiryMs),

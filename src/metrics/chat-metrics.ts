@@ -11,6 +11,8 @@ export class ChatMetrics implements ChatObserver {
   private readonly resumes: Counter<'via'>;
   private readonly resyncs: Counter;
   private readonly userQueries: Counter;
+  private readonly refusedSends: Counter;
+  private readonly leftovers: Counter;
 
   constructor(service: 'api' | 'ws') {
     this.registry.setDefaultLabels({ service });
@@ -54,6 +56,16 @@ export class ChatMetrics implements ChatObserver {
       help: 'Queries sent to the users collection to resolve sender, receiver and other user fields',
       registers,
     });
+    this.refusedSends = new Counter({
+      name: 'chat_sends_refused_total',
+      help: 'Sends refused with SERVICE_UNAVAILABLE because the instance held its maximum in flight',
+      registers,
+    });
+    this.leftovers = new Counter({
+      name: 'chat_leftover_messages_folded_total',
+      help: 'Messages a stalled or crashed writer stored without recording, folded in by a later writer',
+      registers,
+    });
   }
 
   /** A gauge whose value is read when Prometheus scrapes. */
@@ -94,6 +106,14 @@ export class ChatMetrics implements ChatObserver {
 
   duplicateSendCaught(): void {
     this.duplicates.inc();
+  }
+
+  sendRefused(): void {
+    this.refusedSends.inc();
+  }
+
+  leftoverFolded(): void {
+    this.leftovers.inc();
   }
 
   messageDelivered(createdAt: Date): void {

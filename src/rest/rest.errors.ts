@@ -18,6 +18,9 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
 
 /** The seed-compatible error body: `{ success: false, error: { code, message } }` with the right status. */
 export function sendError(response: Response, error: ChatError): void {
+  if (error.code === 'SERVICE_UNAVAILABLE' && error.details['retryAfter'] !== undefined) {
+    response.set('Retry-After', String(error.details['retryAfter']));
+  }
   if (error.code === 'RATE_LIMITED') {
     const retryAfter = Number(error.details['retryAfter'] ?? 1);
     response.set({

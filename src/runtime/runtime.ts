@@ -4,17 +4,14 @@ import { createServices, type Services } from '../domain/services';
 import { ChatMetrics } from '../metrics/chat-metrics';
 import type { UserRepository } from '../domain/user/user.types';
 import { buildChatSchema } from '../graphql/schema';
+import { cachedDomainUsers } from './domain-users';
 import type { Logger } from '../logging/logger';
-import {
-  DocumentConversationLock,
-  isFerretDb,
-  noConversationLock,
-} from '../persistence/conversation/conversation.lock';
 import { MongoConversationRepository } from '../persistence/conversation/conversation.repository';
 import { MongoMessageRepository } from '../persistence/message/chat-message.repository';
 import { translateDatastoreErrors } from '../persistence/errors';
 import { connectMongo, type MongoHandle } from '../persistence/mongo.connection';
 import { unlimited } from '../domain/rate-limit';
+import { RedisConversationLeases } from '../persistence/lease/redis-conversation-leases';
 import { RedisPresenceStore } from '../persistence/presence/redis-presence.store';
 import { RedisRateLimiter } from '../persistence/rate-limit/redis-rate-limiter';
 import { MongoUserRepository } from '../persistence/user/user.repository';
@@ -49,15 +46,12 @@ export async function openRuntime(
     throw error;
   }
   const users = translateDatastoreErrors(new MongoUserRepository(mongo.connection));
-  const ferret = await isFerretDb(mongo.connection);
   const metrics = new ChatMetrics(options.service ?? 'api');
   const services = createServices(
     {
-      users,
+      users: cachedDomainUsers(users, () => metrics.userQueried()),
       conversations: translateDatastoreErrors(new MongoConversationRepository(mongo.connection)),
-      // The lock is the send path's hottest adapter: it translates its one source of driver
-      // errors (acquiring) itself rather than going through the proxy on every call.
-      conversationMutex: ferret ? new DocumentConversationLock(mongo.connection) : noConversationLock,
+      leases: new RedisConversationLeases(redis.publisher, logger.child({ component: 'leases' }), config.leaseTtlMs),
       messages: translateDatastoreErrors(new MongoMessageRepository(mongo.connection)),
       presence: new RedisPresenceStore(redis.publisher),
       observer: metrics,
@@ -65,7 +59,7 @@ export async function openRuntime(
       publisher: new RedisEventPublisher(redis.pubsub, logger.child({ component: 'publisher' })),
       subscriber: new RedisEventSubscriber(redis.pubsub, logger.child({ component: 'subscriber' })),
     },
-    { typingExpiryMs: config.typingExpiryMs },
+    { typingExpiryMs: config.typingExpiryMs, sendMaxInFlight: config.sendMaxInFlight },
   );
   const schema = await buildChatSchema();
   metrics.labelledGauge(

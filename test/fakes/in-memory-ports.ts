@@ -1,23 +1,19 @@
 import { randomBytes } from 'node:crypto';
+import type { ConversationLease, ConversationLeases } from '../../src/domain/conversation/conversation.lease';
 import {
   EMPTY_MEMBER_STATE,
-  previewOf,
   type Conversation,
-  type ConversationMutex,
   type ConversationRepository,
+  type ConversationWrite,
   type MemberState,
   type MessagePreview,
 } from '../../src/domain/conversation/conversation.types';
+import { ChatError } from '../../src/domain/errors';
 import type { ChatEvent, EventPublisher, EventSubscriber, Feed, LiveEvents } from '../../src/domain/events';
 import type { ConversationId, UserId } from '../../src/domain/ids';
 import type { ChatObserver } from '../../src/domain/observer';
 import type { PresenceState, PresenceStore } from '../../src/domain/presence/presence.types';
-import type {
-  InsertResult,
-  MessageRepository,
-  NewChatMessage,
-  VisibleRange,
-} from '../../src/domain/message/message.repository';
+import type { MessageRepository, NewChatMessage, VisibleRange } from '../../src/domain/message/message.repository';
 import type { ChatMessage } from '../../src/domain/message/message.types';
 import { unlimited } from '../../src/domain/rate-limit';
 import { createServices, type DomainPorts, type Services } from '../../src/domain/services';
@@ -75,66 +71,82 @@ export class InMemoryConversations implements ConversationRepository {
       .map((conversation) => structuredClone(conversation));
   }
 
-  async reserveSeq(id: ConversationId, participants: readonly [UserId, UserId]): Promise<number> {
-    const conversation = this.ensure(id, participants);
-    conversation.lastSeq += 1;
-    return conversation.lastSeq;
-  }
-
-  async recordMessage(message: ChatMessage): Promise<void> {
-    const conversation = this.ensure(message.conversationId, [message.senderId, message.receiverId]);
-    this.bumpFor(conversation, message);
-    if (!conversation.lastMessage || conversation.lastMessage.seq < message.seq) {
-      conversation.lastMessage = previewOf(message);
-      conversation.lastMessageTime = message.createdAt;
+  async findMany(ids: readonly ConversationId[]): Promise<Map<ConversationId, Conversation>> {
+    const found = new Map<ConversationId, Conversation>();
+    for (const id of ids) {
+      const conversation = this.stored.get(id);
+      if (conversation) found.set(id, structuredClone(conversation));
     }
+    return found;
   }
 
-  async lastSeq(id: ConversationId): Promise<number> {
-    return this.stored.get(id)?.lastSeq ?? 0;
+  async record(writes: readonly ConversationWrite[]): Promise<Set<ConversationId>> {
+    const refused = new Set<ConversationId>();
+    for (const write of writes) {
+      const id = write.lease.conversationId;
+      const current = this.stored.get(id);
+      const applies =
+        !this.fencedOut(id, write.lease) &&
+        (write.expectedLastSeq === null ? !current : current?.lastSeq === write.expectedLastSeq);
+      if (!applies) {
+        refused.add(id);
+        continue;
+      }
+      const conversation = this.ensure(id, write.participants);
+      conversation.lastSeq = write.lastSeq;
+      if (write.lease.fence !== null) conversation.fence = write.lease.fence;
+      if (write.lastMessage) {
+        conversation.lastMessage = write.lastMessage;
+        conversation.lastMessageTime = write.lastMessage.createdAt;
+      }
+      for (const [userId, count] of Object.entries(write.unread))
+        this.member(conversation, userId as UserId).unreadCount = count;
+      for (const userId of write.unhide) this.member(conversation, userId).hidden = false;
+      if (write.lastActivityAt > conversation.lastActivityAt) conversation.lastActivityAt = write.lastActivityAt;
+    }
+    return refused;
   }
 
-  async recordSerialized(message: ChatMessage): Promise<void> {
-    const conversation = this.ensure(message.conversationId, [message.senderId, message.receiverId]);
-    conversation.lastSeq = message.seq;
-    conversation.lastMessage = previewOf(message);
-    conversation.lastMessageTime = message.createdAt;
-    this.bumpFor(conversation, message);
-  }
-
-  async open(id: ConversationId, participants: readonly [UserId, UserId], openedBy: UserId): Promise<void> {
-    const conversation = this.ensure(id, participants);
+  async open(lease: ConversationLease, participants: readonly [UserId, UserId], openedBy: UserId): Promise<void> {
+    const conversation = this.fenced(lease) ?? this.ensure(lease.conversationId, participants);
     this.member(conversation, openedBy).hidden = false;
     conversation.lastActivityAt = new Date();
   }
 
-  async markRead(id: ConversationId, readerId: UserId, readSeq: number, readCount: number): Promise<void> {
-    const member = this.member(this.stored.get(id)!, readerId);
+  async markRead(lease: ConversationLease, readerId: UserId, readSeq: number, readCount: number): Promise<void> {
+    const member = this.member(this.fenced(lease)!, readerId);
     member.readSeq = Math.max(member.readSeq, readSeq);
     member.unreadCount -= readCount;
   }
 
-  async hideFor(id: ConversationId, userId: UserId): Promise<void> {
-    const conversation = this.stored.get(id);
+  async hideFor(lease: ConversationLease, userId: UserId, clearedSeq: number): Promise<void> {
+    const conversation = this.fenced(lease);
     if (!conversation) return;
     const member = this.member(conversation, userId);
-    Object.assign(member, {
-      hidden: true,
-      unreadCount: 0,
-      clearedSeq: conversation.lastSeq,
-      readSeq: Math.max(member.readSeq, conversation.lastSeq),
-    });
+    Object.assign(member, { hidden: true, unreadCount: 0, clearedSeq, readSeq: Math.max(member.readSeq, clearedSeq) });
   }
 
-  async decrementUnread(id: ConversationId, userId: UserId, by: number): Promise<void> {
-    if (by > 0) this.member(this.stored.get(id)!, userId).unreadCount -= by;
+  async decrementUnread(lease: ConversationLease, userId: UserId, by: number): Promise<void> {
+    if (by > 0) this.member(this.fenced(lease)!, userId).unreadCount -= by;
   }
 
-  async replacePreview(id: ConversationId, messageId: string, preview: MessagePreview | null): Promise<void> {
-    const conversation = this.stored.get(id);
+  async replacePreview(lease: ConversationLease, messageId: string, preview: MessagePreview | null): Promise<void> {
+    const conversation = this.fenced(lease);
     if (conversation?.lastMessage?.messageId !== messageId) return;
     conversation.lastMessage = preview;
     conversation.lastMessageTime = preview?.createdAt ?? null;
+  }
+
+  private fencedOut(id: ConversationId, lease: ConversationLease): boolean {
+    return lease.fence !== null && (this.stored.get(id)?.fence ?? 0) > lease.fence;
+  }
+
+  /** The conversation to write under `lease` (stamped with its fence); SERVICE_UNAVAILABLE when a newer lease wrote it. */
+  private fenced(lease: ConversationLease): MutableConversation | undefined {
+    if (this.fencedOut(lease.conversationId, lease)) throw new ChatError('SERVICE_UNAVAILABLE', 'lease overtaken');
+    const conversation = this.stored.get(lease.conversationId);
+    if (conversation && lease.fence !== null) conversation.fence = lease.fence;
+    return conversation;
   }
 
   private ensure(id: ConversationId, participants: readonly [UserId, UserId]): MutableConversation {
@@ -147,6 +159,7 @@ export class InMemoryConversations implements ConversationRepository {
         lastMessageTime: null,
         lastActivityAt: new Date(),
         lastSeq: 0,
+        fence: 0,
         members: {},
       };
       this.stored.set(id, conversation);
@@ -161,13 +174,6 @@ export class InMemoryConversations implements ConversationRepository {
     conversation.members[userId] ??= { ...EMPTY_MEMBER_STATE };
     return conversation.members[userId] as { -readonly [K in keyof MemberState]: MemberState[K] };
   }
-
-  private bumpFor(conversation: MutableConversation, message: ChatMessage): void {
-    this.member(conversation, message.receiverId).unreadCount += 1;
-    this.member(conversation, message.receiverId).hidden = false;
-    this.member(conversation, message.senderId).hidden = false;
-    if (message.createdAt > conversation.lastActivityAt) conversation.lastActivityAt = message.createdAt;
-  }
 }
 
 export class InMemoryMessages implements MessageRepository {
@@ -181,24 +187,38 @@ export class InMemoryMessages implements MessageRepository {
     return this.stored.find((m) => m.senderId === senderId && m.clientMessageId === clientMessageId) ?? null;
   }
 
-  async insert(message: NewChatMessage): Promise<InsertResult> {
-    // Check and store with no await between, as a unique index does it atomically.
-    const original = this.stored.find(
-      (m) => m.senderId === message.senderId && m.clientMessageId === message.clientMessageId,
-    );
-    if (original) return { duplicateOf: original };
-    const now = new Date();
-    const stored: ChatMessage = {
-      ...message,
-      id: newId(),
-      isRead: false,
-      readAt: null,
-      deletedAt: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    this.stored.push(stored);
-    return { inserted: stored };
+  async insertMany(messages: readonly NewChatMessage[]): Promise<Array<ChatMessage | null>> {
+    // Check and store with no await between, as unique indexes do it atomically.
+    return messages.map((message) => {
+      const taken = this.stored.some(
+        (m) =>
+          (m.senderId === message.senderId && m.clientMessageId === message.clientMessageId) ||
+          (m.conversationId === message.conversationId && m.seq === message.seq),
+      );
+      if (taken) return null;
+      const now = new Date();
+      const stored: ChatMessage = {
+        ...message,
+        id: newId(),
+        isRead: false,
+        readAt: null,
+        deletedAt: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      this.stored.push(stored);
+      return stored;
+    });
+  }
+
+  async removeUnpublished(ids: readonly string[]): Promise<void> {
+    this.stored.splice(0, this.stored.length, ...this.stored.filter((message) => !ids.includes(message.id)));
+  }
+
+  async unrecorded(conversationId: ConversationId, afterSeq: number): Promise<ChatMessage[]> {
+    return this.stored
+      .filter((message) => message.conversationId === conversationId && message.seq > afterSeq)
+      .sort((a, b) => a.seq - b.seq);
   }
 
   async newestFirst(range: VisibleRange, beforeSeq: number | null, skip: number, limit: number) {
@@ -219,9 +239,11 @@ export class InMemoryMessages implements MessageRepository {
     return this.visible(range).length;
   }
 
-  async unreadFor(range: VisibleRange, receiverId: UserId, only: { ids?: readonly string[] }) {
+  async unreadFor(range: VisibleRange, receiverId: UserId, upToSeq: number, only: { ids?: readonly string[] }) {
     return this.visible(range)
-      .filter((m) => m.receiverId === receiverId && !m.isRead && (!only.ids || only.ids.includes(m.id)))
+      .filter(
+        (m) => m.receiverId === receiverId && !m.isRead && m.seq <= upToSeq && (!only.ids || only.ids.includes(m.id)),
+      )
       .sort((a, b) => a.seq - b.seq);
   }
 
@@ -265,15 +287,60 @@ export class InMemoryMessages implements MessageRepository {
   }
 }
 
-/** Runs work for one conversation one at a time, like the FerretDB document lock does across processes. */
-export class InMemoryMutex implements ConversationMutex {
-  readonly serializes = true;
-  private readonly tails = new Map<ConversationId, Promise<unknown>>();
+/**
+ * Leases as the Redis adapter hands them out within one process: exclusive, each grant with a
+ * higher fence. `holdElsewhere` plays another process holding a conversation.
+ */
+export class InMemoryLeases implements ConversationLeases {
+  private readonly holds = new Map<
+    ConversationId,
+    { lease: ConversationLease; release: () => void; released: Promise<void> }
+  >();
+  private readonly fences = new Map<ConversationId, number>();
+  readonly elsewhere = new Set<ConversationId>();
 
-  run<T>(conversationId: ConversationId, work: () => Promise<T>): Promise<T> {
-    const mine = (this.tails.get(conversationId) ?? Promise.resolve()).catch(() => undefined).then(work);
-    this.tails.set(conversationId, mine);
-    return mine;
+  holdElsewhere(id: ConversationId): void {
+    this.elsewhere.add(id);
+  }
+
+  heldLocally(id: ConversationId): boolean {
+    return this.holds.has(id);
+  }
+
+  releasedLocally(id: ConversationId): Promise<void> {
+    return this.holds.get(id)?.released ?? Promise.resolve();
+  }
+
+  async tryAcquire(ids: readonly ConversationId[]): Promise<Map<ConversationId, ConversationLease>> {
+    const granted = new Map<ConversationId, ConversationLease>();
+    for (const id of new Set(ids)) {
+      if (this.holds.has(id) || this.elsewhere.has(id)) continue;
+      const fence = (this.fences.get(id) ?? 0) + 1;
+      this.fences.set(id, fence);
+      const lease = { conversationId: id, fence };
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      this.holds.set(id, { lease, release, released });
+      granted.set(id, lease);
+    }
+    return granted;
+  }
+
+  async release(leases: Iterable<ConversationLease>): Promise<void> {
+    for (const lease of leases) {
+      const hold = this.holds.get(lease.conversationId);
+      if (hold?.lease !== lease) continue;
+      this.holds.delete(lease.conversationId);
+      hold.release();
+    }
+  }
+
+  async raiseFence(lease: ConversationLease, floor: number): Promise<ConversationLease | null> {
+    const hold = this.holds.get(lease.conversationId);
+    if (hold?.lease !== lease) return null;
+    hold.lease = { conversationId: lease.conversationId, fence: floor + 1 };
+    this.fences.set(lease.conversationId, floor + 1);
+    return hold.lease;
   }
 }
 
@@ -328,15 +395,17 @@ export const quietObserver: ChatObserver = {
   messageDelivered: () => undefined,
   resumed: () => undefined,
   fullResync: () => undefined,
+  sendRefused: () => undefined,
+  leftoverFolded: () => undefined,
 };
 
 /** The service layer over fresh in-memory ports, with the ports at hand for assertions. */
-export function inMemoryDomain(options: { conversationMutex?: ConversationMutex } = {}) {
+export function inMemoryDomain(options: { sendMaxInFlight?: number } = {}) {
   const broker = new InMemoryBroker();
   const ports = {
     users: new InMemoryUsers(),
     conversations: new InMemoryConversations(),
-    conversationMutex: options.conversationMutex ?? new InMemoryMutex(),
+    leases: new InMemoryLeases(),
     messages: new InMemoryMessages(),
     presence: new InMemoryPresence(),
     rateLimiter: unlimited,
@@ -344,6 +413,9 @@ export function inMemoryDomain(options: { conversationMutex?: ConversationMutex 
     publisher: broker,
     subscriber: broker,
   } satisfies DomainPorts;
-  const services: Services = createServices(ports, { typingExpiryMs: 6_000 });
+  const services: Services = createServices(ports, {
+    typingExpiryMs: 6_000,
+    sendMaxInFlight: options.sendMaxInFlight ?? 256,
+  });
   return { ...ports, broker, services };
 }

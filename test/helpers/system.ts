@@ -75,6 +75,10 @@ export interface WsProcess {
   kill(): Promise<void>;
   /** SIGTERM, as an orchestrator would; resolves with the exit code once the process is gone. */
   terminate(): Promise<number | null>;
+  /** SIGSTOP: the process freezes mid-work (a long GC pause, a descheduled VM) until {@link resume}. */
+  pause(): void;
+  /** SIGCONT. */
+  resume(): void;
 }
 
 /** The same server URI pointing at another database (keeps credentials and options). */
@@ -117,6 +121,12 @@ export async function spawnServiceProcess(
     async kill() {
       child.child.kill('SIGKILL');
       await child.stop();
+    },
+    pause() {
+      child.child.kill('SIGSTOP');
+    },
+    resume() {
+      child.child.kill('SIGCONT');
     },
     async terminate() {
       const exited = new Promise<number | null>((resolve) => child.child.once('exit', (code) => resolve(code)));

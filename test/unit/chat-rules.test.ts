@@ -1,8 +1,7 @@
-import type { ConversationMutex } from '../../src/domain/conversation/conversation.types';
 import { ChatError } from '../../src/domain/errors';
 import { conversationIdFor, type UserId } from '../../src/domain/ids';
 import { decodeCursor, encodeCursor } from '../../src/domain/message/message.cursor';
-import { inMemoryDomain, InMemoryMutex, newId } from '../fakes/in-memory-ports';
+import { inMemoryDomain, newId } from '../fakes/in-memory-ports';
 
 /** The error code a failing call surfaces to clients. */
 async function codeOf(call: Promise<unknown>): Promise<string> {
@@ -14,15 +13,9 @@ async function codeOf(call: Promise<unknown>): Promise<string> {
   }
 }
 
-/** Same rules whichever way the store serializes a conversation's writes. */
-const WRITE_PATHS: Array<[string, () => ConversationMutex]> = [
-  ['a serializing lock (FerretDB path)', () => new InMemoryMutex()],
-  ['atomic updates, no lock (MongoDB path)', () => ({ serializes: false, run: (_id, work) => work() })],
-];
-
-describe.each(WRITE_PATHS)('chat rules with %s', (_name, mutex) => {
+describe('chat rules', () => {
   function setup() {
-    const domain = inMemoryDomain({ conversationMutex: mutex() });
+    const domain = inMemoryDomain();
     const alice = domain.users.add('Alice');
     const bob = domain.users.add('Bob');
     const { messages, conversations } = domain.services;
@@ -99,17 +92,14 @@ describe.each(WRITE_PATHS)('chat rules with %s', (_name, mutex) => {
     });
 
     it('store one message for concurrent retries', async () => {
-      const { alice, bob, send, messages, conversationMutex } = setup();
+      const { alice, bob, send, messages } = setup();
       const answers = await Promise.all([
         send(alice, bob, 'before'),
         ...Array.from({ length: 10 }, () => send(alice, bob, 'tapped ten times', 'tap')),
       ]);
       expect(new Set(answers.slice(1).map((message) => message.id)).size).toBe(1);
       expect(messages.stored).toHaveLength(2);
-      // Under the lock no seq is spent on a retry. The lock-free path reserves a seq before its
-      // insert loses to the unique index, so concurrent retries leave gaps there (known; the
-      // send-path rework replaces both paths with one algorithm).
-      if (conversationMutex.serializes) expect(messages.stored.map((message) => message.seq).sort()).toEqual([1, 2]);
+      expect(messages.stored.map((message) => message.seq).sort()).toEqual([1, 2]);
     });
 
     it('refuse a clientMessageId reused for a different text with CONFLICT', async () => {

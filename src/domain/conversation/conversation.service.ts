@@ -5,7 +5,8 @@ import { MAX_MARK_IDS } from '../limits';
 import type { MessageRepository } from '../message/message.repository';
 import { clampLimit } from '../message/message.rules';
 import type { ConversationAccess } from './conversation.access';
-import { memberState, type ConversationMutex, type ConversationRepository } from './conversation.types';
+import { withLease, type ConversationLeases } from './conversation.lease';
+import { memberState, type ConversationRepository } from './conversation.types';
 import { viewFor, type ConversationView } from './conversation.view';
 
 /** What `markAsRead` answers and `messagesRead` delivers. */
@@ -21,7 +22,7 @@ export class ConversationService {
     private readonly conversations: ConversationRepository,
     private readonly messages: MessageRepository,
     private readonly access: ConversationAccess,
-    private readonly mutex: ConversationMutex,
+    private readonly leases: ConversationLeases,
     private readonly publisher: EventPublisher,
   ) {}
 
@@ -34,7 +35,7 @@ export class ConversationService {
   /** Creates or reopens the conversation with `targetUserId` and tells the other user (chatStarted). */
   async start(userId: UserId, targetUserId: unknown): Promise<ConversationView> {
     const { conversationId, targetId } = await this.access.withUser(userId, targetUserId);
-    await this.mutex.run(conversationId, () => this.conversations.open(conversationId, [userId, targetId], userId));
+    await withLease(this.leases, conversationId, (lease) => this.conversations.open(lease, [userId, targetId], userId));
     await this.publisher.publish({ kind: 'CHAT_STARTED', conversationId, initiatorId: userId, targetId });
     const conversation = await this.conversations.findById(conversationId);
     if (!conversation) throw new Error(`Conversation ${conversationId} missing right after opening it`);
@@ -53,7 +54,10 @@ export class ConversationService {
     const { conversationId } = await this.access.withUser(userId, targetUserId);
     if (!(await this.conversations.findById(conversationId)))
       throw ChatError.notFound('There is no conversation with this user');
-    await this.mutex.run(conversationId, () => this.conversations.hideFor(conversationId, userId));
+    await withLease(this.leases, conversationId, async (lease) => {
+      const conversation = await this.conversations.findById(conversationId);
+      if (conversation) await this.conversations.hideFor(lease, userId, conversation.lastSeq);
+    });
     return true;
   }
 
@@ -86,17 +90,19 @@ export class ConversationService {
     only: { ids?: readonly string[] },
   ): Promise<{ read: MessagesRead; changed: number }> {
     const readAt = new Date();
-    const marked = await this.mutex.run(conversationId, async () => {
+    const marked = await withLease(this.leases, conversationId, async (lease) => {
       const conversation = await this.conversations.findById(conversationId);
       if (!conversation) return { unread: [], changed: 0 };
       const floorSeq = memberState(conversation, userId).clearedSeq;
-      const unread = await this.messages.unreadFor({ conversationId, floorSeq }, userId, only);
+      // Only what the document counts (seq <= lastSeq): a message a stalled writer left above it
+      // is counted, unread, when the next writer folds it in.
+      const unread = await this.messages.unreadFor({ conversationId, floorSeq }, userId, conversation.lastSeq, only);
       const changed = await this.messages.markRead(
         unread.map((message) => message.id),
         readAt,
       );
       const readSeq = only.ids ? Math.max(0, ...unread.map((message) => message.seq)) : conversation.lastSeq;
-      await this.conversations.markRead(conversationId, userId, readSeq, changed);
+      await this.conversations.markRead(lease, userId, readSeq, changed);
       return { unread, changed };
     });
     const { unread, changed } = marked;

@@ -1,4 +1,5 @@
 import type { ConversationId, UserId } from '../ids';
+import type { ConversationLease } from './conversation.lease';
 import type { ChatMessage, MessageType } from '../message/message.types';
 
 /** One participant's view of a conversation. */
@@ -27,8 +28,13 @@ export interface Conversation {
   readonly lastMessageTime: Date | null;
   /** Last message or (re)start; the conversation list is ordered by it. */
   readonly lastActivityAt: Date;
-  /** Last `seq` handed out in this conversation. */
+  /**
+   * Highest `seq` recorded in this document. A message stored with a higher `seq` belongs to a
+   * writer that stalled or died before recording it; the next writer folds it in (message.writer.ts).
+   */
   readonly lastSeq: number;
+  /** Fence of the last lease that wrote this document (0 before any). */
+  readonly fence: number;
   readonly members: Readonly<Record<string, MemberState>>;
 }
 
@@ -54,41 +60,49 @@ export function previewOf(message: ChatMessage): MessagePreview {
   };
 }
 
+/**
+ * What one writer changes in a conversation after storing messages, as absolute values computed
+ * under the conversation's lease, so applying it twice changes nothing. It applies only while the
+ * document still shows `expectedLastSeq` and no newer fence than the lease's.
+ */
+export interface ConversationWrite {
+  readonly lease: ConversationLease;
+  readonly participants: readonly [UserId, UserId];
+  /** `lastSeq` as the writer read it; null when the conversation did not exist yet. */
+  readonly expectedLastSeq: number | null;
+  readonly lastSeq: number;
+  /** The newest visible message, when it changed. */
+  readonly lastMessage: MessagePreview | null;
+  readonly lastActivityAt: Date;
+  /** New unread counts of the members whose count changed. */
+  readonly unread: Readonly<Record<string, number>>;
+  /** Members the conversation shows for again. */
+  readonly unhide: readonly UserId[];
+}
+
+/**
+ * Conversation documents. Every write takes the conversation's lease (see conversation.lease.ts):
+ * FerretDB v1 applies an update as read + replace of the whole document, so two writers at once
+ * would lose one's changes (measured: 200 concurrent `$inc` ended at 1-5). A write whose lease has
+ * been overtaken by a newer one is refused: `record` reports it, the others throw
+ * SERVICE_UNAVAILABLE.
+ */
 export interface ConversationRepository {
   findById(id: ConversationId): Promise<Conversation | null>;
+  findMany(ids: readonly ConversationId[]): Promise<Map<ConversationId, Conversation>>;
   /** The user's conversations that are not hidden for them, newest activity first. */
   listVisibleFor(userId: UserId, limit: number): Promise<Conversation[]>;
   /** Every conversation of the user, hidden ones included (search, presence audiences). */
   listAllFor(userId: UserId): Promise<Conversation[]>;
-  /** Creates the conversation when missing and hands out its next `seq` in one atomic update. */
-  reserveSeq(id: ConversationId, participants: readonly [UserId, UserId]): Promise<number>;
-  /** Updates the preview (only if `message` is the newest), the receiver's unread count, and un-hides it for both. */
-  recordMessage(message: ChatMessage): Promise<void>;
-  /** The last `seq` handed out (0 for a conversation not created yet). Only meaningful under a serializing mutex. */
-  lastSeq(id: ConversationId): Promise<number>;
-  /**
-   * Everything `reserveSeq` + `recordMessage` write, in one upsert, for a message whose `seq` was
-   * read under a serializing mutex (so it is the newest, and nothing else writes meanwhile).
-   */
-  recordSerialized(message: ChatMessage): Promise<void>;
+  /** Applies the writes (together where the store allows); returns the conversations whose write was refused. */
+  record(writes: readonly ConversationWrite[]): Promise<Set<ConversationId>>;
   /** Creates the conversation, or un-hides it for `openedBy`. */
-  open(id: ConversationId, participants: readonly [UserId, UserId], openedBy: UserId): Promise<void>;
+  open(lease: ConversationLease, participants: readonly [UserId, UserId], openedBy: UserId): Promise<void>;
   /** Moves the reader's read position forward and takes `readCount` off their unread count. */
-  markRead(id: ConversationId, readerId: UserId, readSeq: number, readCount: number): Promise<void>;
-  /** Hides the conversation and everything in it so far for one member; zeroes their unread count. */
-  hideFor(id: ConversationId, userId: UserId): Promise<void>;
-  decrementUnread(id: ConversationId, userId: UserId, by: number): Promise<void>;
+  markRead(lease: ConversationLease, readerId: UserId, readSeq: number, readCount: number): Promise<void>;
+  /** Hides the conversation and everything in it up to `clearedSeq` for one member; zeroes their unread count. */
+  hideFor(lease: ConversationLease, userId: UserId, clearedSeq: number): Promise<void>;
+  decrementUnread(lease: ConversationLease, userId: UserId, by: number): Promise<void>;
   /** Replaces the preview if it still shows `messageId` (after that message was deleted). */
-  replacePreview(id: ConversationId, messageId: string, preview: MessagePreview | null): Promise<void>;
-}
-
-/**
- * Runs a read-modify-write sequence on one conversation without interleaving with another.
- * Needed because FerretDB v1 applies each update as read + replace of the whole document, so
- * concurrent `$inc`s on one conversation lose updates (measured: 200 concurrent `$inc` → 15).
- */
-export interface ConversationMutex {
-  /** True when `run` excludes every other writer of the conversation (the FerretDB lock). */
-  readonly serializes: boolean;
-  run<T>(conversationId: ConversationId, work: () => Promise<T>): Promise<T>;
+  replacePreview(lease: ConversationLease, messageId: string, preview: MessagePreview | null): Promise<void>;
 }

@@ -1,14 +1,18 @@
-import type { ChatMessage } from './message.types';
+import type { User } from '../user/user.types';
+import type { ChatMessage, LiveMessage } from './message.types';
 
 /** A message as it travels through Redis: JSON-safe, dates as ISO strings, no `deletedAt` (live messages are not deleted). */
 export type MessagePayload = Omit<ChatMessage, 'readAt' | 'deletedAt' | 'createdAt' | 'updatedAt'> & {
   readonly readAt: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** Sender's and receiver's profiles at publish time (see {@link LiveMessage}). */
+  readonly people?: { readonly sender: User | null; readonly receiver: User | null };
 };
 
-export function toMessagePayload(message: ChatMessage): MessagePayload {
+export function toMessagePayload(message: ChatMessage, people?: LiveMessage['people']): MessagePayload {
   return {
+    ...(people ? { people } : {}),
     id: message.id,
     conversationId: message.conversationId,
     seq: message.seq,
@@ -25,7 +29,7 @@ export function toMessagePayload(message: ChatMessage): MessagePayload {
   };
 }
 
-export function fromMessagePayload(payload: MessagePayload): ChatMessage {
+export function fromMessagePayload(payload: MessagePayload): LiveMessage {
   return {
     ...payload,
     readAt: payload.readAt === null ? null : new Date(payload.readAt),

@@ -3,8 +3,6 @@ import type { ChatMessage } from './message.types';
 
 export type NewChatMessage = Omit<ChatMessage, 'id' | 'isRead' | 'readAt' | 'deletedAt' | 'createdAt' | 'updatedAt'>;
 
-export type InsertResult = { readonly inserted: ChatMessage } | { readonly duplicateOf: ChatMessage };
-
 /** A slice of one conversation visible to one member: `seq > floorSeq`, not deleted. */
 export interface VisibleRange {
   readonly conversationId: ConversationId;
@@ -16,15 +14,28 @@ export interface MessageRepository {
   /** Any message by id, deleted ones included (so callers can tell NOT_FOUND from gone). */
   findById(id: string): Promise<ChatMessage | null>;
   findByClientMessageId(senderId: UserId, clientMessageId: string): Promise<ChatMessage | null>;
-  /** Stores a message; when the sender already used its `clientMessageId`, returns that original instead. */
-  insert(message: NewChatMessage): Promise<InsertResult>;
+  /**
+   * Stores the messages in one round trip, each on its own (unordered). An entry is null where a
+   * unique index refused the message: its sender already used its `clientMessageId`, or its
+   * conversation already has its `seq`.
+   */
+  insertMany(messages: readonly NewChatMessage[]): Promise<Array<ChatMessage | null>>;
+  /** Removes messages this writer just stored and has neither recorded, published nor acknowledged. */
+  removeUnpublished(ids: readonly string[]): Promise<void>;
+  /** Every message of the conversation with `seq > afterSeq`, deleted ones included, oldest first. */
+  unrecorded(conversationId: ConversationId, afterSeq: number): Promise<ChatMessage[]>;
   /** Newest first, `seq < beforeSeq` (no bound when null), skipping `skip`. */
   newestFirst(range: VisibleRange, beforeSeq: number | null, skip: number, limit: number): Promise<ChatMessage[]>;
   /** Oldest first, `seq > afterSeq`. */
   oldestFirstAfter(range: VisibleRange, afterSeq: number, limit: number): Promise<ChatMessage[]>;
   count(range: VisibleRange): Promise<number>;
-  /** Unread messages to `receiverId` in the range, optionally only these ids. */
-  unreadFor(range: VisibleRange, receiverId: UserId, only: { ids?: readonly string[] }): Promise<ChatMessage[]>;
+  /** Unread messages to `receiverId` in the range with `seq <= upToSeq`, optionally only these ids. */
+  unreadFor(
+    range: VisibleRange,
+    receiverId: UserId,
+    upToSeq: number,
+    only: { ids?: readonly string[] },
+  ): Promise<ChatMessage[]>;
   /** Marks these messages read (those still unread); returns how many changed. */
   markRead(ids: readonly string[], readAt: Date): Promise<number>;
   /** Soft-deletes the sender's message; returns it as it was, or null if it was already gone. */

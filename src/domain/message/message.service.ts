@@ -1,10 +1,6 @@
 import type { ConversationAccess } from '../conversation/conversation.access';
-import {
-  memberState,
-  previewOf,
-  type ConversationMutex,
-  type ConversationRepository,
-} from '../conversation/conversation.types';
+import { withLease, type ConversationLeases } from '../conversation/conversation.lease';
+import { memberState, previewOf, type ConversationRepository } from '../conversation/conversation.types';
 import { ChatError } from '../errors';
 import type { EventPublisher, EventSubscriber } from '../events';
 import { FeedStream } from '../feed-stream';
@@ -13,10 +9,11 @@ import type { ChatObserver } from '../observer';
 import { MAX_REPLAY, MAX_SEARCH_LENGTH } from '../limits';
 import type { RateLimiter } from '../rate-limit';
 import { decodeCursor } from './message.cursor';
-import { fromMessagePayload, toMessagePayload } from './message.events';
+import { fromMessagePayload } from './message.events';
 import type { MessageRepository, VisibleRange } from './message.repository';
 import { clampLimit, clampPage, validateOutgoingMessage } from './message.rules';
 import type { ChatMessage, OutgoingMessage, SendMessageRequest } from './message.types';
+import type { MessageWriter } from './message.writer';
 
 export interface HistoryPage {
   readonly conversationId: ConversationId;
@@ -56,7 +53,8 @@ export class MessageService {
     private readonly messages: MessageRepository,
     private readonly conversations: ConversationRepository,
     private readonly access: ConversationAccess,
-    private readonly mutex: ConversationMutex,
+    private readonly leases: ConversationLeases,
+    private readonly writer: MessageWriter,
     private readonly publisher: EventPublisher,
     private readonly subscriber: EventSubscriber,
     private readonly rateLimiter: RateLimiter,
@@ -71,37 +69,18 @@ export class MessageService {
     await this.rateLimiter.consume(senderId, 'send');
     const outgoing = validateOutgoingMessage(senderId, request);
     const { conversationId } = await this.access.withUser(senderId, outgoing.receiverId);
-
-    const result = await this.mutex.run(conversationId, async () => {
-      if (this.mutex.serializes) {
-        // Nothing else writes this conversation meanwhile: read the seq, store, then one update
-        // (three fewer writes than the atomic path, which FerretDB pays for dearly). A retried
-        // clientMessageId fails the insert on its unique index and returns the original; no seq
-        // is spent, because the seq is only recorded after a successful insert. (A lookup first
-        // would scan the whole collection on FerretDB v1, which does not query through indexes.)
-        const seq = (await this.conversations.lastSeq(conversationId)) + 1;
-        const inserted = await this.messages.insert({ ...outgoing, conversationId, senderId, seq });
-        if ('inserted' in inserted) await this.conversations.recordSerialized(inserted.inserted);
-        return inserted;
-      }
-      // Atomic path (MongoDB): look first, so a concurrent retry neither duplicates nor burns a seq.
-      const retried = await this.messages.findByClientMessageId(senderId, outgoing.clientMessageId);
-      if (retried) return { duplicateOf: retried };
-      const seq = await this.conversations.reserveSeq(conversationId, [senderId, outgoing.receiverId]);
-      const inserted = await this.messages.insert({ ...outgoing, conversationId, senderId, seq });
-      if ('inserted' in inserted) await this.conversations.recordMessage(inserted.inserted);
-      return inserted;
+    const outcome = await this.writer.submit({
+      conversationId,
+      participants: [senderId, outgoing.receiverId],
+      senderId,
+      outgoing,
     });
-    // A concurrent retry won the race for this clientMessageId; its copy is the message.
-    if ('duplicateOf' in result) {
+    // A retry whose original was stored earlier (or by a concurrent request): that is the message.
+    if ('duplicateOf' in outcome) {
       this.observer.duplicateSendCaught();
-      return sameRequest(result.duplicateOf, outgoing);
+      return sameRequest(outcome.duplicateOf, outgoing);
     }
-
-    const stored = result.inserted;
-    this.observer.messageStored();
-    await this.publisher.publish({ kind: 'MESSAGE_CREATED', message: toMessagePayload(stored) });
-    return stored;
+    return outcome.stored;
   }
 
   /** Page `page` of the conversation with `targetUserId`, newest first, hidden and deleted messages excluded. */
@@ -160,16 +139,19 @@ export class MessageService {
     const { otherId } = this.access.asParticipant(userId, message.conversationId);
     if (message.senderId !== userId) throw ChatError.forbidden('Only the sender can delete a message');
     const deletedAt = new Date();
-    const deleted = await this.mutex.run(message.conversationId, async () => {
+    const deleted = await withLease(this.leases, message.conversationId, async (lease) => {
       const before = await this.messages.softDelete(messageId, userId, deletedAt);
       if (!before) return false; // already deleted: a retry gets the same answer
       const conversation = await this.conversations.findById(message.conversationId);
-      if (!before.isRead && before.seq > memberState(conversation, otherId).clearedSeq) {
-        await this.conversations.decrementUnread(message.conversationId, otherId, 1);
+      // A message above the recorded lastSeq was never counted (its writer stalled); folding it
+      // in later skips it, being deleted.
+      const counted = conversation !== null && before.seq <= conversation.lastSeq;
+      if (counted && !before.isRead && before.seq > memberState(conversation, otherId).clearedSeq) {
+        await this.conversations.decrementUnread(lease, otherId, 1);
       }
       if (conversation?.lastMessage?.messageId === messageId) {
         const latest = await this.messages.latestVisible(message.conversationId);
-        await this.conversations.replacePreview(message.conversationId, messageId, latest ? previewOf(latest) : null);
+        await this.conversations.replacePreview(lease, messageId, latest ? previewOf(latest) : null);
       }
       return true;
     });

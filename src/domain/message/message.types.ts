@@ -1,4 +1,5 @@
 import type { ConversationId, UserId } from '../ids';
+import type { User } from '../user/user.types';
 
 /** Stored lower-case, as in the seed's schema and REST responses; GraphQL exposes TEXT/IMAGE/FILE. */
 export type MessageType = 'text' | 'image' | 'file';
@@ -21,6 +22,15 @@ export interface ChatMessage {
   readonly deletedAt: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+}
+
+/**
+ * A message delivered live. `people` are its sender's and receiver's profiles as the writer read
+ * them when it published (null: no such user), so delivering to many subscribers queries no
+ * users; absent on events that lack them.
+ */
+export interface LiveMessage extends ChatMessage {
+  readonly people?: { readonly sender: User | null; readonly receiver: User | null };
 }
 
 /** What a sender asks for; validated into {@link OutgoingMessage}. */

@@ -17,7 +17,7 @@ import { assertClaimedIdentity } from '../../domain/identity';
 import { DEFAULT_PAGE_SIZE } from '../../domain/limits';
 import type { MessageDeleted } from '../../domain/live-updates.service';
 import { encodeCursor } from '../../domain/message/message.cursor';
-import type { ChatMessage } from '../../domain/message/message.types';
+import type { ChatMessage, LiveMessage } from '../../domain/message/message.types';
 import type { User } from '../../domain/user/user.types';
 import type { ChatContext } from '../context';
 import { CurrentUser } from '../current-user';
@@ -142,12 +142,13 @@ export class MessageResolver {
   }
 
   @FieldResolver(() => UserObject, { nullable: true, description: 'Null when the main app no longer has this user.' })
-  sender(@Root() message: ChatMessage, @Ctx() context: ChatContext): Promise<User | null> {
-    return context.loaders.user.load(message.senderId);
+  sender(@Root() message: LiveMessage, @Ctx() context: ChatContext): Promise<User | null> {
+    // A live message carries the profile (no query per subscriber); others go through the loader.
+    return message.people ? Promise.resolve(message.people.sender) : context.loaders.user.load(message.senderId);
   }
 
   @FieldResolver(() => UserObject, { nullable: true, description: 'Null when the main app no longer has this user.' })
-  receiver(@Root() message: ChatMessage, @Ctx() context: ChatContext): Promise<User | null> {
-    return context.loaders.user.load(message.receiverId);
+  receiver(@Root() message: LiveMessage, @Ctx() context: ChatContext): Promise<User | null> {
+    return message.people ? Promise.resolve(message.people.receiver) : context.loaders.user.load(message.receiverId);
   }
 }

@@ -26,15 +26,16 @@ const previewSchema = new Schema(
 
 /**
  * One document per pair of users, `_id` = `"<smallerId>_<largerId>"`. It is the read model for
- * the conversation list and unread counts (FerretDB cannot aggregate them from messages), and
- * hands out each message's `seq` with an atomic `$inc`. Participant ids are hex strings so they
- * can key `members` directly.
+ * the conversation list and unread counts (FerretDB cannot aggregate them from messages) and
+ * records the last `seq` used; only the holder of the conversation's lease writes it, and `fence`
+ * names that lease. Participant ids are hex strings so they can key `members` directly.
  */
 export const conversationSchema = new Schema(
   {
     _id: { type: String, required: true },
     participants: { type: [String], required: true },
     lastSeq: { type: Number, default: 0 },
+    fence: { type: Number, default: 0 },
     lastMessage: { type: previewSchema, default: null },
     lastMessageTime: { type: Date, default: null },
     lastActivityAt: { type: Date, required: true },
@@ -48,6 +49,7 @@ export interface ConversationDocument {
   _id: string;
   participants: string[];
   lastSeq: number;
+  fence?: number;
   lastMessage: {
     messageId: Types.ObjectId;
     seq: number;

@@ -1,11 +1,6 @@
-import { Types, type Connection, type Model } from 'mongoose';
+import { mongo, Types, type Connection, type Model } from 'mongoose';
 import type { ConversationId, UserId } from '../../domain/ids';
-import type {
-  InsertResult,
-  MessageRepository,
-  NewChatMessage,
-  VisibleRange,
-} from '../../domain/message/message.repository';
+import type { MessageRepository, NewChatMessage, VisibleRange } from '../../domain/message/message.repository';
 import type { ChatMessage, MessageType } from '../../domain/message/message.types';
 import { ChatMessageModelName, type ChatMessageDocument } from './chat-message.model';
 
@@ -30,15 +25,15 @@ function toChatMessage(doc: ChatMessageDocument): ChatMessage {
   };
 }
 
-function isDuplicateKeyError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === DUPLICATE_KEY;
-}
-
 export class MongoMessageRepository implements MessageRepository {
   private readonly model: Model<ChatMessageDocument>;
 
   constructor(connection: Connection) {
     this.model = connection.model<ChatMessageDocument>(ChatMessageModelName);
+  }
+
+  private get collection(): mongo.Collection<ChatMessageDocument> {
+    return this.model.collection as unknown as mongo.Collection<ChatMessageDocument>;
   }
 
   async findByClientMessageId(senderId: UserId, clientMessageId: string): Promise<ChatMessage | null> {
@@ -48,21 +43,50 @@ export class MongoMessageRepository implements MessageRepository {
     return doc ? toChatMessage(doc) : null;
   }
 
-  async insert(message: NewChatMessage): Promise<InsertResult> {
+  async insertMany(messages: readonly NewChatMessage[]): Promise<Array<ChatMessage | null>> {
+    if (messages.length === 0) return [];
+    const now = new Date();
+    // Built here, not by mongoose: the domain has validated them, and hydrating documents is the
+    // costliest part of an insert on the hot path.
+    const docs: ChatMessageDocument[] = messages.map((message) => ({
+      _id: new Types.ObjectId(),
+      conversationId: message.conversationId,
+      senderId: new Types.ObjectId(message.senderId),
+      receiverId: new Types.ObjectId(message.receiverId),
+      message: message.message,
+      messageType: message.messageType,
+      attachmentUrl: message.attachmentUrl,
+      isRead: false,
+      readAt: null,
+      deletedAt: null,
+      seq: message.seq,
+      clientMessageId: message.clientMessageId,
+      createdAt: now,
+      updatedAt: now,
+    }));
+    const refused = new Set<number>();
     try {
-      const created = await this.model.create({
-        ...message,
-        senderId: new Types.ObjectId(message.senderId),
-        receiverId: new Types.ObjectId(message.receiverId),
-      });
-      return { inserted: toChatMessage(created.toObject<ChatMessageDocument>()) };
+      await this.collection.insertMany(docs, { ordered: false });
     } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      const original = await this.findByClientMessageId(message.senderId, message.clientMessageId);
-      // The other unique index (conversationId, seq) cannot collide: seqs come from an atomic $inc.
-      if (!original) throw error;
-      return { duplicateOf: original };
+      if (!(error instanceof mongo.MongoBulkWriteError)) throw error;
+      const writeErrors = ([] as mongo.WriteError[]).concat(error.writeErrors);
+      if (writeErrors.length === 0 || writeErrors.some((writeError) => writeError.code !== DUPLICATE_KEY)) throw error;
+      for (const writeError of writeErrors) refused.add(writeError.index);
     }
+    return docs.map((doc, index) => (refused.has(index) ? null : toChatMessage(doc)));
+  }
+
+  async removeUnpublished(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.collection.deleteMany({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } });
+  }
+
+  async unrecorded(conversationId: ConversationId, afterSeq: number): Promise<ChatMessage[]> {
+    const docs = await this.model
+      .find({ conversationId, seq: { $gt: afterSeq } })
+      .sort({ seq: 1 })
+      .lean<ChatMessageDocument[]>();
+    return docs.map(toChatMessage);
   }
 
   async findById(id: string): Promise<ChatMessage | null> {
@@ -104,14 +128,19 @@ export class MongoMessageRepository implements MessageRepository {
     });
   }
 
-  async unreadFor(range: VisibleRange, receiverId: UserId, only: { ids?: readonly string[] }): Promise<ChatMessage[]> {
+  async unreadFor(
+    range: VisibleRange,
+    receiverId: UserId,
+    upToSeq: number,
+    only: { ids?: readonly string[] },
+  ): Promise<ChatMessage[]> {
     const docs = await this.model
       .find({
         conversationId: range.conversationId,
         receiverId: new Types.ObjectId(receiverId),
         isRead: false,
         deletedAt: null,
-        seq: { $gt: range.floorSeq },
+        seq: { $gt: range.floorSeq, $lte: upToSeq },
         ...(only.ids ? { _id: { $in: only.ids.map((id) => new Types.ObjectId(id)) } } : {}),
       })
       .sort({ seq: 1 })

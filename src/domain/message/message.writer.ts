@@ -1,0 +1,573 @@
+import {
+  conversationBusy,
+  leaseBackoffMs,
+  LEASE_WAIT_TIMEOUT_MS,
+  BUSY_RETRY_AFTER_SECONDS,
+  type ConversationLease,
+  type ConversationLeases,
+} from '../conversation/conversation.lease';
+import {
+  EMPTY_MEMBER_STATE,
+  memberState,
+  previewOf,
+  type Conversation,
+  type MemberState,
+  type ConversationRepository,
+  type ConversationWrite,
+} from '../conversation/conversation.types';
+import { ChatError } from '../errors';
+import type { EventPublisher } from '../events';
+import type { ConversationId, UserId } from '../ids';
+import type { UserRepository } from '../user/user.types';
+import type { ChatObserver } from '../observer';
+import { toMessagePayload } from './message.events';
+import type { MessageRepository, NewChatMessage } from './message.repository';
+import type { ChatMessage, OutgoingMessage } from './message.types';
+
+/** What a send comes to: a new message, or the original one of a retried `clientMessageId`. */
+export type SendOutcome = { readonly stored: ChatMessage } | { readonly duplicateOf: ChatMessage };
+
+export interface SendRequestForWriter {
+  readonly conversationId: ConversationId;
+  readonly participants: readonly [UserId, UserId];
+  readonly senderId: UserId;
+  readonly outgoing: OutgoingMessage;
+}
+
+interface Job extends SendRequestForWriter {
+  readonly acceptedAt: number;
+  attempts: number;
+  /** Taken into a batch at least once (from then on, lease waits have their own budget). */
+  started: boolean;
+  settle(outcome: SendOutcome | Error): void;
+}
+
+/**
+ * Batches at once share round trips; more run side by side so one slow batch does not stall the
+ * instance. @default 4
+ */
+const MAX_CONCURRENT_BATCHES = 2;
+/** Messages one batch writes at most, bounding a round trip's size. @default 256 */
+const MAX_BATCH_MESSAGES = 256;
+/**
+ * Conversations one batch writes at most. On FerretDB each costs a document update of 4-26 ms
+ * (read + replace), so this bounds how long a batch, and every send in it, takes under load.
+ * @default 16
+ */
+const MAX_BATCH_CONVERSATIONS = 16;
+/** Times a send goes back to the queue (lease lost, write refused) before it fails. @default 5 */
+const MAX_ATTEMPTS = 5;
+/**
+ * While more than half of the in-flight bound is used, a send that no batch has taken up within
+ * this long is refused (retryable): the instance is behind, and the client is better served by an
+ * answer now than by one in seconds. With the
+ * in-flight bound this keeps every answer, stored or refused, within about a second.
+ * @default 500 ms
+ */
+const MAX_QUEUE_WAIT_MS = 500;
+/** Conversation documents remembered as this process last wrote them. @default 10,000 */
+const MAX_REMEMBERED_CONVERSATIONS = 10_000;
+/** Tries to store one message past seq collisions with writers that woke up late. @default 4 */
+const MAX_SEQ_COLLISIONS = 4;
+
+const senderKey = (senderId: UserId, clientMessageId: string) => `${senderId}\u0000${clientMessageId}`;
+
+function overloaded(): ChatError {
+  return new ChatError('SERVICE_UNAVAILABLE', 'This server has too many sends in flight; retry shortly', {
+    retryAfter: BUSY_RETRY_AFTER_SECONDS,
+  });
+}
+
+/**
+ * One conversation's state inside a batch: what its document records, plus the messages this
+ * batch records on top (ours and any a stalled writer left behind), in `seq` order.
+ */
+class ConversationDraft {
+  lastSeq: number;
+  readonly recorded: ChatMessage[] = [];
+  private readonly unread = new Map<UserId, number>();
+  private readonly unhide = new Set<UserId>();
+  private preview: ChatMessage | null = null;
+  private lastActivityAt: Date;
+
+  constructor(
+    readonly lease: ConversationLease,
+    readonly participants: readonly [UserId, UserId],
+    private readonly stored: Conversation | null,
+    /** Sends waiting to be stored, in arrival order. */
+    readonly pending: Job[],
+  ) {
+    this.lastSeq = stored?.lastSeq ?? 0;
+    this.lastActivityAt = stored?.lastActivityAt ?? new Date(0);
+  }
+
+  get conversationId(): ConversationId {
+    return this.lease.conversationId;
+  }
+
+  /** Counts a stored message into the conversation: seq, preview, unread count, visibility. */
+  fold(message: ChatMessage): void {
+    this.lastSeq = Math.max(this.lastSeq, message.seq);
+    this.recorded.push(message);
+    if (message.createdAt > this.lastActivityAt) this.lastActivityAt = message.createdAt;
+    if (message.deletedAt !== null) return;
+    this.preview = message;
+    this.unhide.add(message.senderId).add(message.receiverId);
+    if (!message.isRead) this.unread.set(message.receiverId, this.unreadOf(message.receiverId) + 1);
+  }
+
+  /**
+   * The document as it stands once `write()` is applied (or unchanged, with nothing recorded),
+   * valid while no other lease is granted after this one.
+   */
+  afterWrite(): Conversation | null {
+    if (this.lease.fence === null) return null;
+    const members: Record<string, MemberState> = { ...this.stored?.members };
+    for (const [userId, unreadCount] of this.unread)
+      members[userId] = { ...memberState(this.stored, userId), unreadCount };
+    for (const userId of this.unhide) members[userId] = { ...(members[userId] ?? EMPTY_MEMBER_STATE), hidden: false };
+    const preview = this.preview ? previewOf(this.preview) : (this.stored?.lastMessage ?? null);
+    return {
+      id: this.conversationId,
+      participants: this.stored?.participants ?? ([...this.participants].sort() as [UserId, UserId]),
+      lastMessage: preview,
+      lastMessageTime: preview?.createdAt ?? null,
+      lastActivityAt: this.lastActivityAt,
+      lastSeq: this.lastSeq,
+      fence: this.lease.fence,
+      members,
+    };
+  }
+
+  write(): ConversationWrite {
+    return {
+      lease: this.lease,
+      participants: this.participants,
+      expectedLastSeq: this.stored ? this.stored.lastSeq : null,
+      lastSeq: this.lastSeq,
+      lastMessage: this.preview ? previewOf(this.preview) : null,
+      lastActivityAt: this.lastActivityAt,
+      unread: Object.fromEntries(this.unread),
+      unhide: [...this.unhide],
+    };
+  }
+
+  private unreadOf(userId: UserId): number {
+    return this.unread.get(userId) ?? this.stored?.members[userId]?.unreadCount ?? 0;
+  }
+}
+
+/**
+ * The one send algorithm, the same on every store. Its correctness rests on two things every
+ * MongoDB-compatible store guarantees: a unique-index insert is atomic, and a lease holder is
+ * the only writer of its conversation's document (conversation.lease.ts). See README, "The send
+ * path", for the measurements behind it.
+ *
+ * Sends queue per conversation and are written in batches: when idle a send starts a batch at
+ * once (no timer), and sends that arrive while batches are in flight ride the next one, so batches
+ * grow with load. A batch is, whatever its size: one lease round trip to Redis, one read of the
+ * conversation documents, one `insertMany` of all its messages, one `bulkWrite` of the
+ * documents, then one publish per message. Seqs come from the document's `lastSeq`, read under
+ * the lease; the `(conversationId, seq)` and `(senderId, clientMessageId)` unique indexes catch
+ * everything the lease cannot (a retried send, a writer that stalled past its lease), and those
+ * rare batches fall back to storing one message at a time.
+ */
+export class MessageWriter {
+  private readonly waiting = new Map<ConversationId, Job[]>();
+  private readonly writing = new Set<ConversationId>();
+  private readonly notBefore = new Map<ConversationId, number>();
+  private inFlight = 0;
+  private runningBatches = 0;
+  private wakeTimer: NodeJS.Timeout | null = null;
+  /**
+   * Each conversation's document as this process last left it, and the fence it held. When the
+   * next lease's fence is exactly one more, nobody else held the conversation in between, so the
+   * document is still that and need not be read: on FerretDB the read was a third of a batch's
+   * database time under steady load from one instance.
+   */
+  private readonly lastWritten = new Map<ConversationId, Conversation>();
+
+  constructor(
+    private readonly messages: MessageRepository,
+    private readonly conversations: ConversationRepository,
+    private readonly leases: ConversationLeases,
+    private readonly users: UserRepository,
+    private readonly publisher: EventPublisher,
+    private readonly observer: ChatObserver,
+    /** @see Config.sendMaxInFlight */
+    private readonly maxInFlight: number,
+  ) {}
+
+  /** Sends accepted and not yet answered. */
+  get sendsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /**
+   * Stores the message and publishes it; resolves once it is stored. Refuses at once with the
+   * retryable SERVICE_UNAVAILABLE when this instance already holds `maxInFlight` sends.
+   */
+  submit(request: SendRequestForWriter): Promise<SendOutcome> {
+    if (this.inFlight >= this.maxInFlight) {
+      this.observer.sendRefused();
+      return Promise.reject(overloaded());
+    }
+    this.inFlight += 1;
+    return new Promise<SendOutcome>((resolve, reject) => {
+      let settled = false;
+      const job: Job = {
+        ...request,
+        acceptedAt: Date.now(),
+        attempts: 0,
+        started: false,
+        settle: (outcome) => {
+          if (settled) return;
+          settled = true;
+          this.inFlight -= 1;
+          if (outcome instanceof Error) reject(outcome);
+          else resolve(outcome);
+        },
+      };
+      this.enqueue([job]);
+      this.pump();
+    });
+  }
+
+  private enqueue(jobs: readonly Job[], atFront = false): void {
+    for (const job of jobs) {
+      const queue = this.waiting.get(job.conversationId);
+      if (!queue) this.waiting.set(job.conversationId, [job]);
+      else if (atFront) queue.unshift(job);
+      else queue.push(job);
+    }
+  }
+
+  /** Starts batches while there is room and a conversation ready to write. */
+  private pump(): void {
+    while (this.runningBatches < MAX_CONCURRENT_BATCHES) {
+      const batch = this.takeReady();
+      if (batch.size === 0) return;
+      this.runningBatches += 1;
+      void this.runBatch(batch).finally(() => {
+        this.runningBatches -= 1;
+        for (const id of batch.keys()) this.writing.delete(id);
+        this.pump();
+      });
+    }
+  }
+
+  private takeReady(): Map<ConversationId, Job[]> {
+    const batch = new Map<ConversationId, Job[]>();
+    const now = Date.now();
+    // Only a backlog is shed: a send that waits behind one busy conversation on a quiet instance
+    // is not refused.
+    const underPressure = this.inFlight > this.maxInFlight / 2;
+    let size = 0;
+    for (const [id, jobs] of this.waiting) {
+      if (size >= MAX_BATCH_MESSAGES || batch.size >= MAX_BATCH_CONVERSATIONS) break;
+      if (this.writing.has(id) || (this.notBefore.get(id) ?? 0) > now) continue;
+      const overdue = underPressure
+        ? jobs.filter((job) => !job.started && now - job.acceptedAt > MAX_QUEUE_WAIT_MS)
+        : [];
+      for (const job of overdue) {
+        this.observer.sendRefused();
+        job.settle(overloaded());
+      }
+      if (overdue.length > 0) jobs.splice(0, jobs.length, ...jobs.filter((job) => !overdue.includes(job)));
+      if (jobs.length === 0) {
+        this.waiting.delete(id);
+        continue;
+      }
+      const taken = jobs.splice(0, MAX_BATCH_MESSAGES - size);
+      for (const job of taken) job.started = true;
+      if (jobs.length === 0) this.waiting.delete(id);
+      this.notBefore.delete(id);
+      this.writing.add(id);
+      batch.set(id, taken);
+      size += taken.length;
+    }
+    return batch;
+  }
+
+  private async runBatch(batch: Map<ConversationId, Job[]>): Promise<void> {
+    let leases: Map<ConversationId, ConversationLease>;
+    try {
+      leases = await this.leases.tryAcquire([...batch.keys()]);
+    } catch (error) {
+      for (const jobs of batch.values()) jobs.forEach((job) => job.settle(asError(error)));
+      return;
+    }
+    for (const [id, jobs] of batch) if (!leases.has(id)) this.retryLater(id, jobs, 'busy');
+    try {
+      const held = [...batch].filter(([id]) => leases.has(id));
+      if (held.length > 0) await this.write(new Map(held), leases);
+    } catch (error) {
+      for (const [id, jobs] of batch) if (leases.has(id)) jobs.forEach((job) => job.settle(asError(error)));
+    } finally {
+      await this.leases.release(leases.values());
+    }
+  }
+
+  /**
+   * Puts sends back for a later batch: after the lease's local holder releases it, or after a
+   * short backoff when another process holds it. Sends past their wait budget fail retryably.
+   */
+  private retryLater(id: ConversationId, jobs: readonly Job[], reason: 'busy' | 'refused'): void {
+    const now = Date.now();
+    const keep = jobs.filter((job) => {
+      if (reason === 'refused') job.attempts += 1;
+      const expired = now - job.acceptedAt > LEASE_WAIT_TIMEOUT_MS || job.attempts >= MAX_ATTEMPTS;
+      if (expired) job.settle(conversationBusy());
+      return !expired;
+    });
+    if (keep.length === 0) return;
+    this.enqueue([...keep].reverse(), true);
+    if (this.leases.heldLocally(id)) {
+      // Parked until this process's holder lets go (not retaken by the pump in the meantime).
+      this.notBefore.set(id, Infinity);
+      void this.leases.releasedLocally(id).then(() => {
+        this.notBefore.delete(id);
+        this.pump();
+      });
+      return;
+    }
+    const delay = leaseBackoffMs(Math.min(...keep.map((job) => job.attempts)) + 1);
+    this.notBefore.set(id, now + delay);
+    this.wakeAfter(delay);
+  }
+
+  /**
+   * One timer for every backed-off conversation: at the earliest one it makes those due ready,
+   * pumps, and re-arms for the rest. (Due ones are released before pumping: a conversation still
+   * in a running batch is then taken by that batch's own pump when it ends.)
+   */
+  private wakeAfter(delay: number): void {
+    if (this.wakeTimer) return;
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimer = null;
+        const now = Date.now();
+        let next = Infinity;
+        for (const [id, at] of this.notBefore) {
+          if (!this.waiting.has(id) || at <= now) this.notBefore.delete(id);
+          else next = Math.min(next, at);
+        }
+        this.pump();
+        if (next !== Infinity) this.wakeAfter(next - now);
+      },
+      Math.max(1, Math.ceil(delay)),
+    );
+    this.wakeTimer.unref();
+  }
+
+  private async write(batch: Map<ConversationId, Job[]>, leases: Map<ConversationId, ConversationLease>) {
+    const stored = await this.readConversations([...batch.keys()], leases);
+    const drafts: ConversationDraft[] = [];
+    for (const [id, jobs] of batch) {
+      const lease = await this.currentLease(leases, id, stored.get(id) ?? null);
+      if (!lease) {
+        this.retryLater(id, jobs, 'refused');
+        continue;
+      }
+      drafts.push(new ConversationDraft(lease, jobs[0]!.participants, stored.get(id) ?? null, jobs));
+    }
+
+    const outcomes = new Map<Job, SendOutcome>();
+    const conflicted = await this.storeAll(drafts, outcomes);
+    for (const draft of conflicted) await this.storeOneByOne(draft, outcomes);
+
+    const toRecord = drafts.filter((draft) => draft.recorded.length > 0);
+    const refused = await this.conversations.record(toRecord.map((draft) => draft.write()));
+    for (const draft of drafts) {
+      if (refused.has(draft.conversationId)) {
+        // Overtaken by a newer lease: what we stored is left for the next writer (us, retrying)
+        // to fold in and publish; the retry answers with those same messages.
+        this.retryLater(draft.conversationId, draft.pending, 'refused');
+        continue;
+      }
+      this.remember(draft.afterWrite());
+      await this.publish(draft.recorded);
+      for (const job of draft.pending) {
+        const outcome = outcomes.get(job);
+        job.settle(outcome ?? conversationBusy());
+      }
+    }
+  }
+
+  private async readConversations(
+    ids: readonly ConversationId[],
+    leases: Map<ConversationId, ConversationLease>,
+  ): Promise<Map<ConversationId, Conversation>> {
+    const known = new Map<ConversationId, Conversation>();
+    const unknown: ConversationId[] = [];
+    for (const id of ids) {
+      const remembered = this.lastWritten.get(id);
+      this.lastWritten.delete(id); // trusted once; remembered again after this batch writes
+      const fence = leases.get(id)?.fence ?? null;
+      if (remembered && fence !== null && fence === remembered.fence + 1) known.set(id, remembered);
+      else unknown.push(id);
+    }
+    if (unknown.length === 0) return known;
+    for (const [id, conversation] of await this.conversations.findMany(unknown)) known.set(id, conversation);
+    return known;
+  }
+
+  private remember(conversation: Conversation | null): void {
+    if (!conversation) return;
+    this.lastWritten.set(conversation.id, conversation);
+    if (this.lastWritten.size > MAX_REMEMBERED_CONVERSATIONS) {
+      this.lastWritten.delete(this.lastWritten.keys().next().value!);
+    }
+  }
+
+  /** The lease to write with: its fence lifted above the stored one after a lease-store restart. */
+  private async currentLease(
+    leases: Map<ConversationId, ConversationLease>,
+    id: ConversationId,
+    stored: Conversation | null,
+  ): Promise<ConversationLease | null> {
+    const lease = leases.get(id)!;
+    if (lease.fence === null || !stored || stored.fence < lease.fence) return lease;
+    const raised = await this.leases.raiseFence(lease, stored.fence);
+    if (raised) leases.set(id, raised);
+    return raised;
+  }
+
+  /**
+   * Stores every draft's messages in one `insertMany`. Returns the drafts where an index refused
+   * one: those are undone and stored one by one.
+   */
+  private async storeAll(drafts: readonly ConversationDraft[], outcomes: Map<Job, SendOutcome>) {
+    const slots: Array<{ draft: ConversationDraft; job: Job; message: NewChatMessage }> = [];
+    for (const draft of drafts) {
+      const leaders = new Map<string, Job>();
+      let seq = draft.lastSeq;
+      for (const job of draft.pending) {
+        const key = senderKey(job.senderId, job.outgoing.clientMessageId);
+        if (leaders.has(key)) continue; // a concurrent retry in this very batch: answered below
+        leaders.set(key, job);
+        seq += 1;
+        slots.push({ draft, job, message: newMessage(job, seq) });
+      }
+    }
+    const results = await this.messages.insertMany(slots.map((slot) => slot.message));
+    const conflicted = new Set<ConversationDraft>();
+    results.forEach((result, index) => {
+      if (!result) conflicted.add(slots[index]!.draft);
+    });
+    const undo: string[] = [];
+    results.forEach((result, index) => {
+      const { draft, job } = slots[index]!;
+      if (!result) return;
+      if (conflicted.has(draft)) undo.push(result.id);
+      else {
+        draft.fold(result);
+        outcomes.set(job, { stored: result });
+      }
+    });
+    if (undo.length > 0) await this.messages.removeUnpublished(undo);
+    for (const draft of drafts) if (!conflicted.has(draft)) answerRetriesInBatch(draft, outcomes);
+    return [...conflicted];
+  }
+
+  /**
+   * The rare path: a retried `clientMessageId`, or a `seq` already taken by a writer that stalled
+   * past its lease or died before recording. Folds in what that writer left, then stores the
+   * remaining messages one at a time, so each sender's order is kept and no seq is burnt.
+   */
+  private async storeOneByOne(draft: ConversationDraft, outcomes: Map<Job, SendOutcome>): Promise<void> {
+    await this.foldLeftovers(draft, outcomes);
+    const leaders = new Map<string, Job>();
+    for (const job of draft.pending) {
+      const key = senderKey(job.senderId, job.outgoing.clientMessageId);
+      if (!leaders.has(key)) leaders.set(key, job);
+    }
+    for (const job of leaders.values()) {
+      for (let collisions = 0; !outcomes.has(job); collisions += 1) {
+        if (collisions >= MAX_SEQ_COLLISIONS) break; // answered conversationBusy: retryable
+        const [result] = await this.messages.insertMany([newMessage(job, draft.lastSeq + 1)]);
+        if (result) {
+          draft.fold(result);
+          outcomes.set(job, { stored: result });
+          break;
+        }
+        const original = await this.messages.findByClientMessageId(job.senderId, job.outgoing.clientMessageId);
+        if (original && !(original.conversationId === draft.conversationId && original.seq > draft.lastSeq)) {
+          outcomes.set(job, { duplicateOf: original });
+          break;
+        }
+        await this.foldLeftovers(draft, outcomes); // a late writer took the seq meanwhile
+      }
+    }
+    answerRetriesInBatch(draft, outcomes);
+  }
+
+  /**
+   * Folds in messages stored above the recorded `lastSeq` by a writer that never recorded them. A
+   * leftover that is one of our pending sends (a retry of a send whose writer stalled) answers it.
+   */
+  private async foldLeftovers(draft: ConversationDraft, outcomes: Map<Job, SendOutcome>): Promise<void> {
+    const leftovers = await this.messages.unrecorded(draft.conversationId, draft.lastSeq);
+    for (const message of leftovers) {
+      if (message.seq <= draft.lastSeq) continue;
+      draft.fold(message);
+      this.observer.leftoverFolded();
+      const job = draft.pending.find(
+        (candidate) =>
+          !outcomes.has(candidate) &&
+          candidate.senderId === message.senderId &&
+          candidate.outgoing.clientMessageId === message.clientMessageId,
+      );
+      if (job) outcomes.set(job, { stored: message });
+    }
+  }
+
+  /**
+   * Publishes with the sender's and receiver's profiles, read in one query for the whole batch, so
+   * the WS instances deliver to every subscriber without querying users. Without them (the
+   * query failed) subscribers' loaders fetch profiles themselves.
+   */
+  private async publish(recorded: readonly ChatMessage[]): Promise<void> {
+    if (recorded.length === 0) return;
+    for (const _ of recorded) this.observer.messageStored();
+    const ids = [...new Set(recorded.flatMap((message) => [message.senderId, message.receiverId]))];
+    const profiles = await this.users.findByIds(ids).then(
+      (found) => new Map(found.map((user) => [user.id, user])),
+      () => null,
+    );
+    await Promise.all(
+      recorded.map((message) => {
+        const people = profiles
+          ? { sender: profiles.get(message.senderId) ?? null, receiver: profiles.get(message.receiverId) ?? null }
+          : undefined;
+        return this.publisher.publish({ kind: 'MESSAGE_CREATED', message: toMessagePayload(message, people) });
+      }),
+    );
+  }
+}
+
+function newMessage(job: Job, seq: number): NewChatMessage {
+  return { ...job.outgoing, conversationId: job.conversationId, senderId: job.senderId, seq };
+}
+
+/** Sends in the batch that repeat another's `clientMessageId` get that one's message as their original. */
+function answerRetriesInBatch(draft: ConversationDraft, outcomes: Map<Job, SendOutcome>): void {
+  const answered = new Map<string, ChatMessage>();
+  for (const job of draft.pending) {
+    const outcome = outcomes.get(job);
+    if (outcome)
+      answered.set(
+        senderKey(job.senderId, job.outgoing.clientMessageId),
+        'stored' in outcome ? outcome.stored : outcome.duplicateOf,
+      );
+  }
+  for (const job of draft.pending) {
+    if (outcomes.has(job)) continue;
+    const original = answered.get(senderKey(job.senderId, job.outgoing.clientMessageId));
+    if (original) outcomes.set(job, { duplicateOf: original });
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
