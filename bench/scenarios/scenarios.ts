@@ -19,6 +19,10 @@ export type Log = (message: string) => void;
 
 export interface Sizes {
   readonly a: { users: number; rate: number; seconds: number };
+  /** A': A at a rate where sends contend (the send path's batching and leases). */
+  readonly a2: { users: number; rate: number; seconds: number };
+  /** Overload: a rate about twice the project's own ceiling (B1). */
+  readonly overload: { users: number; rate: number; seconds: number };
   readonly b: {
     users1: number;
     users5: number;
@@ -66,6 +70,34 @@ export async function latencyAtFixedRate(
     const closing = performance.now();
     await closePopulation(population);
     log(`closed ${population.users.length} users' devices in ${Math.round(performance.now() - closing)} ms`);
+  }
+}
+
+/**
+ * Overload: offers about twice what the project sustains. Every send must be answered (stored,
+ * or refused with the retryable SERVICE_UNAVAILABLE) within 1 s, and every stored one delivered;
+ * refused sends are owed no delivery.
+ */
+export async function overload(
+  system: SystemUnderTest,
+  users: readonly BenchUser[],
+  sizes: Sizes['overload'],
+  log: Log,
+): Promise<Record<string, number>> {
+  const tracker = new DeliveryTracker();
+  const population = await connectPopulation(system, users.slice(0, sizes.users), 1, tracker, 1, () => undefined);
+  try {
+    const problem = await warmUp(system, population, tracker);
+    if (problem) log(`${system.key}: ${problem}`);
+    log(`offering ${sizes.rate}/s for ${sizes.seconds} s`);
+    const result = await runTraffic(system, population, tracker, { rate: sizes.rate, seconds: sizes.seconds });
+    log(
+      `answers p99 ${result.answerP99Ms.toFixed(0)} ms, max ${result.answerMaxMs.toFixed(0)} ms; ` +
+        `refused ${result.refused}/${result.sent}, lost ${result.lost}, send errors ${result.sendErrors}`,
+    );
+    return pick(result, ['answerP99Ms', 'answerMaxMs', 'refused', 'sent', 'lost', 'sendErrors', 'p99Ms']);
+  } finally {
+    await closePopulation(population);
   }
 }
 

@@ -55,6 +55,14 @@ export class DeliveryTracker {
     if (entry.remaining === 0) this.pending.delete(id);
   };
 
+  /** A send the system refused (retryable): nobody is owed its deliveries. */
+  forget(id: number): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.expected -= entry.remaining;
+    this.pending.delete(id);
+  }
+
   outstanding(): number {
     return this.pending.size;
   }
@@ -73,6 +81,11 @@ export class DeliveryTracker {
 export interface TrafficResult {
   readonly sent: number;
   readonly sendErrors: number;
+  /** Sends refused with the retryable SERVICE_UNAVAILABLE (not counted as errors or losses). */
+  readonly refused: number;
+  /** From issuing a send to its answer (stored or refused), over every answered send. */
+  readonly answerP99Ms: number;
+  readonly answerMaxMs: number;
   readonly delivered: number;
   readonly lost: number;
   readonly duplicates: number;
@@ -112,6 +125,8 @@ export async function runTraffic(
   const total = Math.round(options.rate * options.seconds);
   let issued = 0;
   let sendErrors = 0;
+  let refused = 0;
+  const answerTimes: number[] = [];
   const inflight = new Set<Promise<void>>();
   const start = performance.now();
 
@@ -125,9 +140,17 @@ export async function runTraffic(
     const id = (nextMessageId += 1);
     const text = `b|${id}|${padding}`;
     tracker.register(id, text, sender.id, receiver.id, expected);
+    const issuedAt = performance.now();
     const promise = system
       .send(senderDevices[issued % senderDevices.length]!, receiver, text)
+      .then(() => void answerTimes.push(performance.now() - issuedAt))
       .catch((error: unknown) => {
+        if (String(error).includes('SERVICE_UNAVAILABLE')) {
+          refused += 1;
+          answerTimes.push(performance.now() - issuedAt);
+          tracker.forget(id);
+          return;
+        }
         sendErrors += 1;
         if (sendErrors <= 3) process.stderr.write(`send error: ${String(error).slice(0, 300)}\n`);
       })
@@ -153,9 +176,13 @@ export async function runTraffic(
   const serverCpu = cpu.used();
   const byProcess = cpu.usedByProcess().map((seconds) => seconds / elapsed);
   const [p50, p99, p999] = percentiles(tracker.latencies, [50, 99, 99.9]);
+  const [answerP99] = percentiles(answerTimes, [99]);
   return {
     sent: issued,
     sendErrors,
+    refused,
+    answerP99Ms: answerP99 ?? Number.NaN,
+    answerMaxMs: answerTimes.length > 0 ? Math.max(...answerTimes) : Number.NaN,
     delivered: tracker.delivered,
     lost: tracker.expected - tracker.delivered,
     duplicates: tracker.duplicates,

@@ -12,7 +12,8 @@ import {
 } from './system';
 
 const SUBSCRIPTIONS = [
-  'subscription { newMessage { id message senderId receiverId } }',
+  // As the web client selects it: the sender's name is resolved for every delivery.
+  'subscription { newMessage { id message senderId receiverId sender { name } } }',
   'subscription { typing { userId isTyping } }',
   'subscription { userStatus { type userId } }',
 ];
