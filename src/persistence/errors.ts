@@ -9,6 +9,13 @@ const UNAVAILABLE_ERROR_NAMES = new Set([
   'MongooseServerSelectionError',
 ]);
 
+/** MongoDB's (and FerretDB's) code for a write a unique index refused. */
+export const DUPLICATE_KEY = 11000;
+
+export function isDuplicateKeyError(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === DUPLICATE_KEY;
+}
+
 /** True for driver errors that mean "the database cannot be reached right now" (retryable). */
 export function isDatastoreUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;

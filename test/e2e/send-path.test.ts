@@ -50,6 +50,19 @@ async function sendUntilStored(
   return (await untilAccepted(api, SendMessageDocument, { input }, from)).sendMessage;
 }
 
+/** Ids delivered to `inbox` before the marker; delivery is in order, so that is everything sent before it. */
+async function deliveredBefore(
+  inbox: SubscriptionProbe<{ newMessage: { id: string } }>,
+  markerId: string,
+): Promise<string[]> {
+  const delivered: string[] = [];
+  for (;;) {
+    const id = (await inbox.next()).data?.newMessage.id;
+    if (id === markerId) return delivered;
+    delivered.push(id!);
+  }
+}
+
 /** What is stored for the conversation, read straight from the database. */
 async function storedState(env: TestEnvironment, a: TestUser, b: TestUser) {
   const db = env.stores.mongo.connection;
@@ -190,12 +203,7 @@ describe('the send path under overload', () => {
     expect(stored.seqs).toEqual(Array.from({ length: accepted.length }, (_, i) => i + 1));
     // Delivery is in order, so once the marker arrives everything before it has been delivered.
     const marker = await chatActions(env.system.api).send(alice, bob, 'marker');
-    const delivered: string[] = [];
-    for (;;) {
-      const id = (await inbox.next()).data?.newMessage.id;
-      if (id === marker.id) break;
-      delivered.push(id!);
-    }
+    const delivered = await deliveredBefore(inbox, marker.id);
     expect(delivered.sort()).toEqual([...accepted].sort());
     await client.dispose();
   }, 60_000);
@@ -241,12 +249,7 @@ describe('the send path with a writer stalled past its lease', () => {
 
     // Every message delivered exactly once: the marker comes after all of them.
     const marker = await chatActions(healthy).send(alice, bob, 'marker');
-    const delivered: string[] = [];
-    for (;;) {
-      const id = (await inbox.next()).data?.newMessage.id;
-      if (id === marker.id) break;
-      delivered.push(id!);
-    }
+    const delivered = await deliveredBefore(inbox, marker.id);
     expect(delivered.sort()).toEqual(answered.map((m) => m.id).sort());
     await client.dispose();
     await frozen.kill();

@@ -43,8 +43,8 @@ interface Job extends SendRequestForWriter {
 }
 
 /**
- * Batches at once share round trips; more run side by side so one slow batch does not stall the
- * instance. @default 4
+ * Batches in flight at once: a second one keeps the instance moving while one waits on the
+ * database; more only made them contend for FerretDB (bench/README.md, O). @default 2
  */
 const MAX_CONCURRENT_BATCHES = 2;
 /** Messages one batch writes at most, bounding a round trip's size. @default 256 */
@@ -60,8 +60,8 @@ const MAX_ATTEMPTS = 5;
 /**
  * While more than half of the in-flight bound is used, a send that no batch has taken up within
  * this long is refused (retryable): the instance is behind, and the client is better served by an
- * answer now than by one in seconds. With the
- * in-flight bound this keeps every answer, stored or refused, within about a second.
+ * answer now than by one in seconds. With the in-flight bound this keeps every answer, stored or
+ * refused, within about a second.
  * @default 500 ms
  */
 const MAX_QUEUE_WAIT_MS = 500;

@@ -9,6 +9,7 @@ import {
 } from '../../domain/conversation/conversation.types';
 import type { ConversationId, UserId } from '../../domain/ids';
 import type { MessageType } from '../../domain/message/message.types';
+import { isDuplicateKeyError } from '../errors';
 import { ConversationModelName, type ConversationDocument } from './conversation.model';
 
 type StoredMember = NonNullable<ConversationDocument['members']>[string] | undefined;
@@ -48,12 +49,6 @@ function toConversation(doc: ConversationDocument): Conversation {
 
 function storedPreview(preview: MessagePreview) {
   return { ...preview, messageId: new Types.ObjectId(preview.messageId) };
-}
-
-const DUPLICATE_KEY = 11000;
-
-function isDuplicateKeyError(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 }
 
 /** Matches the conversation unless a newer lease than `lease` has written it. */

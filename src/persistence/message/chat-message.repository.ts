@@ -2,9 +2,8 @@ import { mongo, Types, type Connection, type Model } from 'mongoose';
 import type { ConversationId, UserId } from '../../domain/ids';
 import type { MessageRepository, NewChatMessage, VisibleRange } from '../../domain/message/message.repository';
 import type { ChatMessage, MessageType } from '../../domain/message/message.types';
+import { DUPLICATE_KEY } from '../errors';
 import { ChatMessageModelName, type ChatMessageDocument } from './chat-message.model';
-
-const DUPLICATE_KEY = 11000;
 
 function toChatMessage(doc: ChatMessageDocument): ChatMessage {
   return {
