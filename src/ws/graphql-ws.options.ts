@@ -5,7 +5,7 @@ import { identify, type Identity } from '../auth/jwt';
 import type { Config } from '../config/config';
 import { ChatError, QueueOverflowError } from '../domain/errors';
 import { CONNECTION_INIT_TIMEOUT_MS } from '../domain/limits';
-import { createSharedUserLoader } from '../edge/user.loader';
+import { createSharedUserLoader, ExpiringCache } from '../edge/user.loader';
 import { createContext } from '../graphql/context';
 import { formatGraphQLError } from '../graphql/errors';
 import { parseWithLimits, validatorWithLimits } from '../graphql/protection';
@@ -17,6 +17,10 @@ import type { WsStats } from './ws.stats';
 /** Retryable close code (graphql-ws clients reconnect on it; they treat 4429 as fatal). */
 const CLOSE_TRY_AGAIN_LATER = 1013;
 const CLOSE_POLICY_VIOLATION = 1008;
+/** Subscription texts whose parsed, validated document is kept for reuse. @default 1,000 */
+const MAX_CACHED_DOCUMENTS = 1_000;
+/** Longer texts are parsed each time (they are rare, and would make the cache large). @default 4096 */
+const MAX_CACHED_QUERY_LENGTH = 4_096;
 
 /** What graphql-ws keeps for us per socket, typed through its generics (`ctx.extra`). */
 export type SocketState = {
@@ -68,6 +72,10 @@ export function graphqlWsOptions(
   // One loader for every subscription of this process: an event fanned out to N subscribers
   // resolves `sender`/`receiver` with at most one query, and none while the profiles are cached.
   const users = createSharedUserLoader(runtime.users, { onQuery: () => runtime.metrics.userQueried() });
+  // Clients send the same few subscription texts thousands of times: one parsed, validated
+  // document per text (graphql-js never mutates an AST) instead of one per subscription, which
+  // each idle connection held three of. The schema is fixed for the process's life.
+  const validDocuments = new ExpiringCache<string, DocumentNode>(Number.POSITIVE_INFINITY, MAX_CACHED_DOCUMENTS);
 
   /** The identity in `connection_init`; null (graphql-ws answers 4403) when absent or invalid. */
   const authenticate = (params: Readonly<Record<string, unknown>> | undefined): Identity | null => {
@@ -125,15 +133,18 @@ export function graphqlWsOptions(
           }),
         ];
       }
-      let document: DocumentNode;
-      try {
-        document = parseWithLimits(payload.query);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : 'Invalid query';
-        return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+      let document = validDocuments.get(payload.query);
+      if (!document) {
+        try {
+          document = parseWithLimits(payload.query);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : 'Invalid query';
+          return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        }
+        const errors = validateWithLimits(runtime.schema, document);
+        if (errors.length > 0) return errors;
+        if (payload.query.length <= MAX_CACHED_QUERY_LENGTH) validDocuments.set(payload.query, document);
       }
-      const errors = validateWithLimits(runtime.schema, document);
-      if (errors.length > 0) return errors;
       return {
         schema: runtime.schema,
         document,
