@@ -32,10 +32,12 @@ async function untilAccepted<TData, TVariables>(
     const { status, body } = await graphqlHttp(api, document, variables, user.token);
     if (body.data && !body.errors) return body.data;
     const code = body.errors?.[0]?.extensions?.['code'];
-    if (code !== 'SERVICE_UNAVAILABLE' || attempt >= 50) {
+    // Patient, like a client honouring retryAfter (shortened here): a process just thawed, or a
+    // machine running two suites, can stay at its in-flight bound for seconds.
+    if (code !== 'SERVICE_UNAVAILABLE' || attempt >= 300) {
       throw new Error(`request failed (${status}): ${JSON.stringify(body.errors)}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 20 + Math.min(attempt, 10) * 10));
   }
 }
 
