@@ -37,13 +37,13 @@ export interface Sizes {
   readonly d: { messages: number; rate: number; seconds: number; depths: readonly number[] };
 }
 
-/** A: latency at a fixed rate. */
-export async function latencyAtFixedRate(
+/** Connects `sizes.users` users (one device each), warms up, and sends at `sizes.rate` for `sizes.seconds`. */
+async function sendAtFixedRate(
   system: SystemUnderTest,
   users: readonly BenchUser[],
-  sizes: Sizes['a'],
+  sizes: { users: number; rate: number; seconds: number },
   log: Log,
-): Promise<Record<string, number>> {
+): Promise<TrafficResult> {
   const tracker = new DeliveryTracker();
   const population = await connectPopulation(system, users.slice(0, sizes.users), 1, tracker, 1, (done, total) =>
     log(`connected ${done}/${total}`),
@@ -52,25 +52,35 @@ export async function latencyAtFixedRate(
     const problem = await warmUp(system, population, tracker);
     if (problem) log(`${system.key}: ${problem}`);
     log(`sending ${sizes.rate}/s for ${sizes.seconds} s`);
-    const result = await runTraffic(system, population, tracker, { rate: sizes.rate, seconds: sizes.seconds });
-    log(`p99 ${result.p99Ms.toFixed(1)} ms, lost ${result.lost}, send errors ${result.sendErrors}`);
-    return pick(result, [
-      'p50Ms',
-      'p99Ms',
-      'p999Ms',
-      'lost',
-      'sendErrors',
-      'duplicates',
-      'corrupted',
-      'serverCpuShare',
-      'datastoreCpuShare',
-      'loadGeneratorCpuShare',
-    ]);
+    return await runTraffic(system, population, tracker, { rate: sizes.rate, seconds: sizes.seconds });
   } finally {
     const closing = performance.now();
     await closePopulation(population);
     log(`closed ${population.users.length} users' devices in ${Math.round(performance.now() - closing)} ms`);
   }
+}
+
+/** A (and A'): latency at a fixed rate. */
+export async function latencyAtFixedRate(
+  system: SystemUnderTest,
+  users: readonly BenchUser[],
+  sizes: Sizes['a'],
+  log: Log,
+): Promise<Record<string, number>> {
+  const result = await sendAtFixedRate(system, users, sizes, log);
+  log(`p99 ${result.p99Ms.toFixed(1)} ms, lost ${result.lost}, send errors ${result.sendErrors}`);
+  return pick(result, [
+    'p50Ms',
+    'p99Ms',
+    'p999Ms',
+    'lost',
+    'sendErrors',
+    'duplicates',
+    'corrupted',
+    'serverCpuShare',
+    'datastoreCpuShare',
+    'loadGeneratorCpuShare',
+  ]);
 }
 
 /**
@@ -84,21 +94,12 @@ export async function overload(
   sizes: Sizes['overload'],
   log: Log,
 ): Promise<Record<string, number>> {
-  const tracker = new DeliveryTracker();
-  const population = await connectPopulation(system, users.slice(0, sizes.users), 1, tracker, 1, () => undefined);
-  try {
-    const problem = await warmUp(system, population, tracker);
-    if (problem) log(`${system.key}: ${problem}`);
-    log(`offering ${sizes.rate}/s for ${sizes.seconds} s`);
-    const result = await runTraffic(system, population, tracker, { rate: sizes.rate, seconds: sizes.seconds });
-    log(
-      `answers p99 ${result.answerP99Ms.toFixed(0)} ms, max ${result.answerMaxMs.toFixed(0)} ms; ` +
-        `refused ${result.refused}/${result.sent}, lost ${result.lost}, send errors ${result.sendErrors}`,
-    );
-    return pick(result, ['answerP99Ms', 'answerMaxMs', 'refused', 'sent', 'lost', 'sendErrors', 'p99Ms']);
-  } finally {
-    await closePopulation(population);
-  }
+  const result = await sendAtFixedRate(system, users, sizes, log);
+  log(
+    `answers p99 ${result.answerP99Ms.toFixed(0)} ms, max ${result.answerMaxMs.toFixed(0)} ms; ` +
+      `refused ${result.refused}/${result.sent}, lost ${result.lost}, send errors ${result.sendErrors}`,
+  );
+  return pick(result, ['answerP99Ms', 'answerMaxMs', 'refused', 'sent', 'lost', 'sendErrors', 'p99Ms']);
 }
 
 /** B: raise the rate until p99 > 250 ms or any loss; the best passing step is the ceiling. */
