@@ -116,6 +116,9 @@ export function graphqlWsOptions(
         return false;
       }
       ctx.extra.identity = identity;
+      // graphql-ws keeps the upgrade request (headers, raw headers, stream state: about 2 KB) in
+      // `extra` for the socket's whole life; nothing reads it after this point, so let it go.
+      Reflect.deleteProperty(ctx.extra, 'request');
       ctx.extra.subscriptionIds = new Map();
       ctx.extra.expiry = scheduleExpiry(ctx.extra.socket, identity.expiresAt);
       stats.userJoined(identity.userId);
