@@ -5,6 +5,7 @@ import jwt from 'jsonwebtoken';
 import { MongoClient, ObjectId } from 'mongodb';
 import type * as FerretDbLauncher from '../src/launcher/embedded-ferretdb';
 import type * as RedisLauncher from '../src/launcher/embedded-redis';
+import type * as RedisTopologies from '../src/launcher/embedded-redis-topologies';
 import { machineDescription } from './measure/proc';
 import { medianOf, ratio } from './measure/stats';
 import {
@@ -16,6 +17,7 @@ import {
   type Log,
   type Sizes,
 } from './scenarios/scenarios';
+import { redisPubSubCost, type RedisCostSizes } from './scenarios/redis-cost';
 import { datastorePids } from './scenarios/traffic';
 import { LimitSystem, SocketIoSystem, TextbookGraphqlSystem } from './systems/peers';
 import { ProjectSystem } from './systems/project';
@@ -25,6 +27,7 @@ import { PROJECT_DIST, type BenchUser, type Datastores, type SystemUnderTest } f
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { startFerretDb } = require(`${PROJECT_DIST}/launcher/embedded-ferretdb`) as typeof FerretDbLauncher;
 const { startRedis } = require(`${PROJECT_DIST}/launcher/embedded-redis`) as typeof RedisLauncher;
+const { startRedisCluster } = require(`${PROJECT_DIST}/launcher/embedded-redis-topologies`) as typeof RedisTopologies;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
@@ -41,6 +44,12 @@ const { startRedis } = require(`${PROJECT_DIST}/launcher/embedded-redis`) as typ
  * pushes no range filter or sort down, so a query reads the whole conversation): raise it with
  * --history-messages against a real MongoDB (BENCH_DATABASE_URL).
  */
+/** R's sizes by mode (Redis alone; no system under test). */
+const REDIS_COST: Record<string, RedisCostSizes> = {
+  full: { channels: 1000, messages: 200_000, bytes: 600 },
+  quick: { channels: 200, messages: 20_000, bytes: 600 },
+  smoke: { channels: 20, messages: 1_000, bytes: 600 },
+};
 const FULL: Sizes = {
   a: { users: 1000, rate: 30, seconds: 30 },
   a2: { users: 400, rate: 200, seconds: 15 },
@@ -79,8 +88,12 @@ const preset = sizesOf(mode);
 const historyMessages = argument('history-messages');
 const sizes: Sizes = historyMessages ? { ...preset, d: { ...preset.d, messages: Number(historyMessages) } } : preset;
 const runs = Number(argument('runs') ?? (mode === 'full' ? 3 : 1));
-const scenarios = (argument('scenarios') ?? "A,A',B,O,C,D").split(',');
-const systemKeys = (argument('systems') ?? 'project,limit,socketio,textbook').split(',');
+const scenarios = (argument('scenarios') ?? "A,A',B,O,C,D,R").split(',');
+/** BENCH_REDIS_CLUSTER=1: also start a 3-master Redis Cluster and run the project on it ('project-cluster'). */
+const withCluster = process.env.BENCH_REDIS_CLUSTER === '1';
+const systemKeys = (
+  argument('systems') ?? `project,${withCluster ? 'project-cluster,' : ''}limit,socketio,textbook`
+).split(',');
 const out = argument('out') ?? resolve(__dirname, '../../bench/results');
 const JWT_SECRET = 'bench-secret-loopback-only';
 
@@ -91,6 +104,7 @@ const log: Log = (message) =>
 function makeSystems(): SystemUnderTest[] {
   const all: SystemUnderTest[] = [
     new ProjectSystem(),
+    new ProjectSystem(true),
     new LimitSystem(),
     new SocketIoSystem(),
     new TextbookGraphqlSystem(),
@@ -193,9 +207,14 @@ async function main(): Promise<void> {
   const redis = process.env.BENCH_REDIS_URL ? null : await startRedis({ dir: join(workDir, 'redis') });
   const ferret = process.env.BENCH_DATABASE_URL ? null : await startFerretDb({ dir: join(workDir, 'ferretdb') });
   const mongoBase = process.env.BENCH_DATABASE_URL ?? ferret!.url;
+  // One replica per master, as a deployment that wants failover runs it (sharded pub/sub messages
+  // are propagated to the replicas, so their CPU counts in the datastore figure).
+  const cluster = withCluster ? await startRedisCluster({ dir: join(workDir, 'cluster'), replicasPerMaster: 1 }) : null;
   datastorePids.push(...[redis, ferret].flatMap((store) => (store?.child.pid ? [store.child.pid] : [])));
+  datastorePids.push(...(cluster?.nodes.map((node) => node.pid) ?? []));
   const stores: Datastores = {
     redisUrl: process.env.BENCH_REDIS_URL ?? redis!.url,
+    ...(cluster ? { redisClusterNodes: cluster.seeds } : {}),
     mongoUrl: (db) => {
       const url = new URL(mongoBase);
       url.pathname = `/${db}`;
@@ -208,7 +227,10 @@ async function main(): Promise<void> {
     runs,
     startedAt: new Date(started).toISOString(),
     machine: machineDescription(),
-    datastores: { mongo: ferret ? 'FerretDB v1.24.2 (SQLite backend)' : 'BENCH_DATABASE_URL', redis: 'redis-server' },
+    datastores: {
+      mongo: ferret ? 'FerretDB v1.24.2 (SQLite backend)' : 'BENCH_DATABASE_URL',
+      redis: cluster ? 'redis-server, and a 3-master + 3-replica Redis Cluster for project-cluster' : 'redis-server',
+    },
     sizes,
     results: {} as Record<string, unknown>,
   };
@@ -247,10 +269,38 @@ async function main(): Promise<void> {
         save();
       }
     }
+    if (scenarios.includes('R')) {
+      const targets = [
+        ...(redis ? [['redis', { kind: 'single', port: redis.port, pids: [redis.child.pid ?? 0] }] as const] : []),
+        ...(cluster
+          ? [
+              [
+                'redis-cluster',
+                {
+                  kind: 'cluster',
+                  seeds: cluster.nodes.map((node) => ({ host: '127.0.0.1', port: node.port })),
+                  pids: cluster.nodes.map((node) => node.pid),
+                },
+              ] as const,
+            ]
+          : []),
+      ];
+      results.R = {};
+      for (const [key, target] of targets) {
+        const rows: Row[] = [];
+        for (let run = 1; run <= runs; run += 1) {
+          log(`R · Redis pub/sub cost · ${key} · run ${run}/${runs}`);
+          rows.push(await redisPubSubCost(target, REDIS_COST[mode]!, log));
+        }
+        results.R[key] = { median: medianOf(rows), runs: rows };
+        save();
+      }
+    }
     text.push(...summarise(results, runs, mode));
   } finally {
     await ferret?.stop();
     await redis?.stop();
+    await cluster?.stop();
     rmSync(workDir, { recursive: true, force: true });
   }
   report.finishedAt = new Date().toISOString();
@@ -386,6 +436,16 @@ function summarise(results: Record<string, Record<string, { median: Row }>>, run
       const value = ratio(d[`${depth}CursorP99Ms`]!, d[`${depth}NativeP99Ms`]!);
       atMost(`D ${depth} cursor p99 / native driver p99`, value, 1.3);
     }
+  }
+  if (results.R) {
+    lines.push(
+      table('R. Redis pub/sub cost (one subscriber per channel; Redis CPU summed over its processes)', rows('R'), [
+        ['publishes/s', 'publishesPerSecond', 0],
+        ['µs CPU per event', 'redisCpuMicrosPerEvent', 1],
+        ['Redis CPU share', 'redisCpuShare', 2],
+        ['lost', 'lost', 0],
+      ]),
+    );
   }
   lines.push('\nTargets (ratios measured in this run):', ...targets);
   return lines;

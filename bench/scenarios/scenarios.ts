@@ -206,7 +206,7 @@ export async function historyAtScale(
   log: Log,
 ): Promise<Record<string, number>> {
   const db = 'bench_history';
-  const system = new ProjectSystem(db);
+  const system = new ProjectSystem(false, db);
   const client = await new MongoClient(stores.mongoUrl(db)).connect();
   for (const name of ['chatmessages', 'conversations'])
     await client

@@ -17,13 +17,27 @@ const SUBSCRIPTIONS = [
   'subscription { typing { userId isTyping } }',
   'subscription { userStatus { type userId } }',
 ];
+function clusterNodes(stores: Datastores): string {
+  if (!stores.redisClusterNodes) throw new Error('the cluster variant needs BENCH_REDIS_CLUSTER=1');
+  return stores.redisClusterNodes;
+}
+
 const SEND = 'mutation Send($input: SendMessageInput!) { sendMessage(input: $input) { id } }';
 
-/** This project: one API service (sends over HTTP) and two WS instances (deliveries cross Redis). */
+/**
+ * This project: one API service (sends over HTTP) and two WS instances (deliveries cross Redis),
+ * on the single redis-server, or (`onCluster`) on the Redis Cluster BENCH_REDIS_CLUSTER=1 starts.
+ */
 export class ProjectSystem implements SystemUnderTest {
-  readonly key = 'project';
-  readonly label = 'this project (API + 2 WS)';
-  constructor(readonly database = 'bench_project') {}
+  readonly key: 'project' | 'project-cluster';
+  readonly label: string;
+  constructor(
+    private readonly onCluster = false,
+    readonly database = 'bench_project',
+  ) {
+    this.key = onCluster ? 'project-cluster' : 'project';
+    this.label = onCluster ? 'this project on a 3-master Redis Cluster' : 'this project (API + 2 WS)';
+  }
   private api: Spawned | null = null;
   private ws: Spawned[] = [];
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 128 });
@@ -33,6 +47,7 @@ export class ProjectSystem implements SystemUnderTest {
       NODE_ENV: 'production',
       DATABASE_URL: stores.mongoUrl(this.database),
       REDIS_URL: stores.redisUrl,
+      ...(this.onCluster ? { REDIS_CLUSTER_NODES: clusterNodes(stores) } : {}),
       JWT_SECRET: stores.jwtSecret,
       LOG_LEVEL: 'warn',
       RATE_LIMITS: 'off',

@@ -15,6 +15,8 @@ export interface Device {
 
 export interface Datastores {
   readonly redisUrl: string;
+  /** Seed nodes of a Redis Cluster (BENCH_REDIS_CLUSTER=1), for the project's cluster variant. */
+  readonly redisClusterNodes?: string;
   /** The MongoDB URI for one database (each system gets its own). */
   mongoUrl(db: string): string;
   readonly jwtSecret: string;
@@ -30,7 +32,7 @@ export interface ConnectOptions {
 
 /** A system under test, started as its own processes on loopback. */
 export interface SystemUnderTest {
-  readonly key: 'project' | 'limit' | 'socketio' | 'textbook';
+  readonly key: 'project' | 'project-cluster' | 'limit' | 'socketio' | 'textbook';
   readonly label: string;
   /** Its database; emptied (users kept) before every run so runs start equal. */
   readonly database: string;

@@ -37,6 +37,22 @@ const redisUrl = makeValidator<string>((input) => {
   return input;
 });
 
+/** `host:port,host:port` (Sentinel or Cluster seed nodes); hosts may be names or IPv4/IPv6 literals. */
+const hostPortList = makeValidator<readonly HostPort[]>((input) => {
+  const nodes = input
+    .split(',')
+    .map((node) => node.trim())
+    .filter((node) => node.length > 0)
+    .map((node) => {
+      const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(node);
+      const port = Number(match?.[2]);
+      if (!match?.[1] || port < 1 || port > 65535) throw new Error(`"${node}" is not host:port`);
+      return Object.freeze({ host: match[1].replace(/^\[|\]$/g, ''), port });
+    });
+  if (nodes.length === 0) throw new Error('must list at least one host:port');
+  return Object.freeze(nodes);
+});
+
 const originList = makeValidator<readonly string[]>((input) => {
   const origins = input
     .split(',')
@@ -55,11 +71,28 @@ const secret = makeValidator<string>((input) => {
   return input;
 });
 
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * The Redis deployment every Redis use of a process goes to (pub/sub, leases, presence, rate
+ * limits): one server (`REDIS_URL`), a Sentinel-managed primary (`REDIS_SENTINELS` +
+ * `REDIS_SENTINEL_NAME`), or a Cluster (`REDIS_CLUSTER_NODES`, seed nodes; the rest is discovered).
+ */
+export type RedisTopology =
+  | { readonly kind: 'single'; readonly url: string }
+  | { readonly kind: 'sentinel'; readonly sentinels: readonly HostPort[]; readonly name: string }
+  | { readonly kind: 'cluster'; readonly nodes: readonly HostPort[] };
+
 /** Everything the services read from the environment, parsed once and frozen. */
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly databaseUrl: string;
+  /** `REDIS_URL`; the deployment actually used is {@link Config.redis}. */
   readonly redisUrl: string;
+  readonly redis: RedisTopology;
   readonly apiPort: number;
   readonly websocketPort: number;
   /** Interface both services listen on; loopback unless a container needs 0.0.0.0. */
@@ -101,7 +134,7 @@ function throwingReporter({ errors }: ReporterOptions<Record<string, unknown>>):
 /**
  * Parses and validates the environment. Throws {@link ConfigError} naming the first bad variable.
  * Outside production every variable has a working default; in production `JWT_SECRET`,
- * `DATABASE_URL` and `REDIS_URL` are required.
+ * `DATABASE_URL` and a Redis (`REDIS_URL`, `REDIS_SENTINELS` or `REDIS_CLUSTER_NODES`) are required.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const nodeEnvRaw = env.NODE_ENV?.trim() || 'development';
@@ -112,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const nodeEnv = nodeEnvRaw as Config['nodeEnv'];
   const production = nodeEnv === 'production';
+  const redisElsewhere = Boolean(env.REDIS_SENTINELS?.trim() || env.REDIS_CLUSTER_NODES?.trim());
   const input: Record<string, string | undefined> = { ...env, NODE_ENV: nodeEnv };
   // envalid treats an empty string as "set"; an empty variable is far more likely a templating slip.
   for (const [key, value] of Object.entries(input)) if (value === '') delete input[key];
@@ -120,7 +154,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     input,
     {
       DATABASE_URL: mongoUrl(production ? {} : { default: 'mongodb://127.0.0.1:27017/chat' }),
-      REDIS_URL: redisUrl(production ? {} : { default: 'redis://127.0.0.1:6379' }),
+      REDIS_URL: redisUrl(production && !redisElsewhere ? {} : { default: 'redis://127.0.0.1:6379' }),
+      REDIS_SENTINELS: hostPortList({ default: undefined }),
+      REDIS_SENTINEL_NAME: str({ default: undefined }),
+      REDIS_CLUSTER_NODES: hostPortList({ default: undefined }),
       API_PORT: tcpPort({ default: 5000 }),
       WEBSOCKET_PORT: tcpPort({ default: 8000 }),
       BIND_HOST: str({ default: '127.0.0.1', desc: 'interface to listen on' }),
@@ -145,6 +182,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv,
     databaseUrl: cleaned.DATABASE_URL,
     redisUrl: cleaned.REDIS_URL,
+    redis: redisTopology(
+      cleaned.REDIS_URL,
+      cleaned.REDIS_SENTINELS,
+      cleaned.REDIS_SENTINEL_NAME,
+      cleaned.REDIS_CLUSTER_NODES,
+    ),
     apiPort: cleaned.API_PORT,
     websocketPort: cleaned.WEBSOCKET_PORT,
     bindHost: cleaned.BIND_HOST,
@@ -162,4 +205,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     statsToken: cleaned.STATS_TOKEN || null,
     wsKeepAliveMs: cleaned.WS_KEEP_ALIVE_MS,
   });
+}
+
+function redisTopology(
+  url: string,
+  sentinels: readonly HostPort[] | undefined,
+  sentinelName: string | undefined,
+  clusterNodes: readonly HostPort[] | undefined,
+): RedisTopology {
+  if (clusterNodes && sentinels) {
+    throw new ConfigError('Invalid environment: set REDIS_CLUSTER_NODES or REDIS_SENTINELS, not both');
+  }
+  if (clusterNodes) return Object.freeze({ kind: 'cluster', nodes: clusterNodes });
+  if (sentinels) {
+    if (!sentinelName?.trim()) {
+      throw new ConfigError('Invalid environment: REDIS_SENTINEL_NAME is required with REDIS_SENTINELS');
+    }
+    return Object.freeze({ kind: 'sentinel', sentinels, name: sentinelName.trim() });
+  }
+  if (sentinelName) throw new ConfigError('Invalid environment: REDIS_SENTINEL_NAME needs REDIS_SENTINELS');
+  return Object.freeze({ kind: 'single', url });
 }

@@ -15,6 +15,8 @@ export async function startRedis(options: {
   port?: number;
   preferredPort?: number;
   detached?: boolean;
+  /** More `redis-server` arguments (cluster mode, `--replicaof`, ...). */
+  args?: readonly string[];
 }): Promise<EmbeddedRedis> {
   mkdirSync(options.dir, { recursive: true });
   const port = options.port ?? (await freePort(options.preferredPort));
@@ -35,6 +37,7 @@ export async function startRedis(options: {
       options.dir,
       '--loglevel',
       'warning',
+      ...(options.args ?? []),
     ],
     { detached: options.detached },
   );

@@ -1,5 +1,5 @@
-import mongoose, { type Connection } from 'mongoose';
-import { ChatMessageModelName, chatMessageSchema } from './message/chat-message.model';
+import mongoose, { type Connection, type mongo } from 'mongoose';
+import { ChatMessageModelName, chatMessageSchema, RETIRED_CHAT_MESSAGE_INDEXES } from './message/chat-message.model';
 import { ConversationModelName, conversationSchema } from './conversation/conversation.model';
 import { UserModelName, userSchema } from './user/user.model';
 
@@ -22,17 +22,22 @@ export interface MongoHandle {
  * process in tests) and registers the models on it. `dbName` overrides the URL's database. Commands fail fast instead of buffering
  * while disconnected: a send must answer promptly, not hang until the database returns.
  */
-export async function connectMongo(url: string, options: { dbName?: string } = {}): Promise<MongoHandle> {
+export async function connectMongo(
+  url: string,
+  /** `onCommand`: told of every command sent, from the first (the index audit test reads them). */
+  options: { dbName?: string; onCommand?: (event: mongo.CommandStartedEvent) => void } = {},
+): Promise<MongoHandle> {
   const connection = mongoose.createConnection(url, {
     ...(options.dbName ? { dbName: options.dbName } : {}),
+    ...(options.onCommand ? { monitorCommands: true } : {}),
     bufferCommands: false,
     serverSelectionTimeoutMS: 5_000,
     // A stalled server (e.g. SIGSTOP) must fail requests with SERVICE_UNAVAILABLE, not hang them.
     socketTimeoutMS: 5_000,
     maxPoolSize: 50,
-    // FerretDB does not implement retryable writes; our writes are idempotent by design instead.
-    retryWrites: false,
+    ...concernsFor(url),
   });
+  if (options.onCommand) connection.getClient().on('commandStarted', options.onCommand);
   await connection.asPromise();
   // Registered only once connected: with buffering off, index creation would otherwise race the connection.
   const models = [
@@ -41,7 +46,8 @@ export async function connectMongo(url: string, options: { dbName?: string } = {
     connection.model(ChatMessageModelName, chatMessageSchema),
   ];
   try {
-    await Promise.all(models.map((model) => model.init()));
+    await Promise.all(models.map((model) => ensureIndexes(model)));
+    await dropRetiredIndexes(connection.db!.collection('chatmessages'), RETIRED_CHAT_MESSAGE_INDEXES);
   } catch (error) {
     await connection.close();
     throw error;
@@ -61,4 +67,56 @@ export async function connectMongo(url: string, options: { dbName?: string } = {
     },
     close: () => connection.close(),
   };
+}
+
+/** True when the URI names a replica set (`replicaSet=`) or is an SRV record (Atlas-style clusters are). */
+export function namesReplicaSet(url: string): boolean {
+  return url.startsWith('mongodb+srv://') || /[?&]replicaSet=[^&]+/.test(url);
+}
+
+/**
+ * Read and write concerns, chosen deliberately. On a replica set every write waits for a majority
+ * (and the journal), so a message confirmed to its sender survives a failover; it times out after
+ * 5 s as the retryable SERVICE_UNAVAILABLE (persistence/errors.ts) rather than hang. The driver
+ * also retries a write once across an election (every write here is idempotent, so that is safe).
+ * Reads go to the primary with the default `local` concern: whatever they can see that a
+ * failover could roll back was never acknowledged to anyone. On one server (and FerretDB, which
+ * implements neither majority waits nor retryable writes) the defaults apply: `w: 1`, no retries.
+ */
+export function concernsFor(url: string) {
+  if (!namesReplicaSet(url)) return { retryWrites: false };
+  return { retryWrites: true, writeConcern: { w: 'majority' as const, journal: true, wtimeoutMS: 5_000 } };
+}
+
+/** FerretDB answers a createIndex racing another process's with code 1, "... already exists". */
+function isIndexRace(error: unknown): boolean {
+  return error instanceof Error && /already exists/i.test(error.message);
+}
+
+/**
+ * Creates the schema's indexes. Several processes starting at once (an API and WS instances) race
+ * to create them; MongoDB treats that as success, FerretDB v1 answers "already exists" to the
+ * loser, which then checks again instead of refusing to start.
+ */
+async function ensureIndexes(model: { init(): Promise<unknown>; createIndexes(): Promise<unknown> }): Promise<void> {
+  try {
+    await model.init();
+  } catch (error) {
+    if (!isIndexRace(error)) throw error;
+    await model.createIndexes();
+  }
+}
+
+/**
+ * Drops indexes a new one replaced. Runs after the replacements exist (ensureIndexes), so the
+ * guarantee an index gives never lapses; a process that finds it gone already moves on.
+ */
+async function dropRetiredIndexes(collection: mongo.Collection, names: readonly string[]): Promise<void> {
+  const existing = new Set((await collection.indexes()).map((index) => index.name));
+  for (const name of names) {
+    if (!existing.has(name)) continue;
+    await collection.dropIndex(name).catch((error: unknown) => {
+      if (!(error instanceof Error && /index not found|can't find index/i.test(error.message))) throw error;
+    });
+  }
 }

@@ -40,7 +40,7 @@ export async function openRuntime(
   const mongo = await connectMongo(config.databaseUrl, options);
   let redis: RedisHandle;
   try {
-    redis = await connectRedis(config.redisUrl, logger.child({ component: 'redis' }));
+    redis = await connectRedis(config.redis, logger.child({ component: 'redis' }));
   } catch (error) {
     await mongo.close();
     throw error;

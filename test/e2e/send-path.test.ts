@@ -7,7 +7,7 @@ import {
   SendMessageDocument,
   type MessageFieldsFragment,
 } from '../../src/client/graphql';
-import { chatActions, conversationIdOf } from '../helpers/chat';
+import { chatActions, conversationIdOf, sendUntilStored, untilAccepted } from '../helpers/chat';
 import { graphqlHttp, SubscriptionProbe, waitForSubscriptions, wsClient } from '../helpers/clients';
 import { eventually } from '../helpers/eventually';
 import { spawnServiceProcess, useTestSystem, type TestEnvironment } from '../helpers/system';
@@ -17,40 +17,6 @@ import { createUsers, type TestUser } from '../helpers/users';
  * The send path's guarantees under real concurrency: two API instances (and, for the stall, a
  * third in its own process) writing the same conversation through one FerretDB and one Redis.
  */
-
-/**
- * Calls like a well-behaved client: an answer of the retryable SERVICE_UNAVAILABLE is retried
- * (with the same clientMessageId, for a send), anything else fails the test.
- */
-async function untilAccepted<TData, TVariables>(
-  api: ApiServer,
-  document: Parameters<typeof graphqlHttp<TData, TVariables>>[1],
-  variables: TVariables,
-  user: TestUser,
-): Promise<TData> {
-  for (let attempt = 0; ; attempt += 1) {
-    const { status, body } = await graphqlHttp(api, document, variables, user.token);
-    if (body.data && !body.errors) return body.data;
-    const code = body.errors?.[0]?.extensions?.['code'];
-    // Patient, like a client honouring retryAfter (shortened here): a process just thawed, or a
-    // machine running two suites, can stay at its in-flight bound for seconds.
-    if (code !== 'SERVICE_UNAVAILABLE' || attempt >= 300) {
-      throw new Error(`request failed (${status}): ${JSON.stringify(body.errors)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20 + Math.min(attempt, 10) * 10));
-  }
-}
-
-async function sendUntilStored(
-  api: ApiServer,
-  from: TestUser,
-  to: TestUser,
-  message: string,
-  clientMessageId: string,
-): Promise<MessageFieldsFragment> {
-  const input = { targetUserId: to.id, message, clientMessageId };
-  return (await untilAccepted(api, SendMessageDocument, { input }, from)).sendMessage;
-}
 
 /** Ids delivered to `inbox` before the marker; delivery is in order, so that is everything sent before it. */
 async function deliveredBefore(

@@ -183,8 +183,16 @@ export class InMemoryMessages implements MessageRepository {
     return this.stored.find((message) => message.id === id) ?? null;
   }
 
-  async findByClientMessageId(senderId: UserId, clientMessageId: string): Promise<ChatMessage | null> {
-    return this.stored.find((m) => m.senderId === senderId && m.clientMessageId === clientMessageId) ?? null;
+  async findByClientMessageId(
+    conversationId: ConversationId,
+    senderId: UserId,
+    clientMessageId: string,
+  ): Promise<ChatMessage | null> {
+    return (
+      this.stored.find(
+        (m) => m.conversationId === conversationId && m.senderId === senderId && m.clientMessageId === clientMessageId,
+      ) ?? null
+    );
   }
 
   async insertMany(messages: readonly NewChatMessage[]): Promise<Array<ChatMessage | null>> {
@@ -192,8 +200,8 @@ export class InMemoryMessages implements MessageRepository {
     return messages.map((message) => {
       const taken = this.stored.some(
         (m) =>
-          (m.senderId === message.senderId && m.clientMessageId === message.clientMessageId) ||
-          (m.conversationId === message.conversationId && m.seq === message.seq),
+          m.conversationId === message.conversationId &&
+          (m.seq === message.seq || (m.senderId === message.senderId && m.clientMessageId === message.clientMessageId)),
       );
       if (taken) return null;
       const now = new Date();
@@ -211,8 +219,9 @@ export class InMemoryMessages implements MessageRepository {
     });
   }
 
-  async removeUnpublished(ids: readonly string[]): Promise<void> {
-    this.stored.splice(0, this.stored.length, ...this.stored.filter((message) => !ids.includes(message.id)));
+  async removeUnpublished(messages: readonly ChatMessage[]): Promise<void> {
+    const ids = new Set(messages.map((message) => message.id));
+    this.stored.splice(0, this.stored.length, ...this.stored.filter((message) => !ids.has(message.id)));
   }
 
   async unrecorded(conversationId: ConversationId, afterSeq: number): Promise<ChatMessage[]> {
@@ -247,10 +256,10 @@ export class InMemoryMessages implements MessageRepository {
       .sort((a, b) => a.seq - b.seq);
   }
 
-  async markRead(ids: readonly string[], readAt: Date): Promise<number> {
+  async markRead(conversationId: ConversationId, ids: readonly string[], readAt: Date): Promise<number> {
     let changed = 0;
     this.update((message) => {
-      if (!ids.includes(message.id) || message.isRead) return message;
+      if (message.conversationId !== conversationId || !ids.includes(message.id) || message.isRead) return message;
       changed += 1;
       return { ...message, isRead: true, readAt };
     });

@@ -27,6 +27,11 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET/],
     [{ NODE_ENV: 'staging' }, /NODE_ENV/],
+    [{ REDIS_CLUSTER_NODES: '127.0.0.1' }, /REDIS_CLUSTER_NODES/],
+    [{ REDIS_CLUSTER_NODES: '127.0.0.1:99999' }, /REDIS_CLUSTER_NODES/],
+    [{ REDIS_SENTINELS: 'a:26379' }, /REDIS_SENTINEL_NAME is required/],
+    [{ REDIS_SENTINEL_NAME: 'chat' }, /REDIS_SENTINEL_NAME needs REDIS_SENTINELS/],
+    [{ REDIS_SENTINELS: 'a:1', REDIS_SENTINEL_NAME: 'x', REDIS_CLUSTER_NODES: 'b:2' }, /not both/],
   ])('stops on %p with one line naming the variable', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
@@ -55,5 +60,30 @@ describe('loadConfig', () => {
     const config = loadConfig({ CLIENT_URL: 'http://a.test, https://b.test:8443', API_PORT: '' });
     expect(config.clientOrigins).toEqual(['http://a.test', 'https://b.test:8443']);
     expect(config.apiPort).toBe(5000);
+  });
+
+  it('selects one Redis deployment: a URL by default, else Sentinel or Cluster, which then stand in for REDIS_URL in production', () => {
+    expect(loadConfig({}).redis).toEqual({ kind: 'single', url: 'redis://127.0.0.1:6379' });
+    expect(loadConfig({ REDIS_SENTINELS: 's1:26379, [::1]:26380', REDIS_SENTINEL_NAME: 'chat' }).redis).toEqual({
+      kind: 'sentinel',
+      name: 'chat',
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: '::1', port: 26380 },
+      ],
+    });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:7001' }).redis).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+      ],
+    });
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'a-production-secret-of-length',
+      DATABASE_URL: 'mongodb://db.internal:27017/chat',
+    };
+    expect(loadConfig({ ...production, REDIS_CLUSTER_NODES: 'c1:7000' }).redis.kind).toBe('cluster');
   });
 });

@@ -7,6 +7,8 @@ import { loadConfig } from '../../src/config/config';
 
 interface ComposeService {
   image?: string;
+  profiles?: string[];
+  networks?: Record<string, { ipv4_address?: string }>;
   build?: string;
   command?: string[];
   environment?: Record<string, string | number>;
@@ -20,9 +22,38 @@ const compose = parse(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8'),
 };
 
 describe('docker-compose.yml', () => {
-  it('defines mongo, redis, api and ws, each with a healthcheck', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'mongo', 'redis', 'ws']);
-    for (const service of Object.values(compose.services)) expect(service.healthcheck?.test.length).toBeGreaterThan(0);
+  const byDefault = Object.entries(compose.services).filter(([, service]) => !service.profiles);
+
+  it('defines mongo, redis, api and ws by default, each with a healthcheck', () => {
+    expect(byDefault.map(([name]) => name).sort()).toEqual(['api', 'mongo', 'redis', 'ws']);
+    for (const [, service] of byDefault) expect(service.healthcheck?.test.length).toBeGreaterThan(0);
+  });
+
+  it('has an optional `cluster` profile: three cluster-enabled nodes joined by a one-shot init, and services that accept them', () => {
+    const inProfile = Object.entries(compose.services).filter(([, service]) => service.profiles?.includes('cluster'));
+    const nodes = inProfile.filter(([name]) => name.startsWith('redis-node-'));
+    expect(nodes).toHaveLength(3);
+    const addresses = nodes.map(([, node]) => {
+      expect(node.command).toEqual(expect.arrayContaining(['--cluster-enabled', 'yes']));
+      expect(node.healthcheck?.test.length).toBeGreaterThan(0);
+      return `${node.networks?.['default']?.ipv4_address}:6379`;
+    });
+    const init = compose.services['redis-cluster-init']!;
+    expect(init.command).toEqual(['redis-cli', '--cluster', 'create', ...addresses, '--cluster-yes']);
+    expect(Object.keys(init.depends_on ?? {}).sort()).toEqual(nodes.map(([name]) => name).sort());
+    // What the header comment tells operators to export: the same addresses, accepted by the services.
+    const header = readFileSync(resolve(root, 'docker-compose.yml'), 'utf8');
+    expect(header).toContain(`REDIS_CLUSTER_NODES=${addresses.join(',')}`);
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'a-production-secret-for-compose',
+      DATABASE_URL: 'mongodb://mongo:27017/chat',
+      REDIS_CLUSTER_NODES: addresses.join(','),
+    });
+    expect(config.redis).toEqual({
+      kind: 'cluster',
+      nodes: addresses.map((a) => ({ host: a.split(':')[0], port: 6379 })),
+    });
   });
 
   it.each(['api', 'ws'])('starts %s from the built image with an environment our config accepts', (name) => {

@@ -98,6 +98,7 @@ export class ConversationService {
       // is counted, unread, when the next writer folds it in.
       const unread = await this.messages.unreadFor({ conversationId, floorSeq }, userId, conversation.lastSeq, only);
       const changed = await this.messages.markRead(
+        conversationId,
         unread.map((message) => message.id),
         readAt,
       );

@@ -13,15 +13,20 @@ export interface VisibleRange {
 export interface MessageRepository {
   /** Any message by id, deleted ones included (so callers can tell NOT_FOUND from gone). */
   findById(id: string): Promise<ChatMessage | null>;
-  findByClientMessageId(senderId: UserId, clientMessageId: string): Promise<ChatMessage | null>;
+  /** The sender's message with this idempotency key in the conversation (keys are scoped to one). */
+  findByClientMessageId(
+    conversationId: ConversationId,
+    senderId: UserId,
+    clientMessageId: string,
+  ): Promise<ChatMessage | null>;
   /**
    * Stores the messages in one round trip, each on its own (unordered). An entry is null where a
-   * unique index refused the message: its sender already used its `clientMessageId`, or its
-   * conversation already has its `seq`.
+   * unique index refused the message: its sender already used its `clientMessageId` in the
+   * conversation, or the conversation already has its `seq`.
    */
   insertMany(messages: readonly NewChatMessage[]): Promise<Array<ChatMessage | null>>;
   /** Removes messages this writer just stored and has neither recorded, published nor acknowledged. */
-  removeUnpublished(ids: readonly string[]): Promise<void>;
+  removeUnpublished(messages: readonly ChatMessage[]): Promise<void>;
   /** Every message of the conversation with `seq > afterSeq`, deleted ones included, oldest first. */
   unrecorded(conversationId: ConversationId, afterSeq: number): Promise<ChatMessage[]>;
   /** Newest first, `seq < beforeSeq` (no bound when null), skipping `skip`. */
@@ -37,7 +42,7 @@ export interface MessageRepository {
     only: { ids?: readonly string[] },
   ): Promise<ChatMessage[]>;
   /** Marks these messages read (those still unread); returns how many changed. */
-  markRead(ids: readonly string[], readAt: Date): Promise<number>;
+  markRead(conversationId: ConversationId, ids: readonly string[], readAt: Date): Promise<number>;
   /** Soft-deletes the sender's message; returns it as it was, or null if it was already gone. */
   softDelete(id: string, senderId: UserId, at: Date): Promise<ChatMessage | null>;
   /** The newest message in the conversation that is not deleted. */

@@ -36,7 +36,7 @@ export interface MessageSlice {
 const REGEX_SPECIALS = /[.*+?^${}()|[\]\\/-]/g;
 
 /**
- * A retry must be the same request: a clientMessageId reused for another receiver or text is a
+ * A retry must be the same request: a clientMessageId reused in its conversation for other text is a
  * client bug, answered CONFLICT rather than silently returning an unrelated message.
  */
 function sameRequest(original: ChatMessage, retry: OutgoingMessage): ChatMessage {

@@ -168,7 +168,7 @@ class ConversationDraft {
  * grow with load. A batch is, whatever its size: one lease round trip to Redis, one read of the
  * conversation documents, one `insertMany` of all its messages, one `bulkWrite` of the
  * documents, then one publish per message. Seqs come from the document's `lastSeq`, read under
- * the lease; the `(conversationId, seq)` and `(senderId, clientMessageId)` unique indexes catch
+ * the lease; the `(conversationId, seq)` and `(conversationId, senderId, clientMessageId)` unique indexes catch
  * everything the lease cannot (a retried send, a writer that stalled past its lease), and those
  * rare batches fall back to storing one message at a time.
  */
@@ -455,11 +455,11 @@ export class MessageWriter {
     results.forEach((result, index) => {
       if (!result) conflicted.add(slots[index]!.draft);
     });
-    const undo: string[] = [];
+    const undo: ChatMessage[] = [];
     results.forEach((result, index) => {
       const { draft, job } = slots[index]!;
       if (!result) return;
-      if (conflicted.has(draft)) undo.push(result.id);
+      if (conflicted.has(draft)) undo.push(result);
       else {
         draft.fold(result);
         outcomes.set(job, { stored: result });
@@ -491,8 +491,12 @@ export class MessageWriter {
           outcomes.set(job, { stored: result });
           break;
         }
-        const original = await this.messages.findByClientMessageId(job.senderId, job.outgoing.clientMessageId);
-        if (original && !(original.conversationId === draft.conversationId && original.seq > draft.lastSeq)) {
+        const original = await this.messages.findByClientMessageId(
+          draft.conversationId,
+          job.senderId,
+          job.outgoing.clientMessageId,
+        );
+        if (original && original.seq <= draft.lastSeq) {
           outcomes.set(job, { duplicateOf: original });
           break;
         }

@@ -43,6 +43,13 @@ export const conversationSchema = new Schema(
   },
   { collection: 'conversations', timestamps: true, versionKey: false, strictQuery: 'throw' },
 );
+/**
+ * Shard key when sharded: `{ _id: 'hashed' }`: every write of the send path and every read by id
+ * reaches one shard, and `_id` is the only unique index. The per-user list below is the one query
+ * without it (scatter-gather over shards) until per-member records sharded by user replace it.
+ */
+export const CONVERSATION_SHARD_KEY = { _id: 'hashed' } as const;
+
 conversationSchema.index({ participants: 1, lastActivityAt: -1 });
 
 export interface ConversationDocument {

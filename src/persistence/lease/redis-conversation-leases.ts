@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { ConversationLease, ConversationLeases } from '../../domain/conversation/conversation.lease';
 import type { ConversationId } from '../../domain/ids';
 import type { Logger } from '../../logging/logger';
+import { settleEach, type RedisClient } from '../../pubsub/redis.connections';
 
 // Both keys of a conversation share the hash tag `{<conversationId>}`, so the scripts touch one
 // slot and keep working on Redis Cluster.
@@ -97,7 +97,7 @@ export class RedisConversationLeases implements ConversationLeases {
   private redisDown = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly logger: Logger,
     /** @see Config.leaseTtlMs */
     private readonly ttlMs: number,
@@ -143,10 +143,8 @@ export class RedisConversationLeases implements ConversationLeases {
     });
     const fenced = holds.filter((hold) => hold.lease.fence !== null);
     if (fenced.length > 0) {
-      const pipeline = this.redis.pipeline();
-      for (const hold of fenced) pipeline.eval(RELEASE, 1, leaseKey(hold.lease.conversationId), hold.token);
       // A release that fails is not an error: the lease runs out within its time-to-live.
-      await pipeline.exec().catch(() => undefined);
+      await settleEach(fenced, (hold) => this.redis.eval(RELEASE, 1, leaseKey(hold.lease.conversationId), hold.token));
     }
     holds.forEach((hold) => this.forget(hold));
   }
@@ -167,10 +165,9 @@ export class RedisConversationLeases implements ConversationLeases {
 
   /** Fences per hold (0: held by another process; null: Redis unreachable, granted locally). */
   private async acquireInRedis(holds: readonly Hold[]): Promise<Array<number | null>> {
-    const pipeline = this.redis.pipeline();
-    for (const hold of holds) {
+    const results = await settleEach(holds, (hold) => {
       const id = hold.lease.conversationId;
-      pipeline.eval(
+      return this.redis.eval(
         ACQUIRE,
         4,
         leaseKey(id),
@@ -183,9 +180,8 @@ export class RedisConversationLeases implements ConversationLeases {
         this.instance,
         STALE_WAITER_MS,
       );
-    }
-    const results = await pipeline.exec().catch((error: unknown) => holds.map(() => [error, null] as const));
-    const fences = (results ?? []).map(([error, value]) => (error ? null : Number(value)));
+    });
+    const fences = results.map((result) => (result.status === 'rejected' ? null : Number(result.value)));
     const failed = fences.some((fence) => fence === null);
     if (failed !== this.redisDown) {
       this.redisDown = failed;
@@ -205,11 +201,11 @@ export class RedisConversationLeases implements ConversationLeases {
   private async renew(): Promise<void> {
     const fenced = [...this.holds.values()].filter((hold) => hold.lease.fence !== null);
     if (fenced.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const hold of fenced) pipeline.eval(RENEW, 1, leaseKey(hold.lease.conversationId), hold.token, this.ttlMs);
-    const results = await pipeline.exec().catch(() => null);
-    results?.forEach(([error, value], index) => {
-      if (!error && Number(value) === 0) {
+    const results = await settleEach(fenced, (hold) =>
+      this.redis.eval(RENEW, 1, leaseKey(hold.lease.conversationId), hold.token, this.ttlMs),
+    );
+    results.forEach((result, index) => {
+      if (result.status === 'fulfilled' && Number(result.value) === 0) {
         this.logger.warn({ conversationId: fenced[index]?.lease.conversationId }, 'conversation lease lost while held');
       }
     });

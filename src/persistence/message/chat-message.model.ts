@@ -24,11 +24,28 @@ export const chatMessageSchema = new Schema(
   { collection: 'chatmessages', timestamps: true, versionKey: false, strictQuery: 'throw' },
 );
 
+/**
+ * Shard key when sharded: `{ conversationId: 1 }`. A conversation's messages then live on one
+ * shard, so the send path, history, resume and unread counts each reach one shard, and both unique
+ * indexes below start with it, as a sharded collection requires for them to hold. (A single
+ * conversation larger than a chunk cannot be split; see README, "Scaling".)
+ */
+export const CHAT_MESSAGE_SHARD_KEY = { conversationId: 1 } as const;
+
 chatMessageSchema.index({ conversationId: 1, createdAt: -1 });
 chatMessageSchema.index({ senderId: 1, receiverId: 1 });
 chatMessageSchema.index({ receiverId: 1, isRead: 1 });
 chatMessageSchema.index({ conversationId: 1, seq: 1 }, { unique: true });
-chatMessageSchema.index({ senderId: 1, clientMessageId: 1 }, { unique: true });
+// The idempotency key is unique per sender within a conversation (a retry names the same
+// conversation). It replaced `{ senderId, clientMessageId }`, which a collection sharded by
+// conversation cannot keep unique; see RETIRED_INDEXES.
+chatMessageSchema.index({ conversationId: 1, senderId: 1, clientMessageId: 1 }, { unique: true });
+
+/**
+ * Indexes older versions created and this one drops at start-up, once the schema's indexes (which
+ * replace them) exist, so the guarantee holds throughout: both are enforced in between.
+ */
+export const RETIRED_CHAT_MESSAGE_INDEXES = ['senderId_1_clientMessageId_1'] as const;
 
 export interface ChatMessageDocument {
   _id: Types.ObjectId;

@@ -35,9 +35,13 @@ export class MongoMessageRepository implements MessageRepository {
     return this.model.collection as unknown as mongo.Collection<ChatMessageDocument>;
   }
 
-  async findByClientMessageId(senderId: UserId, clientMessageId: string): Promise<ChatMessage | null> {
+  async findByClientMessageId(
+    conversationId: ConversationId,
+    senderId: UserId,
+    clientMessageId: string,
+  ): Promise<ChatMessage | null> {
     const doc = await this.model
-      .findOne({ senderId: new Types.ObjectId(senderId), clientMessageId })
+      .findOne({ conversationId, senderId: new Types.ObjectId(senderId), clientMessageId })
       .lean<ChatMessageDocument>();
     return doc ? toChatMessage(doc) : null;
   }
@@ -75,9 +79,13 @@ export class MongoMessageRepository implements MessageRepository {
     return docs.map((doc, index) => (refused.has(index) ? null : toChatMessage(doc)));
   }
 
-  async removeUnpublished(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.collection.deleteMany({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } });
+  async removeUnpublished(messages: readonly ChatMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    // The conversations (the shard key) keep this delete on their shards when sharded.
+    await this.collection.deleteMany({
+      conversationId: { $in: [...new Set(messages.map((message) => message.conversationId))] },
+      _id: { $in: messages.map((message) => new Types.ObjectId(message.id)) },
+    });
   }
 
   async unrecorded(conversationId: ConversationId, afterSeq: number): Promise<ChatMessage[]> {
@@ -147,10 +155,10 @@ export class MongoMessageRepository implements MessageRepository {
     return docs.map(toChatMessage);
   }
 
-  async markRead(ids: readonly string[], readAt: Date): Promise<number> {
+  async markRead(conversationId: ConversationId, ids: readonly string[], readAt: Date): Promise<number> {
     if (ids.length === 0) return 0;
     const result = await this.model.updateMany(
-      { _id: { $in: ids.map((id) => new Types.ObjectId(id)) }, isRead: false },
+      { conversationId, _id: { $in: ids.map((id) => new Types.ObjectId(id)) }, isRead: false },
       { $set: { isRead: true, readAt } },
     );
     return result.modifiedCount;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../pubsub/redis.connections';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { UserId } from '../../domain/ids';
 import { RATE_LIMITS, rateLimited, type RateLimitedAction, type RateLimiter } from '../../domain/rate-limit';
@@ -11,7 +11,7 @@ import { RATE_LIMITS, rateLimited, type RateLimitedAction, type RateLimiter } fr
 export class RedisRateLimiter implements RateLimiter {
   private readonly limiters: Record<RateLimitedAction, RateLimiterRedis>;
 
-  constructor(redis: Redis) {
+  constructor(redis: RedisClient) {
     const build = (action: RateLimitedAction) => {
       const { points, windowSeconds } = RATE_LIMITS[action];
       return new RateLimiterRedis({

@@ -11,4 +11,7 @@ export const userSchema = new Schema(
   { collection: 'users', timestamps: true, strictQuery: 'throw' },
 );
 
+/** Shard key when sharded: `{ _id: 'hashed' }` (the main app's choice; we only read by `_id`). */
+export const USER_SHARD_KEY = { _id: 'hashed' } as const;
+
 export type UserDocument = InferSchemaType<typeof userSchema> & { _id: Types.ObjectId };

@@ -1,0 +1,319 @@
+import { randomBytes } from 'node:crypto';
+import { Types } from 'mongoose';
+import type { CommandStartedEvent } from 'mongodb';
+import type { ConversationLease } from '../../src/domain/conversation/conversation.lease';
+import type { ConversationId, UserId } from '../../src/domain/ids';
+import { MongoConversationRepository } from '../../src/persistence/conversation/conversation.repository';
+import { CONVERSATION_SHARD_KEY } from '../../src/persistence/conversation/conversation.model';
+import { CHAT_MESSAGE_SHARD_KEY } from '../../src/persistence/message/chat-message.model';
+import { MongoMessageRepository } from '../../src/persistence/message/chat-message.repository';
+import { connectMongo, type MongoHandle } from '../../src/persistence/mongo.connection';
+import { USER_SHARD_KEY } from '../../src/persistence/user/user.model';
+import { MongoUserRepository } from '../../src/persistence/user/user.repository';
+import { indexFor, targetsShards, type Filter, type IndexKey, type IndexSpec } from '../helpers/index-audit';
+
+const SHARD_KEYS: Readonly<Record<string, IndexKey>> = {
+  chatmessages: CHAT_MESSAGE_SHARD_KEY,
+  conversations: CONVERSATION_SHARD_KEY,
+  users: USER_SHARD_KEY,
+};
+
+/**
+ * Queries allowed to miss the shard key, each with the reason. Everything else must name it: a
+ * new scatter-gather query fails this test until it is either fixed or listed here on purpose.
+ */
+const SCATTER_GATHER_ALLOWED: Readonly<Record<string, string>> = {
+  'messages.findById': 'deleteMessage and markAsRead by message id only: rare, not the send path',
+  'messages.softDelete': 'deleteMessage by message id only',
+  'conversations.listVisibleFor': 'the per-user list, until per-member records sharded by user replace it',
+  'conversations.listAllFor': 'the same per-user list, hidden ones included',
+};
+
+/** Private methods of the repositories, reached through the public ones this test calls. */
+const PRIVATE_HELPERS = new Set(['recordOne', 'fencedUpdate', 'createAll', 'updateAll']);
+
+interface Query {
+  readonly collection: string;
+  readonly command: string;
+  readonly filter: Filter;
+  readonly sort?: IndexKey;
+}
+
+/** The filters one driver command carries (an update or delete command may carry several). */
+function queriesOf(event: CommandStartedEvent): Query[] {
+  const command = event.command as Record<string, unknown> & { [name: string]: unknown };
+  const collection = String(command[event.commandName]);
+  const one = (filter: unknown, sort?: unknown): Query => ({
+    collection,
+    command: event.commandName,
+    filter: (filter ?? {}) as Filter,
+    // The driver hands a sort over as a Map (key order matters).
+    ...(sort ? { sort: sort instanceof Map ? (Object.fromEntries(sort) as IndexKey) : (sort as IndexKey) } : {}),
+  });
+  switch (event.commandName) {
+    case 'find':
+      return [one(command['filter'], command['sort'])];
+    case 'count':
+      return [one(command['query'])];
+    case 'findAndModify':
+      return [one(command['query'], command['sort'])];
+    case 'update':
+      return (command['updates'] as Array<{ q: unknown }>).map((update) => one(update.q));
+    case 'delete':
+      return (command['deletes'] as Array<{ q: unknown }>).map((remove) => one(remove.q));
+    case 'aggregate': {
+      const match = (command['pipeline'] as Array<Record<string, unknown>>)[0]?.['$match'];
+      return [one(match)];
+    }
+    default:
+      return []; // inserts (nothing to look up: their unique indexes are the point), index and session commands
+  }
+}
+
+/**
+ * The index audit: every query the repositories send, recorded from the driver's own command
+ * events while each repository method runs against the real database, with the index it can use
+ * (by the rules in test/helpers/index-audit.ts) and whether it names its collection's shard key.
+ * The expected list below is the review: a new repository method, a query that loses its index or
+ * its shard key, changes it and fails here first.
+ */
+describe('index audit: each repository query, its index and its shard routing', () => {
+  let mongo: MongoHandle;
+  const recorded: Query[] = [];
+
+  beforeAll(async () => {
+    const url = process.env.CHAT_TEST_MONGO_URL!;
+    mongo = await connectMongo(url, {
+      dbName: `chat_audit_${randomBytes(6).toString('hex')}`,
+      onCommand: (event) => recorded.push(...queriesOf(event)),
+    });
+  });
+
+  afterAll(async () => {
+    await mongo?.connection.dropDatabase().catch(() => undefined);
+    await mongo?.close();
+  });
+
+  it('lists what every repository method asks and the index that answers it', async () => {
+    const messages = new MongoMessageRepository(mongo.connection);
+    const conversations = new MongoConversationRepository(mongo.connection);
+    const users = new MongoUserRepository(mongo.connection);
+    const alice = new Types.ObjectId().toHexString() as UserId;
+    const bob = new Types.ObjectId().toHexString() as UserId;
+    const conversationId = [alice, bob].sort().join('_') as ConversationId;
+    const lease: ConversationLease = { conversationId, fence: 1 };
+    const range = { conversationId, floorSeq: 0 };
+    const outgoing = (seq: number) => ({
+      conversationId,
+      seq,
+      senderId: alice,
+      receiverId: bob,
+      message: `m${seq}`,
+      messageType: 'text' as const,
+      attachmentUrl: null,
+      clientMessageId: `k${seq}`,
+    });
+
+    // Each repository method once, in an order that gives each something to find.
+    const calls: Record<string, () => Promise<unknown>> = {
+      'users.upsertMany': () => users.upsertMany([{ id: alice, name: 'Alice', email: 'a@x.test' }]),
+      'users.findById': () => users.findById(alice),
+      // A send's two people one by one, a list's many in one `$in` (user.repository.ts says why).
+      'users.findByIds': async () => {
+        await users.findByIds([alice, bob]);
+        await users.findByIds(Array.from({ length: 6 }, () => new Types.ObjectId().toHexString() as UserId));
+      },
+      'conversations.open': () => conversations.open(lease, [alice, bob], alice),
+      'conversations.findById': () => conversations.findById(conversationId),
+      'conversations.findMany': () => conversations.findMany([conversationId]),
+      'messages.insertMany': () => messages.insertMany([outgoing(1), outgoing(2), outgoing(3)]),
+      // A write to an existing conversation and the first write of a new one.
+      'conversations.record': () => {
+        const write = {
+          lease,
+          participants: [alice, bob] as const,
+          expectedLastSeq: 0,
+          lastSeq: 3,
+          lastMessage: null,
+          lastActivityAt: new Date(),
+          unread: { [bob]: 3 },
+          unhide: [],
+        };
+        const carol = new Types.ObjectId().toHexString() as UserId;
+        const created = [alice, carol].sort().join('_') as ConversationId;
+        return conversations.record([
+          write,
+          {
+            ...write,
+            lease: { conversationId: created, fence: 1 },
+            participants: [alice, carol],
+            expectedLastSeq: null,
+          },
+        ]);
+      },
+      'conversations.listVisibleFor': () => conversations.listVisibleFor(bob, 50),
+      'conversations.listAllFor': () => conversations.listAllFor(bob),
+      'messages.findByClientMessageId': () => messages.findByClientMessageId(conversationId, alice, 'k1'),
+      'messages.unrecorded': () => messages.unrecorded(conversationId, 2),
+      'messages.newestFirst': () => messages.newestFirst(range, null, 0, 50),
+      'messages.oldestFirstAfter': () => messages.oldestFirstAfter(range, 1, 50),
+      'messages.count': () => messages.count(range),
+      'messages.unreadFor': () => messages.unreadFor(range, bob, 3, {}),
+      'messages.markRead': async () => {
+        const [first] = await messages.newestFirst(range, null, 2, 1);
+        recorded.length = 0; // only markRead's own query
+        return messages.markRead(conversationId, [first!.id], new Date());
+      },
+      'conversations.markRead': () => conversations.markRead(lease, bob, 1, 1),
+      'messages.findById': async () => {
+        const [newest] = await messages.newestFirst(range, null, 0, 1);
+        recorded.length = 0;
+        return messages.findById(newest!.id);
+      },
+      'messages.softDelete': async () => {
+        const [newest] = await messages.newestFirst(range, null, 0, 1);
+        recorded.length = 0;
+        return messages.softDelete(newest!.id, alice, new Date());
+      },
+      'messages.latestVisible': () => messages.latestVisible(conversationId),
+      'conversations.decrementUnread': () => conversations.decrementUnread(lease, bob, 1),
+      'conversations.replacePreview': () =>
+        conversations.replacePreview(lease, new Types.ObjectId().toHexString(), null),
+      'messages.search': () => messages.search([range], 'm', 50),
+      'conversations.hideFor': () => conversations.hideFor(lease, bob, 3),
+      'messages.removeUnpublished': async () => {
+        const stored = await messages.newestFirst(range, null, 0, 1);
+        recorded.length = 0;
+        return messages.removeUnpublished(stored);
+      },
+    };
+
+    // Every public method of every repository is in `calls` (a new one must join the audit).
+    const methodsOf = (prefix: string, prototype: object) =>
+      Object.getOwnPropertyNames(prototype)
+        .filter(
+          (name) =>
+            name !== 'constructor' && typeof Object.getOwnPropertyDescriptor(prototype, name)?.value === 'function',
+        )
+        .filter((name) => !PRIVATE_HELPERS.has(name))
+        .map((name) => `${prefix}.${name}`);
+    expect(Object.keys(calls).sort()).toEqual(
+      [
+        ...methodsOf('messages', MongoMessageRepository.prototype),
+        ...methodsOf('conversations', MongoConversationRepository.prototype),
+        ...methodsOf('users', MongoUserRepository.prototype),
+      ].sort(),
+    );
+
+    const indexes = new Map<string, IndexSpec[]>();
+    for (const name of ['chatmessages', 'conversations', 'users']) {
+      indexes.set(name, (await mongo.connection.db!.collection(name).indexes()) as IndexSpec[]);
+    }
+    const report: string[] = [];
+    for (const [method, call] of Object.entries(calls)) {
+      recorded.length = 0;
+      await call();
+      const queries = recorded.filter((query) => query.collection in SHARD_KEYS);
+      for (const query of queries) {
+        const index = indexFor(query.filter, query.sort, indexes.get(query.collection) ?? []) ?? 'COLLECTION SCAN';
+        const routed = targetsShards(query.filter, SHARD_KEYS[query.collection]!)
+          ? 'by shard key'
+          : method in SCATTER_GATHER_ALLOWED
+            ? 'all shards (allowed)'
+            : 'ALL SHARDS';
+        report.push(`${method}: ${query.collection}.${query.command} -> ${index}, ${routed}`);
+      }
+    }
+
+    expect(report).toEqual([
+      'users.upsertMany: users.update -> _id_, by shard key',
+      'users.findById: users.find -> _id_, by shard key',
+      'users.findByIds: users.find -> _id_, by shard key',
+      'users.findByIds: users.find -> _id_, by shard key',
+      'users.findByIds: users.find -> _id_, by shard key',
+      'conversations.open: conversations.update -> _id_, by shard key',
+      'conversations.findById: conversations.find -> _id_, by shard key',
+      'conversations.findMany: conversations.find -> _id_, by shard key',
+      'conversations.record: conversations.update -> _id_, by shard key',
+      'conversations.listVisibleFor: conversations.find -> participants_1_lastActivityAt_-1, all shards (allowed)',
+      'conversations.listAllFor: conversations.find -> participants_1_lastActivityAt_-1, all shards (allowed)',
+      'messages.findByClientMessageId: chatmessages.find -> conversationId_1_senderId_1_clientMessageId_1, by shard key',
+      'messages.unrecorded: chatmessages.find -> conversationId_1_seq_1, by shard key',
+      'messages.newestFirst: chatmessages.find -> conversationId_1_seq_1, by shard key',
+      'messages.oldestFirstAfter: chatmessages.find -> conversationId_1_seq_1, by shard key',
+      'messages.count: chatmessages.aggregate -> conversationId_1_seq_1, by shard key',
+      'messages.unreadFor: chatmessages.find -> conversationId_1_seq_1, by shard key',
+      'messages.markRead: chatmessages.update -> _id_, by shard key',
+      'conversations.markRead: conversations.update -> _id_, by shard key',
+      'messages.findById: chatmessages.find -> _id_, all shards (allowed)',
+      'messages.softDelete: chatmessages.findAndModify -> _id_, all shards (allowed)',
+      'messages.latestVisible: chatmessages.find -> conversationId_1_seq_1, by shard key',
+      'conversations.decrementUnread: conversations.update -> _id_, by shard key',
+      'conversations.replacePreview: conversations.update -> _id_, by shard key',
+      'messages.search: chatmessages.find -> conversationId_1_seq_1, by shard key',
+      'conversations.hideFor: conversations.update -> _id_, by shard key',
+      'messages.removeUnpublished: chatmessages.delete -> _id_, by shard key',
+    ]);
+    // No query anywhere scans a collection or asks every shard unless listed above.
+    expect(report.filter((line) => /COLLECTION SCAN|ALL SHARDS/.test(line))).toEqual([]);
+  });
+
+  it('migrates a database of the previous version at start-up: the new unique index first, then the old one dropped', async () => {
+    const dbName = `chat_migrate_${randomBytes(6).toString('hex')}`;
+    const url = process.env.CHAT_TEST_MONGO_URL!;
+    const old = await connectMongo(url, { dbName });
+    const collection = old.connection.db!.collection('chatmessages');
+    try {
+      // The previous version's state: its idempotency index, none of the new one, and a message.
+      await collection.dropIndex('conversationId_1_senderId_1_clientMessageId_1');
+      await collection.createIndex(
+        { senderId: 1, clientMessageId: 1 },
+        { unique: true, name: 'senderId_1_clientMessageId_1' },
+      );
+      const sender = new Types.ObjectId();
+      const message = {
+        conversationId: 'a_b',
+        senderId: sender,
+        receiverId: new Types.ObjectId(),
+        message: 'm',
+        seq: 1,
+        clientMessageId: 'k',
+      };
+      await collection.insertOne({ ...message });
+      await old.close();
+
+      const indexCommands: string[] = [];
+      const upgraded = await connectMongo(url, {
+        dbName,
+        onCommand: (event) => {
+          if (event.commandName === 'createIndexes' && event.command['createIndexes'] === 'chatmessages') {
+            indexCommands.push(
+              `create ${(event.command['indexes'] as Array<{ name: string }>).map((index) => index.name).join(' ')}`,
+            );
+          }
+          if (event.commandName === 'dropIndexes') indexCommands.push(`drop ${String(event.command['index'])}`);
+        },
+      });
+      // The replacement exists before the old index goes: the key is unique at every moment.
+      const created = indexCommands.findIndex((command) =>
+        command.includes('conversationId_1_senderId_1_clientMessageId_1'),
+      );
+      expect(created).toBeGreaterThanOrEqual(0);
+      expect(indexCommands.indexOf('drop senderId_1_clientMessageId_1')).toBeGreaterThan(created);
+      const names = (await upgraded.connection.db!.collection('chatmessages').indexes()).map((index) => index.name);
+      expect(names).toContain('conversationId_1_senderId_1_clientMessageId_1');
+      expect(names).not.toContain('senderId_1_clientMessageId_1');
+      // The key still refuses a second message in its conversation, and is free in another one.
+      const upgradedCollection = upgraded.connection.db!.collection('chatmessages');
+      await expect(upgradedCollection.insertOne({ ...message, seq: 2 })).rejects.toMatchObject({ code: 11000 });
+      await expect(upgradedCollection.insertOne({ ...message, conversationId: 'a_c' })).resolves.toBeDefined();
+      // A second start finds nothing to migrate.
+      await upgraded.close();
+      const again = await connectMongo(url, { dbName });
+      await again.connection.dropDatabase();
+      await again.close();
+    } finally {
+      await old.close().catch(() => undefined);
+    }
+  });
+});
