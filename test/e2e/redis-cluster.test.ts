@@ -25,12 +25,17 @@ import { createUsers, type TestUser } from '../helpers/users';
 
 type Inbox = SubscriptionProbe<{ newMessage: { id: string } }>;
 
-/** Reads `count` events, then checks that nothing more arrives for a moment (no duplicate). */
-async function receiveExactly(inbox: Inbox, count: number): Promise<string[]> {
+/**
+ * Reads as many events as `expected` holds and checks them, then proves nothing else came (no
+ * duplicate) with a marker: delivery is in order, so if the next event is a message sent after
+ * them, nothing arrived in between.
+ */
+async function receiveExactly(inbox: Inbox, expected: readonly string[], sendMarker: () => Promise<string>) {
   const ids: string[] = [];
-  for (let i = 0; i < count; i += 1) ids.push((await inbox.next(10_000)).data!.newMessage.id);
-  await expect(inbox.next(300)).rejects.toThrow(/no subscription event/);
-  return ids;
+  for (let i = 0; i < expected.length; i += 1) ids.push((await inbox.next(10_000)).data!.newMessage.id);
+  expect(ids).toEqual(expected);
+  const marker = await sendMarker();
+  expect((await inbox.next(10_000)).data?.newMessage.id).toBe(marker);
 }
 
 /**
@@ -60,7 +65,12 @@ describe('on a Redis Cluster (3 masters + 3 replicas), 2 API and 3 WS instances'
   });
 
   it('delivers each message once between users on different instances, over sharded channels only', async () => {
-    const [alice, bob, carol] = (await createUsers(stores, 'Alice', 'Bob', 'Carol')) as [TestUser, TestUser, TestUser];
+    const [alice, bob, carol, dave] = (await createUsers(stores, 'Alice', 'Bob', 'Carol', 'Dave')) as [
+      TestUser,
+      TestUser,
+      TestUser,
+      TestUser,
+    ];
     const people = [alice, bob, carol];
     const clients = people.map((user, i) => wsClient(system.ws[i]!, { token: user.token }));
     const inboxes = clients.map((client) => new SubscriptionProbe(client, NewMessageDocument, {})) as Inbox[];
@@ -76,9 +86,14 @@ describe('on a Redis Cluster (3 masters + 3 replicas), 2 API and 3 WS instances'
         );
       }
     }
+    // Dave, who holds no subscription, sends each the marker.
     for (const [i, user] of people.entries()) {
       const theirs = sent.filter((m) => m.senderId === user.id || m.receiverId === user.id).map((m) => m.id);
-      expect(await receiveExactly(inboxes[i]!, theirs.length)).toEqual(theirs);
+      await receiveExactly(
+        inboxes[i]!,
+        theirs,
+        async () => (await sendUntilStored(system.apis[0]!, dave, user, 'marker', `m-${i}`)).id,
+      );
     }
 
     // Sharded pub/sub: the channels live on the shard that owns them, and classic pub/sub is unused.
@@ -124,14 +139,23 @@ describe('on a Redis Cluster (3 masters + 3 replicas), 2 API and 3 WS instances'
       targetUserId: alice.id,
       after: before.cursor,
     });
-    expect(await receiveExactly(resumed, acknowledged.length)).toEqual(acknowledged.map((m) => m.id));
+    let after: MessageFieldsFragment | null = null;
+    const sendAfter = async () => {
+      after = await sendUntilStored(system.apis[1]!, alice, bob, 'after the failover', 'after');
+      return after.id;
+    };
+    await receiveExactly(
+      resumed,
+      acknowledged.map((m) => m.id),
+      sendAfter,
+    );
 
-    // The subscription opened before the failover is live again on the promoted replica: a new
-    // message reaches it (events published while the shard had no master may have been missed).
-    const after = await sendUntilStored(system.apis[1]!, alice, bob, 'after the failover', 'after');
+    // The subscription opened before the failover is live again on the promoted replica: the
+    // message sent after it reaches it (events published while the shard had no master may have
+    // been missed; those came through the resume above).
     for (;;) {
       const id = (await inbox.next(15_000)).data?.newMessage.id;
-      if (id === after.id) break;
+      if (id === after!.id) break;
       expect(acknowledged.map((m) => m.id)).toContain(id);
     }
     await client.dispose();
@@ -163,7 +187,11 @@ describe('on a Redis Cluster (3 masters + 3 replicas), 2 API and 3 WS instances'
       targetUserId: alice.id,
       after: seen.cursor,
     });
-    expect(await receiveExactly(resumed, 2)).toEqual(missed.map((m) => m.id));
+    await receiveExactly(
+      resumed,
+      missed.map((m) => m.id),
+      async () => (await sendUntilStored(system.apis[0]!, alice, bob, 'back', 'back')).id,
+    );
     await again.dispose();
   }, 60_000);
 
