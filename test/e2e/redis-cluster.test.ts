@@ -10,6 +10,7 @@ import {
 } from '../../src/client/graphql';
 import { startRedisCluster, type EmbeddedRedisCluster } from '../../src/launcher/embedded-redis-topologies';
 import { sendUntilStored } from '../helpers/chat';
+import { conversationSurvivesFailover } from '../helpers/failover';
 import {
   graphqlHttp,
   graphqlOk,
@@ -111,55 +112,16 @@ describe('on a Redis Cluster (3 masters + 3 replicas), 2 API and 3 WS instances'
 
   it('loses no acknowledged message when a master dies mid-conversation, and recovers without restarts', async () => {
     const [alice, bob] = (await createUsers(stores, 'Alice', 'Bob')) as [TestUser, TestUser];
-    const client = wsClient(system.ws[1]!, { token: bob.token });
-    const inbox: Inbox = new SubscriptionProbe(client, NewMessageDocument, { targetUserId: alice.id });
-    await waitForSubscriptions(system.ws[1]!, 1);
-    const before = await sendUntilStored(system.apis[0]!, alice, bob, 'before', 'before');
-    expect((await inbox.next()).data?.newMessage.id).toBe(before.id);
-
-    // The master that carries Bob's channel dies while Alice keeps sending (retrying what is refused).
+    // The master that carries Bob's channel.
     const victim = await cluster.masterOf(`user:${bob.id}:messages`);
-    const sending = (async () => {
-      const acknowledged: MessageFieldsFragment[] = [];
-      for (let i = 0; i < 30; i += 1) {
-        acknowledged.push(await sendUntilStored(system.apis[i % 2]!, alice, bob, `during ${i}`, `during-${i}`));
-        // Spaced so the per-user send limit (20 per 2 s, enforced on the cluster too) is not the subject.
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      return acknowledged;
-    })();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await victim.kill();
-    const acknowledged = await sending;
-    await cluster.settled();
-
-    // Resuming from the last message seen before the failover gives every acknowledged one, once.
-    const resumedClient = wsClient(system.ws[2]!, { token: bob.token });
-    const resumed: Inbox = new SubscriptionProbe(resumedClient, NewMessageDocument, {
-      targetUserId: alice.id,
-      after: before.cursor,
+    await conversationSurvivesFailover(system, alice, bob, {
+      subscribeOn: system.ws[1]!,
+      resumeOn: system.ws[2]!,
+      failover: async () => {
+        await victim.kill();
+        await cluster.settled();
+      },
     });
-    let after: MessageFieldsFragment | null = null;
-    const sendAfter = async () => {
-      after = await sendUntilStored(system.apis[1]!, alice, bob, 'after the failover', 'after');
-      return after.id;
-    };
-    await receiveExactly(
-      resumed,
-      acknowledged.map((m) => m.id),
-      sendAfter,
-    );
-
-    // The subscription opened before the failover is live again on the promoted replica: the
-    // message sent after it reaches it (events published while the shard had no master may have
-    // been missed; those came through the resume above).
-    for (;;) {
-      const id = (await inbox.next(15_000)).data?.newMessage.id;
-      if (id === after!.id) break;
-      expect(acknowledged.map((m) => m.id)).toContain(id);
-    }
-    await client.dispose();
-    await resumedClient.dispose();
   }, 90_000);
 
   it('moves the clients of a killed WS instance to another, where they resume without a gap', async () => {
