@@ -17,7 +17,6 @@ export interface RedisHandle {
   readonly pubsub: RedisPubSub;
   /** Publishing and plain commands (health, presence, rate limits, leases). */
   readonly publisher: RedisClient;
-  readonly topology: RedisTopology['kind'];
   /** Round-trips a PING; false on failure or after `timeoutMs`. @default 1000 */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -75,7 +74,6 @@ export async function connectRedis(topology: RedisTopology, logger: Logger): Pro
   return {
     pubsub,
     publisher,
-    topology: topology.kind,
     async ping(timeoutMs = 1_000) {
       if (publisher.status !== 'ready' || subscriber.status !== 'ready') return false;
       const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
