@@ -30,7 +30,7 @@ const SCATTER_GATHER_ALLOWED: Readonly<Record<string, string>> = {
 };
 
 /** Private methods of the repositories, reached through the public ones this test calls. */
-const PRIVATE_HELPERS = new Set(['recordOne', 'fencedUpdate', 'createAll', 'updateAll']);
+const PRIVATE_HELPERS = new Set(['recordOne', 'fencedUpdate', 'createAll', 'updateAll', 'settleOneByOne']);
 
 interface Query {
   readonly collection: string;

@@ -162,10 +162,8 @@ export class MongoConversationRepository implements ConversationRepository {
     } catch (error) {
       if (!(error instanceof mongo.MongoBulkWriteError)) throw error;
     }
-    // Some insert failed: a duplicate, or rolled back with the batch. Settle them one by one.
-    const refused: ConversationId[] = [];
-    for (const write of writes) if (!(await this.recordOne(write))) refused.push(write.lease.conversationId);
-    return refused;
+    // Some insert failed: a duplicate, or rolled back with the batch.
+    return this.settleOneByOne(writes);
   }
 
   /**
@@ -175,7 +173,7 @@ export class MongoConversationRepository implements ConversationRepository {
    */
   private async updateAll(writes: readonly ConversationWrite[]): Promise<ConversationId[]> {
     if (writes.length === 0) return [];
-    if (writes.length === 1) return (await this.recordOne(writes[0]!)) ? [] : [writes[0]!.lease.conversationId];
+    if (writes.length === 1) return this.settleOneByOne(writes);
     try {
       const result = await this.collection.bulkWrite(
         writes.map((write) => ({ updateOne: { filter: recordFilter(write), update: recordUpdate(write) } })),
@@ -186,7 +184,12 @@ export class MongoConversationRepository implements ConversationRepository {
       if (!(error instanceof mongo.MongoBulkWriteError)) throw error;
     }
     // Some write did not apply: refused, or rolled back with the batch (FerretDB aborts the whole
-    // bulkWrite when one operation fails). Each write is idempotent, so settle them one by one.
+    // bulkWrite when one operation fails).
+    return this.settleOneByOne(writes);
+  }
+
+  /** Applies each write on its own (each is idempotent); returns the conversations that refused theirs. */
+  private async settleOneByOne(writes: readonly ConversationWrite[]): Promise<ConversationId[]> {
     const refused: ConversationId[] = [];
     for (const write of writes) if (!(await this.recordOne(write))) refused.push(write.lease.conversationId);
     return refused;
