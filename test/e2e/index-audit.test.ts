@@ -181,11 +181,6 @@ describe('index audit: each repository query, its index and its shard routing', 
         conversations.replacePreview(lease, new Types.ObjectId().toHexString(), null),
       'messages.search': () => messages.search([range], 'm', 50),
       'conversations.hideFor': () => conversations.hideFor(lease, bob, 3),
-      'messages.removeUnpublished': async () => {
-        const stored = await messages.newestFirst(range, null, 0, 1);
-        recorded.length = 0;
-        return messages.removeUnpublished(stored);
-      },
     };
 
     // Every public method of every repository is in `calls` (a new one must join the audit).
@@ -252,7 +247,6 @@ describe('index audit: each repository query, its index and its shard routing', 
       'conversations.replacePreview: conversations.update -> _id_, by shard key',
       'messages.search: chatmessages.find -> conversationId_1_seq_1, by shard key',
       'conversations.hideFor: conversations.update -> _id_, by shard key',
-      'messages.removeUnpublished: chatmessages.delete -> _id_, by shard key',
     ]);
     // No query anywhere scans a collection or asks every shard unless listed above.
     expect(report.filter((line) => /COLLECTION SCAN|ALL SHARDS/.test(line))).toEqual([]);

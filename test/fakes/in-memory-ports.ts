@@ -196,14 +196,16 @@ export class InMemoryMessages implements MessageRepository {
   }
 
   async insertMany(messages: readonly NewChatMessage[]): Promise<Array<ChatMessage | null>> {
-    // Check and store with no await between, as unique indexes do it atomically.
+    // Check and store with no await between, as unique indexes do it atomically; in order, up to
+    // the first refusal, as an ordered insertMany does.
+    let refused = false;
     return messages.map((message) => {
-      const taken = this.stored.some(
+      refused ||= this.stored.some(
         (m) =>
           m.conversationId === message.conversationId &&
           (m.seq === message.seq || (m.senderId === message.senderId && m.clientMessageId === message.clientMessageId)),
       );
-      if (taken) return null;
+      if (refused) return null;
       const now = new Date();
       const stored: ChatMessage = {
         ...message,
@@ -217,11 +219,6 @@ export class InMemoryMessages implements MessageRepository {
       this.stored.push(stored);
       return stored;
     });
-  }
-
-  async removeUnpublished(messages: readonly ChatMessage[]): Promise<void> {
-    const ids = new Set(messages.map((message) => message.id));
-    this.stored.splice(0, this.stored.length, ...this.stored.filter((message) => !ids.has(message.id)));
   }
 
   async unrecorded(conversationId: ConversationId, afterSeq: number): Promise<ChatMessage[]> {
@@ -335,6 +332,13 @@ export class InMemoryLeases implements ConversationLeases {
     return granted;
   }
 
+  /** The holder's lease runs out while it still works (it stalled): anyone may take it now. */
+  expire(id: ConversationId): void {
+    const hold = this.holds.get(id);
+    this.holds.delete(id);
+    hold?.release();
+  }
+
   async release(leases: Iterable<ConversationLease>): Promise<void> {
     for (const lease of leases) {
       const hold = this.holds.get(lease.conversationId);
@@ -408,15 +412,31 @@ export const quietObserver: ChatObserver = {
   leftoverFolded: () => undefined,
 };
 
-/** The service layer over fresh in-memory ports, with the ports at hand for assertions. */
-export function inMemoryDomain(options: { sendMaxInFlight?: number } = {}) {
-  const broker = new InMemoryBroker();
+/** What processes of one deployment share: the datastores, the lease store and the broker. */
+interface SharedStores {
+  readonly users: InMemoryUsers;
+  readonly conversations: InMemoryConversations;
+  readonly leases: InMemoryLeases;
+  readonly messages: InMemoryMessages;
+  readonly presence: InMemoryPresence;
+  readonly broker: InMemoryBroker;
+}
+
+/**
+ * The service layer over fresh in-memory ports, with the ports at hand for assertions. With
+ * `sharing`, a second process: its own services over the other's stores, leases and broker
+ * (`messages` stands in for the shared message store, e.g. to stall this process's writes).
+ */
+export function inMemoryDomain(
+  options: { sendMaxInFlight?: number; sharing?: SharedStores; messages?: InMemoryMessages } = {},
+) {
+  const broker = options.sharing?.broker ?? new InMemoryBroker();
   const ports = {
-    users: new InMemoryUsers(),
-    conversations: new InMemoryConversations(),
-    leases: new InMemoryLeases(),
-    messages: new InMemoryMessages(),
-    presence: new InMemoryPresence(),
+    users: options.sharing?.users ?? new InMemoryUsers(),
+    conversations: options.sharing?.conversations ?? new InMemoryConversations(),
+    leases: options.sharing?.leases ?? new InMemoryLeases(),
+    messages: options.messages ?? options.sharing?.messages ?? new InMemoryMessages(),
+    presence: options.sharing?.presence ?? new InMemoryPresence(),
     rateLimiter: unlimited,
     observer: quietObserver,
     publisher: broker,

@@ -1,6 +1,6 @@
 import { ChatError } from '../../src/domain/errors';
 import { conversationIdFor, type UserId } from '../../src/domain/ids';
-import { inMemoryDomain } from '../fakes/in-memory-ports';
+import { inMemoryDomain, type InMemoryMessages } from '../fakes/in-memory-ports';
 
 /**
  * The send algorithm's rare paths, which real concurrency reaches only by luck: what a writer
@@ -11,6 +11,10 @@ function setup(options: { sendMaxInFlight?: number } = {}) {
   const domain = inMemoryDomain(options);
   const alice = domain.users.add('Alice');
   const bob = domain.users.add('Bob');
+  return withSend(domain, alice, bob);
+}
+
+function withSend(domain: ReturnType<typeof inMemoryDomain>, alice: UserId, bob: UserId) {
   const send = (from: UserId, to: UserId, text: string, clientMessageId?: string) =>
     domain.services.messages.send(from, { targetUserId: to, message: text, clientMessageId });
   return { ...domain, alice, bob, send, conversationId: conversationIdFor(alice, bob) };
@@ -87,5 +91,54 @@ describe('the message writer', () => {
     expect((await Promise.all(accepted)).map((message) => message.seq)).toEqual([1, 2]);
     expect(messages.stored.map((message) => message.message)).toEqual(['one', 'two']);
     expect((await send(alice, bob, 'room again')).seq).toBe(3);
+  });
+
+  it('never takes back a message it stored: a writer stalled past its lease after storing part of a batch leaves those to the writer that took over', async () => {
+    const healthy = setup();
+    const { alice, bob, conversationId, leases, messages, broker } = healthy;
+    const first = await healthy.send(alice, bob, 'first', 'k-first');
+
+    // A second process whose message store stalls it right after its next insert returns.
+    let stalled!: () => void;
+    const hasStalled = new Promise<void>((resolve) => (stalled = resolve));
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    const stallingStore: InMemoryMessages = Object.create(messages);
+    stallingStore.insertMany = async (batch) => {
+      const results = await messages.insertMany(batch);
+      stalled();
+      await resumed;
+      return results;
+    };
+    const frozen = withSend(inMemoryDomain({ sharing: healthy, messages: stallingStore }), alice, bob);
+
+    // One batch: two new messages and a retry of 'first', which the index refuses after the two.
+    leases.holdElsewhere(conversationId);
+    const answers = [
+      frozen.send(alice, bob, 'a', 'k-a'),
+      frozen.send(alice, bob, 'b', 'k-b'),
+      frozen.send(alice, bob, 'first', 'k-first'),
+    ];
+    await new Promise((resolve) => setImmediate(resolve));
+    leases.elsewhere.clear();
+    await hasStalled;
+
+    // Its lease runs out; the healthy process takes over, folds in 'a' and 'b' and publishes them.
+    leases.expire(conversationId);
+    const c = await healthy.send(alice, bob, 'c', 'k-c');
+    expect(c.seq).toBe(4);
+    resume();
+
+    const [a, b, retried] = await Promise.all(answers);
+    expect([a!.seq, b!.seq, retried!.id]).toEqual([2, 3, first.id]);
+    expect(messages.stored.map((message) => [message.seq, message.message]).sort()).toEqual([
+      [1, 'first'],
+      [2, 'a'],
+      [3, 'b'],
+      [4, 'c'],
+    ]);
+    const published = broker.ofKind('MESSAGE_CREATED').map((event) => event.message.id);
+    expect(published).toEqual([first.id, a!.id, b!.id, c.id]);
+    expect(await healthy.services.conversations.unreadCount(bob)).toBe(4);
   });
 });

@@ -20,13 +20,13 @@ export interface MessageRepository {
     clientMessageId: string,
   ): Promise<ChatMessage | null>;
   /**
-   * Stores the messages in one round trip, each on its own (unordered). An entry is null where a
-   * unique index refused the message: its sender already used its `clientMessageId` in the
-   * conversation, or the conversation already has its `seq`.
+   * Stores the messages in order, in one round trip, up to the first one a unique index refuses
+   * (its sender already used its `clientMessageId` in the conversation, or the conversation
+   * already has its `seq`). Entries from that one on are null: not stored. Stored ones stay
+   * stored: nothing a writer inserted is ever taken back, since a writer that took over the
+   * conversation may already have recorded and published it.
    */
   insertMany(messages: readonly NewChatMessage[]): Promise<Array<ChatMessage | null>>;
-  /** Removes messages this writer just stored and has neither recorded, published nor acknowledged. */
-  removeUnpublished(messages: readonly ChatMessage[]): Promise<void>;
   /** Every message of the conversation with `seq > afterSeq`, deleted ones included, oldest first. */
   unrecorded(conversationId: ConversationId, afterSeq: number): Promise<ChatMessage[]>;
   /** Newest first, `seq < beforeSeq` (no bound when null), skipping `skip`. */

@@ -434,46 +434,40 @@ export class MessageWriter {
   }
 
   /**
-   * Stores every draft's messages in one `insertMany`. Returns the drafts where an index refused
-   * one: those are undone and stored one by one.
+   * Stores every draft's messages with ordered `insertMany`s: one round trip when no index
+   * refuses anything. When one refuses a message, its draft goes to the one-by-one path (which
+   * reads back the messages of it that were stored before the refusal: nothing is ever deleted,
+   * because a writer that took over may already have published them), and the drafts after it,
+   * which that insert never reached, go in the next one. Returns the drafts where one was refused.
    */
   private async storeAll(drafts: readonly ConversationDraft[], outcomes: Map<Job, SendOutcome>) {
-    const slots: Array<{ draft: ConversationDraft; job: Job; message: NewChatMessage }> = [];
-    for (const draft of drafts) {
-      const leaders = new Map<string, Job>();
-      let seq = draft.lastSeq;
-      for (const job of draft.pending) {
-        const key = senderKey(job.senderId, job.outgoing.clientMessageId);
-        if (leaders.has(key)) continue; // a concurrent retry in this very batch: answered below
-        leaders.set(key, job);
-        seq += 1;
-        slots.push({ draft, job, message: newMessage(job, seq) });
-      }
-    }
-    const results = await this.messages.insertMany(slots.map((slot) => slot.message));
-    const conflicted = new Set<ConversationDraft>();
-    results.forEach((result, index) => {
-      if (!result) conflicted.add(slots[index]!.draft);
-    });
-    const undo: ChatMessage[] = [];
-    results.forEach((result, index) => {
-      const { draft, job } = slots[index]!;
-      if (!result) return;
-      if (conflicted.has(draft)) undo.push(result);
-      else {
+    const conflicted: ConversationDraft[] = [];
+    let remaining = drafts;
+    while (remaining.length > 0) {
+      const slots = remaining.flatMap((draft) => messageSlots(draft));
+      const results = await this.messages.insertMany(slots.map((slot) => slot.message));
+      const refusedAt = results.indexOf(null);
+      const refused = refusedAt === -1 ? null : slots[refusedAt]!.draft;
+      results.forEach((result, index) => {
+        const { draft, job } = slots[index]!;
+        if (!result || draft === refused) return;
         draft.fold(result);
         outcomes.set(job, { stored: result });
-      }
-    });
-    if (undo.length > 0) await this.messages.removeUnpublished(undo);
-    for (const draft of drafts) if (!conflicted.has(draft)) answerRetriesInBatch(draft, outcomes);
-    return [...conflicted];
+      });
+      if (!refused) break;
+      conflicted.push(refused);
+      remaining = remaining.slice(remaining.indexOf(refused) + 1);
+    }
+    for (const draft of drafts) if (!conflicted.includes(draft)) answerRetriesInBatch(draft, outcomes);
+    return conflicted;
   }
 
   /**
    * The rare path: a retried `clientMessageId`, or a `seq` already taken by a writer that stalled
-   * past its lease or died before recording. Folds in what that writer left, then stores the
-   * remaining messages one at a time, so each sender's order is kept and no seq is burnt.
+   * past its lease or died before recording. Folds in what is stored above the recorded `lastSeq`
+   * (what that writer left, and this batch's own messages stored before the refusal), then
+   * stores the remaining messages one at a time, so each sender's order is kept and no seq is
+   * burnt.
    */
   private async storeOneByOne(draft: ConversationDraft, outcomes: Map<Job, SendOutcome>): Promise<void> {
     await this.foldLeftovers(draft, outcomes);
@@ -548,6 +542,23 @@ export class MessageWriter {
       }),
     );
   }
+}
+
+/** The draft's pending sends numbered from its `lastSeq` on; a repeated `clientMessageId` gets no slot. */
+function messageSlots(
+  draft: ConversationDraft,
+): Array<{ draft: ConversationDraft; job: Job; message: NewChatMessage }> {
+  const leaders = new Set<string>();
+  const slots: Array<{ draft: ConversationDraft; job: Job; message: NewChatMessage }> = [];
+  let seq = draft.lastSeq;
+  for (const job of draft.pending) {
+    const key = senderKey(job.senderId, job.outgoing.clientMessageId);
+    if (leaders.has(key)) continue; // a concurrent retry in this very batch: answered as a duplicate
+    leaders.add(key);
+    seq += 1;
+    slots.push({ draft, job, message: newMessage(job, seq) });
+  }
+  return slots;
 }
 
 function newMessage(job: Job, seq: number): NewChatMessage {

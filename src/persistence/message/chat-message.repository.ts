@@ -67,25 +67,16 @@ export class MongoMessageRepository implements MessageRepository {
       createdAt: now,
       updatedAt: now,
     }));
-    const refused = new Set<number>();
+    let storedCount = docs.length;
     try {
-      await this.collection.insertMany(docs, { ordered: false });
+      await this.collection.insertMany(docs, { ordered: true });
     } catch (error) {
       if (!(error instanceof mongo.MongoBulkWriteError)) throw error;
-      const writeErrors = ([] as mongo.WriteError[]).concat(error.writeErrors);
-      if (writeErrors.length === 0 || writeErrors.some((writeError) => writeError.code !== DUPLICATE_KEY)) throw error;
-      for (const writeError of writeErrors) refused.add(writeError.index);
+      const [first] = ([] as mongo.WriteError[]).concat(error.writeErrors);
+      if (!first || first.code !== DUPLICATE_KEY) throw error;
+      storedCount = first.index;
     }
-    return docs.map((doc, index) => (refused.has(index) ? null : toChatMessage(doc)));
-  }
-
-  async removeUnpublished(messages: readonly ChatMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    // The conversations (the shard key) keep this delete on their shards when sharded.
-    await this.collection.deleteMany({
-      conversationId: { $in: [...new Set(messages.map((message) => message.conversationId))] },
-      _id: { $in: messages.map((message) => new Types.ObjectId(message.id)) },
-    });
+    return docs.map((doc, index) => (index < storedCount ? toChatMessage(doc) : null));
   }
 
   async unrecorded(conversationId: ConversationId, afterSeq: number): Promise<ChatMessage[]> {
