@@ -368,13 +368,16 @@ async function seedHistory(
       { _id: conversationId as never },
       {
         participants: [low.id, high.id],
-        lastSeq: count,
-        lastMessage: null,
-        lastMessageTime: now,
-        lastActivityAt: now,
-        members: { [low.id]: member, [high.id]: member },
-        createdAt: now,
-        updatedAt: now,
+        // The service's layout (src/persistence/conversation/conversation.model.ts).
+        state: {
+          fence: 0,
+          version: 1,
+          lastSeq: count,
+          lastActivityAt: now,
+          lastMessage: null,
+          lastMessageTime: now,
+          members: { [low.id]: member, [high.id]: member },
+        },
       },
       { upsert: true },
     );

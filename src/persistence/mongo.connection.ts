@@ -1,6 +1,11 @@
 import mongoose, { type Connection, type mongo } from 'mongoose';
 import { ChatMessageModelName, chatMessageSchema, RETIRED_CHAT_MESSAGE_INDEXES } from './message/chat-message.model';
-import { ConversationModelName, conversationSchema } from './conversation/conversation.model';
+import { migrateConversationLayout } from './conversation/conversation.migration';
+import {
+  ConversationModelName,
+  conversationSchema,
+  RETIRED_CONVERSATION_INDEXES,
+} from './conversation/conversation.model';
 import { UserModelName, userSchema } from './user/user.model';
 
 export interface MongoHandle {
@@ -48,6 +53,8 @@ export async function connectMongo(
   try {
     await Promise.all(models.map((model) => ensureIndexes(model)));
     await dropRetiredIndexes(connection.db!.collection('chatmessages'), RETIRED_CHAT_MESSAGE_INDEXES);
+    await migrateConversationLayout(connection.db!.collection('conversations'));
+    await dropRetiredIndexes(connection.db!.collection('conversations'), RETIRED_CONVERSATION_INDEXES);
   } catch (error) {
     await connection.close();
     throw error;

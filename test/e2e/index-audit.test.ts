@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { CommandStartedEvent } from 'mongodb';
 import type { ConversationLease } from '../../src/domain/conversation/conversation.lease';
+import { memberState, stampFor } from '../../src/domain/conversation/conversation.types';
 import type { ConversationId, UserId } from '../../src/domain/ids';
 import { MongoConversationRepository } from '../../src/persistence/conversation/conversation.repository';
 import { CONVERSATION_SHARD_KEY } from '../../src/persistence/conversation/conversation.model';
@@ -30,7 +31,14 @@ const SCATTER_GATHER_ALLOWED: Readonly<Record<string, string>> = {
 };
 
 /** Private methods of the repositories, reached through the public ones this test calls. */
-const PRIVATE_HELPERS = new Set(['recordOne', 'fencedUpdate', 'createAll', 'updateAll', 'settleOneByOne']);
+const PRIVATE_HELPERS = new Set([
+  'recordOne',
+  'createAll',
+  'updateAll',
+  'settleOneByOne',
+  'changeMember',
+  'writeUnderLease',
+]);
 
 interface Query {
   readonly collection: string;
@@ -128,26 +136,29 @@ describe('index audit: each repository query, its index and its shard routing', 
       'conversations.findMany': () => conversations.findMany([conversationId]),
       'messages.insertMany': () => messages.insertMany([outgoing(1), outgoing(2), outgoing(3)]),
       // A write to an existing conversation and the first write of a new one.
-      'conversations.record': () => {
-        const write = {
-          lease,
-          participants: [alice, bob] as const,
-          expectedLastSeq: 0,
+      'conversations.record': async () => {
+        const base = (await conversations.findById(conversationId))!;
+        recorded.length = 0; // only record's own writes
+        const next = {
+          ...base,
+          ...stampFor(base, lease),
           lastSeq: 3,
-          lastMessage: null,
-          lastActivityAt: new Date(),
-          unread: { [bob]: 3 },
-          unhide: [],
+          members: { ...base.members, [bob]: { ...memberState(base, bob), unreadCount: 3 } },
         };
         const carol = new Types.ObjectId().toHexString() as UserId;
         const created = [alice, carol].sort().join('_') as ConversationId;
+        const createdLease = { conversationId: created, fence: 1 };
         return conversations.record([
-          write,
+          { lease, base, next },
           {
-            ...write,
-            lease: { conversationId: created, fence: 1 },
-            participants: [alice, carol],
-            expectedLastSeq: null,
+            lease: createdLease,
+            base: null,
+            next: {
+              ...next,
+              id: created,
+              participants: [alice, carol].sort() as [UserId, UserId],
+              ...stampFor(null, createdLease),
+            },
           },
         ]);
       },
@@ -226,12 +237,12 @@ describe('index audit: each repository query, its index and its shard routing', 
       'users.findByIds: users.find -> _id_, by shard key',
       'users.findByIds: users.find -> _id_, by shard key',
       'users.findByIds: users.find -> _id_, by shard key',
-      'conversations.open: conversations.update -> _id_, by shard key',
+      'conversations.open: conversations.find -> _id_, by shard key',
       'conversations.findById: conversations.find -> _id_, by shard key',
       'conversations.findMany: conversations.find -> _id_, by shard key',
       'conversations.record: conversations.update -> _id_, by shard key',
-      'conversations.listVisibleFor: conversations.find -> participants_1_lastActivityAt_-1, all shards (allowed)',
-      'conversations.listAllFor: conversations.find -> participants_1_lastActivityAt_-1, all shards (allowed)',
+      'conversations.listVisibleFor: conversations.find -> participants_1_state.lastActivityAt_-1, all shards (allowed)',
+      'conversations.listAllFor: conversations.find -> participants_1_state.lastActivityAt_-1, all shards (allowed)',
       'messages.findByClientMessageId: chatmessages.find -> conversationId_1_senderId_1_clientMessageId_1, by shard key',
       'messages.unrecorded: chatmessages.find -> conversationId_1_seq_1, by shard key',
       'messages.newestFirst: chatmessages.find -> conversationId_1_seq_1, by shard key',
@@ -239,13 +250,16 @@ describe('index audit: each repository query, its index and its shard routing', 
       'messages.count: chatmessages.aggregate -> conversationId_1_seq_1, by shard key',
       'messages.unreadFor: chatmessages.find -> conversationId_1_seq_1, by shard key',
       'messages.markRead: chatmessages.update -> _id_, by shard key',
+      'conversations.markRead: conversations.find -> _id_, by shard key',
       'conversations.markRead: conversations.update -> _id_, by shard key',
       'messages.findById: chatmessages.find -> _id_, all shards (allowed)',
       'messages.softDelete: chatmessages.findAndModify -> _id_, all shards (allowed)',
       'messages.latestVisible: chatmessages.find -> conversationId_1_seq_1, by shard key',
+      'conversations.decrementUnread: conversations.find -> _id_, by shard key',
       'conversations.decrementUnread: conversations.update -> _id_, by shard key',
-      'conversations.replacePreview: conversations.update -> _id_, by shard key',
+      'conversations.replacePreview: conversations.find -> _id_, by shard key',
       'messages.search: chatmessages.find -> conversationId_1_seq_1, by shard key',
+      'conversations.hideFor: conversations.find -> _id_, by shard key',
       'conversations.hideFor: conversations.update -> _id_, by shard key',
     ]);
     // No query anywhere scans a collection or asks every shard unless listed above.
@@ -306,6 +320,75 @@ describe('index audit: each repository query, its index and its shard routing', 
       const again = await connectMongo(url, { dbName });
       await again.connection.dropDatabase();
       await again.close();
+    } finally {
+      await old.close().catch(() => undefined);
+    }
+  });
+
+  it('moves conversations of the previous layout into `state` at start-up, then drops their old index', async () => {
+    const dbName = `chat_migrate_${randomBytes(6).toString('hex')}`;
+    const url = process.env.CHAT_TEST_MONGO_URL!;
+    const old = await connectMongo(url, { dbName });
+    const collection = old.connection.db!.collection<{ _id: string; [field: string]: unknown }>('conversations');
+    try {
+      // The previous layout: state at the top level, and its list index.
+      await collection.dropIndex('participants_1_state.lastActivityAt_-1');
+      await collection.createIndex({ participants: 1, lastActivityAt: -1 });
+      const [alice, bob] = [new Types.ObjectId().toHexString(), new Types.ObjectId().toHexString()].sort() as [
+        UserId,
+        UserId,
+      ];
+      const conversationId = `${alice}_${bob}` as ConversationId;
+      const sentAt = new Date('2026-11-30T10:00:00Z');
+      const preview = {
+        messageId: new Types.ObjectId(),
+        seq: 7,
+        senderId: alice,
+        message: 'hi',
+        messageType: 'text',
+        createdAt: sentAt,
+      };
+      await collection.insertOne({
+        _id: conversationId,
+        participants: [alice, bob],
+        lastSeq: 7,
+        fence: 12,
+        lastMessage: preview,
+        lastMessageTime: sentAt,
+        lastActivityAt: sentAt,
+        members: { [bob]: { unreadCount: 3, readSeq: 4, clearedSeq: 0, hidden: false } },
+      });
+      await old.close();
+
+      const upgraded = await connectMongo(url, { dbName });
+      const upgradedCollection = upgraded.connection.db!.collection<{ _id: string }>('conversations');
+      const stored = await upgradedCollection.findOne({ _id: conversationId });
+      expect(Object.keys(stored!).sort()).toEqual(['_id', 'participants', 'state']);
+      const conversations = new MongoConversationRepository(upgraded.connection);
+      expect(await conversations.findById(conversationId)).toMatchObject({
+        lastSeq: 7,
+        fence: 12,
+        version: 0,
+        lastActivityAt: sentAt,
+        lastMessage: { messageId: preview.messageId.toHexString(), seq: 7, message: 'hi' },
+        members: { [bob]: { unreadCount: 3, readSeq: 4 } },
+      });
+      expect((await conversations.listVisibleFor(bob, 50)).map((conversation) => conversation.id)).toEqual([
+        conversationId,
+      ]);
+      const names = (await upgradedCollection.indexes()).map((index) => index.name);
+      expect(names).toContain('participants_1_state.lastActivityAt_-1');
+      expect(names).not.toContain('participants_1_lastActivityAt_-1');
+      // A write under the next lease goes over the migrated state; one under an older fence does not.
+      const base = (await conversations.findById(conversationId))!;
+      const read = { ...memberState(base, bob), unreadCount: 0, readSeq: 7 };
+      await conversations.markRead({ conversationId, fence: 13 }, bob, 7, 3);
+      await expect(conversations.markRead({ conversationId, fence: 12 }, bob, 7, 3)).rejects.toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+      });
+      expect((await conversations.findById(conversationId))!.members[bob]).toEqual(read);
+      await upgraded.connection.dropDatabase();
+      await upgraded.close();
     } finally {
       await old.close().catch(() => undefined);
     }

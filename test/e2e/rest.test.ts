@@ -225,17 +225,22 @@ describe('REST compatibility routes (the seed API)', () => {
     await stores.mongo.connection.collection('conversations').insertOne({
       _id: conversationIdOf(mallory, bob),
       participants: [mallory.id, bob.id].sort(),
-      lastSeq: 1,
-      lastMessage: {
-        messageId: 'broken',
-        seq: 1,
-        senderId: bob.id,
-        message: 'x',
-        messageType: 'text',
-        createdAt: new Date(),
+      state: {
+        fence: 0,
+        version: 1,
+        lastSeq: 1,
+        lastActivityAt: new Date(),
+        lastMessage: {
+          messageId: 'broken',
+          seq: 1,
+          senderId: bob.id,
+          message: 'x',
+          messageType: 'text',
+          createdAt: new Date(),
+        },
+        lastMessageTime: new Date(),
+        members: {},
       },
-      lastMessageTime: new Date(),
-      lastActivityAt: new Date(),
     } as never);
     const broken = await rest('GET', '/conversations', mallory);
     expect(broken).toEqual({

@@ -73,7 +73,7 @@ describe('the send path across two API instances', () => {
     const conversation = await env.stores.mongo.connection
       .collection<{ _id: string }>('conversations')
       .findOne({ _id: conversationIdOf(alice, bob) });
-    expect(conversation).toMatchObject({ lastSeq: 1000, lastMessage: { message: last.message } });
+    expect(conversation).toMatchObject({ state: { lastSeq: 1000, lastMessage: { message: last.message } } });
   }, 180_000);
 
   it('stores one message and spends one seq for 100 concurrent retries of one clientMessageId', async () => {

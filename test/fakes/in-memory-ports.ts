@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ConversationLease, ConversationLeases } from '../../src/domain/conversation/conversation.lease';
 import {
   EMPTY_MEMBER_STATE,
+  stampFor,
   type Conversation,
   type ConversationRepository,
   type ConversationWrite,
@@ -82,27 +83,12 @@ export class InMemoryConversations implements ConversationRepository {
 
   async record(writes: readonly ConversationWrite[]): Promise<Set<ConversationId>> {
     const refused = new Set<ConversationId>();
-    for (const write of writes) {
-      const id = write.lease.conversationId;
-      const current = this.stored.get(id);
-      const applies =
-        !this.fencedOut(id, write.lease) &&
-        (write.expectedLastSeq === null ? !current : current?.lastSeq === write.expectedLastSeq);
-      if (!applies) {
-        refused.add(id);
-        continue;
-      }
-      const conversation = this.ensure(id, write.participants);
-      conversation.lastSeq = write.lastSeq;
-      if (write.lease.fence !== null) conversation.fence = write.lease.fence;
-      if (write.lastMessage) {
-        conversation.lastMessage = write.lastMessage;
-        conversation.lastMessageTime = write.lastMessage.createdAt;
-      }
-      for (const [userId, count] of Object.entries(write.unread))
-        this.member(conversation, userId as UserId).unreadCount = count;
-      for (const userId of write.unhide) this.member(conversation, userId).hidden = false;
-      if (write.lastActivityAt > conversation.lastActivityAt) conversation.lastActivityAt = write.lastActivityAt;
+    for (const { base, next } of writes) {
+      const current = this.stored.get(next.id);
+      // As the store's `$max` on (fence, version, ...): the higher stamp wins; an equal one is this write again.
+      const ahead = current && (current.fence - next.fence || current.version - next.version);
+      if (base === null ? current && ahead !== 0 : ahead !== undefined && ahead > 0) refused.add(next.id);
+      else this.stored.set(next.id, structuredClone(next) as MutableConversation);
     }
     return refused;
   }
@@ -145,7 +131,7 @@ export class InMemoryConversations implements ConversationRepository {
   private fenced(lease: ConversationLease): MutableConversation | undefined {
     if (this.fencedOut(lease.conversationId, lease)) throw new ChatError('SERVICE_UNAVAILABLE', 'lease overtaken');
     const conversation = this.stored.get(lease.conversationId);
-    if (conversation && lease.fence !== null) conversation.fence = lease.fence;
+    if (conversation) Object.assign(conversation, stampFor(conversation, lease));
     return conversation;
   }
 
@@ -160,6 +146,7 @@ export class InMemoryConversations implements ConversationRepository {
         lastActivityAt: new Date(),
         lastSeq: 0,
         fence: 0,
+        version: 0,
         members: {},
       };
       this.stored.set(id, conversation);

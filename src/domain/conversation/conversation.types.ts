@@ -35,6 +35,12 @@ export interface Conversation {
   readonly lastSeq: number;
   /** Fence of the last lease that wrote this document (0 before any). */
   readonly fence: number;
+  /**
+   * Writes this document has had. With `fence` it orders writes: the store keeps the write with
+   * the higher (fence, version), so a writer whose lease was overtaken cannot overwrite its
+   * successor (see {@link stampFor}).
+   */
+  readonly version: number;
   readonly members: Readonly<Record<string, MemberState>>;
 }
 
@@ -61,23 +67,24 @@ export function previewOf(message: ChatMessage): MessagePreview {
 }
 
 /**
- * What one writer changes in a conversation after storing messages, as absolute values computed
- * under the conversation's lease, so applying it twice changes nothing. It applies only while the
- * document still shows `expectedLastSeq` and no newer fence than the lease's.
+ * A write of a conversation document under a lease: the whole document as the writer computed
+ * it from `base` (what it read under the lease), so applying it twice changes nothing. It applies
+ * only while no write with a higher (fence, version) reached the document first.
  */
 export interface ConversationWrite {
   readonly lease: ConversationLease;
-  readonly participants: readonly [UserId, UserId];
-  /** `lastSeq` as the writer read it; null when the conversation did not exist yet. */
-  readonly expectedLastSeq: number | null;
-  readonly lastSeq: number;
-  /** The newest visible message, when it changed. */
-  readonly lastMessage: MessagePreview | null;
-  readonly lastActivityAt: Date;
-  /** New unread counts of the members whose count changed. */
-  readonly unread: Readonly<Record<string, number>>;
-  /** Members the conversation shows for again. */
-  readonly unhide: readonly UserId[];
+  /** The document the writer read; null when the conversation did not exist yet. */
+  readonly base: Conversation | null;
+  /** The document after the write, stamped by {@link stampFor}. */
+  readonly next: Conversation;
+}
+
+/**
+ * The (fence, version) a write under `lease` carries: the lease's fence (the stored one when the
+ * lease store was unreachable and the lease has none) and one more than the version it read.
+ */
+export function stampFor(base: Conversation | null, lease: ConversationLease): { fence: number; version: number } {
+  return { fence: lease.fence ?? base?.fence ?? 0, version: (base?.version ?? 0) + 1 };
 }
 
 /**
@@ -85,7 +92,7 @@ export interface ConversationWrite {
  * FerretDB v1 applies an update as read + replace of the whole document, so two writers at once
  * would lose one's changes (measured: 200 concurrent `$inc` ended at 1-5). A write whose lease has
  * been overtaken by a newer one is refused: `record` reports it, the others throw
- * SERVICE_UNAVAILABLE.
+ * SERVICE_UNAVAILABLE. Each method is one document write whatever it changes.
  */
 export interface ConversationRepository {
   findById(id: ConversationId): Promise<Conversation | null>;

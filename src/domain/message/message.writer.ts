@@ -10,6 +10,7 @@ import {
   EMPTY_MEMBER_STATE,
   memberState,
   previewOf,
+  stampFor,
   type Conversation,
   type MemberState,
   type ConversationRepository,
@@ -116,12 +117,8 @@ class ConversationDraft {
     if (!message.isRead) this.unread.set(message.receiverId, this.unreadOf(message.receiverId) + 1);
   }
 
-  /**
-   * The document as it stands once `write()` is applied (or unchanged, with nothing recorded),
-   * valid while no other lease is granted after this one.
-   */
-  afterWrite(): Conversation | null {
-    if (this.lease.fence === null) return null;
+  /** The document once this batch's write is applied: computed from the one read under the lease. */
+  next(): Conversation {
     const members: Record<string, MemberState> = { ...this.stored?.members };
     for (const [userId, unreadCount] of this.unread)
       members[userId] = { ...memberState(this.stored, userId), unreadCount };
@@ -134,22 +131,13 @@ class ConversationDraft {
       lastMessageTime: preview?.createdAt ?? null,
       lastActivityAt: this.lastActivityAt,
       lastSeq: this.lastSeq,
-      fence: this.lease.fence,
+      ...stampFor(this.stored, this.lease),
       members,
     };
   }
 
   write(): ConversationWrite {
-    return {
-      lease: this.lease,
-      participants: this.participants,
-      expectedLastSeq: this.stored ? this.stored.lastSeq : null,
-      lastSeq: this.lastSeq,
-      lastMessage: this.preview ? previewOf(this.preview) : null,
-      lastActivityAt: this.lastActivityAt,
-      unread: Object.fromEntries(this.unread),
-      unhide: [...this.unhide],
-    };
+    return { lease: this.lease, base: this.stored, next: this.next() };
   }
 
   private unreadOf(userId: UserId): number {
@@ -376,8 +364,8 @@ export class MessageWriter {
     const conflicted = await this.storeAll(drafts, outcomes);
     for (const draft of conflicted) await this.storeOneByOne(draft, outcomes);
 
-    const toRecord = drafts.filter((draft) => draft.recorded.length > 0);
-    const refused = await this.conversations.record(toRecord.map((draft) => draft.write()));
+    const writes = new Map(drafts.filter((draft) => draft.recorded.length > 0).map((draft) => [draft, draft.write()]));
+    const refused = await this.conversations.record([...writes.values()]);
     for (const draft of drafts) {
       if (refused.has(draft.conversationId)) {
         // Overtaken by a newer lease: what we stored is left for the next writer (us, retrying)
@@ -385,7 +373,8 @@ export class MessageWriter {
         this.retryLater(draft.conversationId, draft.pending, 'refused');
         continue;
       }
-      this.remember(draft.afterWrite());
+      const write = writes.get(draft);
+      if (write && draft.lease.fence !== null) this.remember(write.next);
       await this.publish(draft.recorded);
       for (const job of draft.pending) {
         const outcome = outcomes.get(job);
@@ -412,8 +401,7 @@ export class MessageWriter {
     return known;
   }
 
-  private remember(conversation: Conversation | null): void {
-    if (!conversation) return;
+  private remember(conversation: Conversation): void {
     this.lastWritten.set(conversation.id, conversation);
     if (this.lastWritten.size > MAX_REMEMBERED_CONVERSATIONS) {
       this.lastWritten.delete(this.lastWritten.keys().next().value!);

@@ -24,24 +24,37 @@ const previewSchema = new Schema(
   { _id: false },
 );
 
+const stateSchema = new Schema(
+  {
+    fence: { type: Number, required: true },
+    version: { type: Number, required: true },
+    lastSeq: { type: Number, required: true },
+    lastActivityAt: { type: Date, required: true },
+    lastMessage: { type: previewSchema, default: null },
+    lastMessageTime: { type: Date, default: null },
+    members: { type: Map, of: memberStateSchema, default: {} },
+  },
+  { _id: false },
+);
+
 /**
  * One document per pair of users, `_id` = `"<smallerId>_<largerId>"`. It is the read model for
  * the conversation list and unread counts (FerretDB cannot aggregate them from messages) and
- * records the last `seq` used; only the holder of the conversation's lease writes it, and `fence`
- * names that lease. Participant ids are hex strings so they can key `members` directly.
+ * records the last `seq` used. Participant ids are hex strings so they can key `members` directly.
+ *
+ * Everything a write changes sits in `state`, which `fence` and `version` lead: only the holder of
+ * the conversation's lease writes it, always as `$max` of the whole of `state` with a filter on
+ * `_id` alone, so a holder that stalled past its lease (lower fence) cannot overwrite its
+ * successor, and FerretDB finds the document by its primary key (an update filter naming any
+ * other field makes it scan the collection; README, "The send path").
  */
 export const conversationSchema = new Schema(
   {
     _id: { type: String, required: true },
     participants: { type: [String], required: true },
-    lastSeq: { type: Number, default: 0 },
-    fence: { type: Number, default: 0 },
-    lastMessage: { type: previewSchema, default: null },
-    lastMessageTime: { type: Date, default: null },
-    lastActivityAt: { type: Date, required: true },
-    members: { type: Map, of: memberStateSchema, default: {} },
+    state: { type: stateSchema, required: true },
   },
-  { collection: 'conversations', timestamps: true, versionKey: false, strictQuery: 'throw' },
+  { collection: 'conversations', versionKey: false, strictQuery: 'throw' },
 );
 /**
  * Shard key when sharded: `{ _id: 'hashed' }`: every write of the send path and every read by id
@@ -50,22 +63,35 @@ export const conversationSchema = new Schema(
  */
 export const CONVERSATION_SHARD_KEY = { _id: 'hashed' } as const;
 
-conversationSchema.index({ participants: 1, lastActivityAt: -1 });
+conversationSchema.index({ participants: 1, 'state.lastActivityAt': -1 });
+
+/** Indexes of earlier layouts, dropped at start-up once the current ones exist. */
+export const RETIRED_CONVERSATION_INDEXES = ['participants_1_lastActivityAt_-1'] as const;
+
+interface StoredMemberState {
+  unreadCount?: number;
+  readSeq?: number;
+  clearedSeq?: number;
+  hidden?: boolean;
+}
 
 export interface ConversationDocument {
   _id: string;
   participants: string[];
-  lastSeq: number;
-  fence?: number;
-  lastMessage: {
-    messageId: Types.ObjectId;
-    seq: number;
-    senderId: string;
-    message: string;
-    messageType: string;
-    createdAt: Date;
-  } | null;
-  lastMessageTime: Date | null;
-  lastActivityAt?: Date;
-  members?: Record<string, { unreadCount?: number; readSeq?: number; clearedSeq?: number; hidden?: boolean }>;
+  state: {
+    fence: number;
+    version: number;
+    lastSeq: number;
+    lastActivityAt: Date;
+    lastMessage: {
+      messageId: Types.ObjectId;
+      seq: number;
+      senderId: string;
+      message: string;
+      messageType: string;
+      createdAt: Date;
+    } | null;
+    lastMessageTime: Date | null;
+    members: Record<string, StoredMemberState>;
+  };
 }

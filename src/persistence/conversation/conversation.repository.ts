@@ -1,6 +1,8 @@
 import { mongo, Types, type Connection, type Model } from 'mongoose';
 import { conversationBusy, type ConversationLease } from '../../domain/conversation/conversation.lease';
 import {
+  memberState,
+  stampFor,
   type Conversation,
   type ConversationRepository,
   type ConversationWrite,
@@ -12,11 +14,11 @@ import type { MessageType } from '../../domain/message/message.types';
 import { isDuplicateKeyError } from '../errors';
 import { ConversationModelName, type ConversationDocument } from './conversation.model';
 
-type StoredMember = NonNullable<ConversationDocument['members']>[string] | undefined;
+type StoredState = ConversationDocument['state'];
+type StoredMember = StoredState['members'][string] | undefined;
 
 function toMemberState(raw: StoredMember): MemberState {
   return {
-    // Concurrent decrements (read on two devices at once) may overshoot; never show a negative count.
     unreadCount: Math.max(0, raw?.unreadCount ?? 0),
     readSeq: raw?.readSeq ?? 0,
     clearedSeq: raw?.clearedSeq ?? 0,
@@ -26,77 +28,79 @@ function toMemberState(raw: StoredMember): MemberState {
 
 function toConversation(doc: ConversationDocument): Conversation {
   const [first, second] = doc.participants as [UserId, UserId];
+  const { state } = doc;
   return {
     id: doc._id as ConversationId,
     participants: [first, second],
-    lastMessage: doc.lastMessage
+    lastMessage: state.lastMessage
       ? {
-          messageId: doc.lastMessage.messageId.toHexString(),
-          seq: doc.lastMessage.seq,
-          senderId: doc.lastMessage.senderId as UserId,
-          message: doc.lastMessage.message,
-          messageType: doc.lastMessage.messageType as MessageType,
-          createdAt: doc.lastMessage.createdAt,
+          messageId: state.lastMessage.messageId.toHexString(),
+          seq: state.lastMessage.seq,
+          senderId: state.lastMessage.senderId as UserId,
+          message: state.lastMessage.message,
+          messageType: state.lastMessage.messageType as MessageType,
+          createdAt: state.lastMessage.createdAt,
         }
       : null,
-    lastMessageTime: doc.lastMessageTime,
-    lastActivityAt: doc.lastActivityAt ?? doc.lastMessageTime ?? new Date(0),
-    lastSeq: doc.lastSeq ?? 0,
-    fence: doc.fence ?? 0,
-    members: { [first]: toMemberState(doc.members?.[first]), [second]: toMemberState(doc.members?.[second]) },
+    lastMessageTime: state.lastMessageTime,
+    lastActivityAt: state.lastActivityAt,
+    lastSeq: state.lastSeq,
+    fence: state.fence,
+    version: state.version,
+    members: {
+      [first]: toMemberState(state.members[first]),
+      [second]: toMemberState(state.members[second]),
+    },
   };
 }
 
-function storedPreview(preview: MessagePreview) {
-  return { ...preview, messageId: new Types.ObjectId(preview.messageId) };
-}
-
-/** Matches the conversation unless a newer lease than `lease` has written it. */
-function fenceFilter(lease: ConversationLease): mongo.Filter<ConversationDocument> {
-  return lease.fence === null
-    ? { _id: lease.conversationId }
-    : { _id: lease.conversationId, fence: { $not: { $gt: lease.fence } } };
-}
-
-/** A write to a conversation that exists, as the writer read it (`expectedLastSeq` not null). */
-function recordFilter(write: ConversationWrite): mongo.Filter<ConversationDocument> {
-  return { ...fenceFilter(write.lease), lastSeq: write.expectedLastSeq ?? 0 };
-}
-
-/** The fields a write sets, absolute values only, so applying it twice is the same as once. */
-function recordedFields(write: ConversationWrite): Record<string, unknown> {
-  const set: Record<string, unknown> = { lastSeq: write.lastSeq };
-  if (write.lease.fence !== null) set['fence'] = write.lease.fence;
-  if (write.lastMessage) {
-    set['lastMessage'] = storedPreview(write.lastMessage);
-    set['lastMessageTime'] = write.lastMessage.createdAt;
+/**
+ * The stored form of a conversation's state. `fence` and `version` come first, in that order:
+ * writes go through `$max` on the whole subdocument, which MongoDB and FerretDB both decide by
+ * comparing fields in order, so the write with the higher (fence, version) wins.
+ */
+function storedState(conversation: Conversation): StoredState {
+  const members: StoredState['members'] = {};
+  for (const [userId, member] of Object.entries(conversation.members)) {
+    members[userId] = {
+      unreadCount: member.unreadCount,
+      readSeq: member.readSeq,
+      clearedSeq: member.clearedSeq,
+      hidden: member.hidden,
+    };
   }
-  for (const [userId, count] of Object.entries(write.unread)) set[`members.${userId}.unreadCount`] = count;
-  for (const userId of write.unhide) set[`members.${userId}.hidden`] = false;
-  return set;
-}
-
-function recordUpdate(write: ConversationWrite): mongo.UpdateFilter<ConversationDocument> {
-  return { $set: recordedFields(write), $max: { lastActivityAt: write.lastActivityAt } };
-}
-
-/** The whole document a new conversation's first write creates (the same fields an update sets). */
-function createdDocument(write: ConversationWrite): ConversationDocument {
-  const document: Record<string, unknown> = {
-    _id: write.lease.conversationId,
-    participants: [...write.participants].sort(),
-    lastActivityAt: write.lastActivityAt,
+  const preview = conversation.lastMessage;
+  return {
+    fence: conversation.fence,
+    version: conversation.version,
+    lastSeq: conversation.lastSeq,
+    lastActivityAt: conversation.lastActivityAt,
+    lastMessage: preview && { ...preview, messageId: new Types.ObjectId(preview.messageId) },
+    lastMessageTime: conversation.lastMessageTime,
+    members,
   };
-  for (const [path, value] of Object.entries(recordedFields(write))) {
-    const [head, userId, field] = path.split('.');
-    if (head !== 'members' || !userId || !field) {
-      document[path] = value;
-      continue;
-    }
-    const members = (document['members'] ??= {}) as Record<string, Record<string, unknown>>;
-    members[userId] = { ...members[userId], [field]: value };
-  }
-  return document as unknown as ConversationDocument;
+}
+
+function storedDocument(conversation: Conversation): ConversationDocument {
+  return {
+    _id: conversation.id,
+    participants: [...conversation.participants].sort(),
+    state: storedState(conversation),
+  };
+}
+
+/**
+ * Applies the write unless one with a higher (fence, version) got there first. The filter is the
+ * `_id` alone: FerretDB v1 scans the whole collection for an update whose filter names any other
+ * field, and this is the send path's one document write (bench/README.md, "Conditional writes").
+ */
+function maxUpdate(write: ConversationWrite): mongo.UpdateFilter<ConversationDocument> {
+  return { $max: { state: storedState(write.next) } } as mongo.UpdateFilter<ConversationDocument>;
+}
+
+/** True when the stored document carries this write (applied now, or by an earlier identical try). */
+function carries(doc: ConversationDocument | null, write: ConversationWrite): boolean {
+  return doc?.state.fence === write.next.fence && doc.state.version === write.next.version;
 }
 
 export class MongoConversationRepository implements ConversationRepository {
@@ -118,8 +122,8 @@ export class MongoConversationRepository implements ConversationRepository {
 
   async listVisibleFor(userId: UserId, limit: number): Promise<Conversation[]> {
     const docs = await this.model
-      .find({ participants: userId, [`members.${userId}.hidden`]: { $ne: true } })
-      .sort({ lastActivityAt: -1, _id: 1 })
+      .find({ participants: userId, [`state.members.${userId}.hidden`]: { $ne: true } })
+      .sort({ 'state.lastActivityAt': -1, _id: 1 })
       .limit(limit)
       .lean<ConversationDocument[]>();
     return docs.map(toConversation);
@@ -141,23 +145,25 @@ export class MongoConversationRepository implements ConversationRepository {
   async record(writes: readonly ConversationWrite[]): Promise<Set<ConversationId>> {
     if (writes.length === 0) return new Set();
     const refused = await Promise.all([
-      this.createAll(writes.filter((write) => write.expectedLastSeq === null)),
-      this.updateAll(writes.filter((write) => write.expectedLastSeq !== null)),
+      this.createAll(writes.filter((write) => write.base === null)),
+      this.updateAll(writes.filter((write) => write.base !== null)),
     ]);
     return new Set(refused.flat());
   }
 
   /**
    * First writes of new conversations, as plain inserts: the unique `_id` makes a racing creator
-   * fail with a duplicate, like the conditional upsert this replaced, but FerretDB v1 answers an
-   * insert from its primary key while it scanned the collection for that upsert (1,000
-   * conversations: 73 ms against 2 ms; in the full benchmark's 1,000-user run new conversations
-   * kept it above a core).
+   * fail with a duplicate. FerretDB v1 answers an insert from its primary key, while it scanned
+   * the collection for the conditional upsert this replaced (1,000 conversations: 73 ms against
+   * 2 ms).
    */
   private async createAll(writes: readonly ConversationWrite[]): Promise<ConversationId[]> {
     if (writes.length === 0) return [];
     try {
-      await this.collection.insertMany(writes.map(createdDocument), { ordered: false });
+      await this.collection.insertMany(
+        writes.map((write) => storedDocument(write.next)),
+        { ordered: false },
+      );
       return [];
     } catch (error) {
       if (!(error instanceof mongo.MongoBulkWriteError)) throw error;
@@ -168,18 +174,17 @@ export class MongoConversationRepository implements ConversationRepository {
 
   /**
    * Writes to existing conversations, together in one unordered `bulkWrite`; a lone one as an
-   * `updateOne`, which FerretDB v1 applies about three times faster than the same update inside a
-   * bulkWrite (1,000 conversations of the real shape: 17 ms against 47-52 ms).
+   * `updateOne`, which FerretDB v1 applies faster than the same update inside a bulkWrite.
    */
   private async updateAll(writes: readonly ConversationWrite[]): Promise<ConversationId[]> {
     if (writes.length === 0) return [];
     if (writes.length === 1) return this.settleOneByOne(writes);
     try {
       const result = await this.collection.bulkWrite(
-        writes.map((write) => ({ updateOne: { filter: recordFilter(write), update: recordUpdate(write) } })),
+        writes.map((write) => ({ updateOne: { filter: { _id: write.next.id }, update: maxUpdate(write) } })),
         { ordered: false },
       );
-      if (result.matchedCount === writes.length) return [];
+      if (result.modifiedCount === writes.length) return [];
     } catch (error) {
       if (!(error instanceof mongo.MongoBulkWriteError)) throw error;
     }
@@ -191,91 +196,94 @@ export class MongoConversationRepository implements ConversationRepository {
   /** Applies each write on its own (each is idempotent); returns the conversations that refused theirs. */
   private async settleOneByOne(writes: readonly ConversationWrite[]): Promise<ConversationId[]> {
     const refused: ConversationId[] = [];
-    for (const write of writes) if (!(await this.recordOne(write))) refused.push(write.lease.conversationId);
+    for (const write of writes) if (!(await this.recordOne(write))) refused.push(write.next.id);
     return refused;
   }
 
   /** Applies one write; true when it is (now or already) in the document. */
   private async recordOne(write: ConversationWrite): Promise<boolean> {
-    const id = write.lease.conversationId;
     try {
-      if (write.expectedLastSeq === null) {
-        await this.collection.insertOne(createdDocument(write));
+      if (write.base === null) {
+        await this.collection.insertOne(storedDocument(write.next));
         return true;
       }
-      const result = await this.collection.updateOne(recordFilter(write), recordUpdate(write));
-      if (result.matchedCount === 1) return true;
+      const result = await this.collection.updateOne({ _id: write.next.id }, maxUpdate(write));
+      if (result.modifiedCount === 1) return true;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error; // created meanwhile by another writer
     }
-    const doc = await this.model.findById(id).lean<ConversationDocument>();
-    return doc?.lastSeq === write.lastSeq && (write.lease.fence === null || doc.fence === write.lease.fence);
+    return carries(await this.model.findById(write.next.id).lean<ConversationDocument>(), write);
   }
 
   async open(lease: ConversationLease, participants: readonly [UserId, UserId], openedBy: UserId): Promise<void> {
-    await this.fencedUpdate(
-      lease,
-      {
-        $setOnInsert: { participants: [...participants].sort(), lastSeq: 0 },
-        $set: { [`members.${openedBy}.hidden`]: false, lastActivityAt: new Date() },
-      },
-      { upsert: true },
-    );
+    const base = await this.findById(lease.conversationId);
+    const members = { ...base?.members, [openedBy]: { ...memberState(base, openedBy), hidden: false } };
+    const next: Conversation = base
+      ? { ...base, ...stampFor(base, lease), lastActivityAt: new Date(), members }
+      : {
+          id: lease.conversationId,
+          participants: [...participants].sort() as [UserId, UserId],
+          lastMessage: null,
+          lastMessageTime: null,
+          lastActivityAt: new Date(),
+          lastSeq: 0,
+          ...stampFor(null, lease),
+          members,
+        };
+    await this.writeUnderLease({ lease, base, next });
   }
 
   async markRead(lease: ConversationLease, readerId: UserId, readSeq: number, readCount: number): Promise<void> {
-    await this.fencedUpdate(lease, {
-      $max: { [`members.${readerId}.readSeq`]: readSeq },
-      $inc: { [`members.${readerId}.unreadCount`]: -readCount },
-    });
+    await this.changeMember(lease, readerId, (member) => ({
+      ...member,
+      readSeq: Math.max(member.readSeq, readSeq),
+      unreadCount: Math.max(0, member.unreadCount - readCount),
+    }));
   }
 
   async hideFor(lease: ConversationLease, userId: UserId, clearedSeq: number): Promise<void> {
-    await this.fencedUpdate(lease, {
-      $set: {
-        [`members.${userId}.hidden`]: true,
-        [`members.${userId}.unreadCount`]: 0,
-        [`members.${userId}.clearedSeq`]: clearedSeq,
-      },
-      $max: { [`members.${userId}.readSeq`]: clearedSeq },
-    });
+    await this.changeMember(lease, userId, (member) => ({
+      hidden: true,
+      unreadCount: 0,
+      clearedSeq,
+      readSeq: Math.max(member.readSeq, clearedSeq),
+    }));
   }
 
   async decrementUnread(lease: ConversationLease, userId: UserId, by: number): Promise<void> {
     if (by <= 0) return;
-    await this.fencedUpdate(lease, { $inc: { [`members.${userId}.unreadCount`]: -by } });
+    await this.changeMember(lease, userId, (member) => ({
+      ...member,
+      unreadCount: Math.max(0, member.unreadCount - by),
+    }));
   }
 
   async replacePreview(lease: ConversationLease, messageId: string, preview: MessagePreview | null): Promise<void> {
-    await this.fencedUpdate(
-      lease,
-      {
-        $set: {
-          lastMessage: preview ? storedPreview(preview) : null,
-          lastMessageTime: preview ? preview.createdAt : null,
-        },
-      },
-      { extraFilter: { 'lastMessage.messageId': new Types.ObjectId(messageId) }, mayMatchNothing: true },
-    );
+    const base = await this.findById(lease.conversationId);
+    if (base?.lastMessage?.messageId !== messageId) return;
+    const next = {
+      ...base,
+      ...stampFor(base, lease),
+      lastMessage: preview,
+      lastMessageTime: preview?.createdAt ?? null,
+    };
+    await this.writeUnderLease({ lease, base, next });
   }
 
-  /**
-   * An update under a lease: it applies only while no newer lease wrote the document, and stamps
-   * the lease's fence. A refused one throws SERVICE_UNAVAILABLE (the caller's lease ran out).
-   */
-  private async fencedUpdate(
+  /** Reads the conversation and rewrites one member's state (nothing when it does not exist). */
+  private async changeMember(
     lease: ConversationLease,
-    update: mongo.UpdateFilter<ConversationDocument>,
-    options: { upsert?: boolean; extraFilter?: mongo.Filter<ConversationDocument>; mayMatchNothing?: boolean } = {},
+    userId: UserId,
+    change: (member: MemberState) => MemberState,
   ): Promise<void> {
-    const fenced = lease.fence === null ? update : { ...update, $set: { ...update.$set, fence: lease.fence } };
-    const result = await this.collection
-      .updateOne({ ...fenceFilter(lease), ...options.extraFilter }, fenced, { upsert: options.upsert ?? false })
-      .catch((error: unknown) => {
-        if (isDuplicateKeyError(error)) return null; // the upsert met a document a newer lease wrote
-        throw error;
-      });
-    if (result && (result.matchedCount + result.upsertedCount > 0 || options.mayMatchNothing)) return;
-    if (!result || (await this.model.exists({ _id: lease.conversationId }))) throw conversationBusy();
+    const base = await this.findById(lease.conversationId);
+    if (!base) return;
+    const members = { ...base.members, [userId]: change(memberState(base, userId)) };
+    await this.writeUnderLease({ lease, base, next: { ...base, ...stampFor(base, lease), members } });
+  }
+
+  /** One write under a lease: SERVICE_UNAVAILABLE when a newer lease wrote the document first. */
+  private async writeUnderLease(write: ConversationWrite): Promise<void> {
+    if (!(await this.recordOne(write))) throw conversationBusy();
   }
 }
