@@ -28,6 +28,10 @@ export const MAX_REPLAY = 1000;
 
 /** Longest search query. @default 200 characters */
 export const MAX_SEARCH_LENGTH = 200;
+/** Longest people-directory search (names and emails are shorter). @default 100 characters */
+export const MAX_DIRECTORY_QUERY_LENGTH = 100;
+/** Most users one directory search returns. @default 50 */
+export const MAX_DIRECTORY_PAGE = 50;
 /** Message ids in one markAsRead call. @default 500 */
 export const MAX_MARK_IDS = 500;
 /** Users one `presence` query may ask about. @default 100 */

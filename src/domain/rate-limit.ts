@@ -1,7 +1,7 @@
 import { ChatError } from './errors';
 import type { UserId } from './ids';
 
-export type RateLimitedAction = 'send' | 'typing' | 'search' | 'connect';
+export type RateLimitedAction = 'send' | 'typing' | 'search' | 'directory' | 'connect';
 
 /**
  * Per user and action, shared by every instance. Fixed windows of `windowSeconds`: "10/s with
@@ -11,6 +11,7 @@ export const RATE_LIMITS: Readonly<Record<RateLimitedAction, { points: number; w
   send: { points: 20, windowSeconds: 2 },
   typing: { points: 10, windowSeconds: 2 },
   search: { points: 10, windowSeconds: 5 },
+  directory: { points: 10, windowSeconds: 5 },
   connect: { points: 20, windowSeconds: 10 },
 };
 

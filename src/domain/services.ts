@@ -60,7 +60,7 @@ export function createServices(ports: DomainPorts, settings: DomainSettings): Se
     settings.sendMaxInFlight,
   );
   return {
-    users: new UserService(ports.users),
+    users: new UserService(ports.users, ports.rateLimiter),
     messages: new MessageService(
       ports.messages,
       ports.conversations,

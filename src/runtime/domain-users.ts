@@ -24,5 +24,7 @@ export function cachedDomainUsers(users: UserRepository, onQuery: () => void): U
   return {
     findByIds,
     findById: async (id) => (await findByIds([id]))[0] ?? null,
+    // A search always asks the store: its answers are not profiles by id, and it is rate-limited.
+    searchByPrefix: (prefix, limit, excluding) => users.searchByPrefix(prefix, limit, excluding),
   };
 }

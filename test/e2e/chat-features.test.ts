@@ -1,4 +1,5 @@
-import mongoose from 'mongoose';
+import { randomBytes } from 'node:crypto';
+import mongoose, { Types } from 'mongoose';
 import {
   ChatEndedDocument,
   ChatHistoryDocument,
@@ -6,6 +7,7 @@ import {
   ConversationsDocument,
   DeleteConversationDocument,
   DeleteMessageDocument,
+  DirectoryDocument,
   EndChatDocument,
   MarkAsReadDocument,
   MarkConversationReadDocument,
@@ -31,6 +33,8 @@ import { chatActions, conversationIdOf } from '../helpers/chat';
 import type { TestDatastores } from '../helpers/datastores';
 import { useTestSystem, type TestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
+import type { UserId } from '../../src/domain/ids';
+import { MongoUserRepository } from '../../src/persistence/user/user.repository';
 
 /** Short typing expiry for this file (TYPING_EXPIRY_MS; production default 6 s). */
 const TYPING_EXPIRY_MS = 1_500;
@@ -445,6 +449,45 @@ describe('every seed feature over GraphQL', () => {
       expect(scoped.searchMessages).toEqual([]);
       expect(await chat.codeOf(SearchMessagesDocument, { query: '  ' }, bob)).toBe('BAD_USER_INPUT');
       expect(await chat.codeOf(SearchMessagesDocument, { query: 'x'.repeat(201) }, bob)).toBe('BAD_USER_INPUT');
+    });
+  });
+
+  describe('people directory', () => {
+    it('finds users by name or email prefix, ignoring case, by name, without the caller; input is literal and bounded', async () => {
+      // A tag of this run, so users of other tests in the shared database never match.
+      const tag = `q${randomBytes(4).toString('hex')}`;
+      const [anna, andrew, caller] = (await users(`${tag}anna`, `${tag.toUpperCase()}ANDREW`, `${tag}carl`)) as [
+        TestUser,
+        TestUser,
+        TestUser,
+      ];
+      const byEmail = {
+        id: new Types.ObjectId().toHexString() as UserId,
+        name: 'Zed Other',
+        email: `${tag}zed@example.test`,
+      };
+      await new MongoUserRepository(stores.mongo.connection).upsertMany([byEmail]);
+      const search = async (text: string, first?: number) =>
+        (await graphqlOk(system.api, DirectoryDocument, { search: text, first }, caller.token)).users;
+
+      expect(await search(`${tag.toUpperCase()}aN`)).toEqual([
+        { id: andrew.id, name: `${tag.toUpperCase()}ANDREW`, email: `${tag}andrew@example.test` },
+        { id: anna.id, name: `${tag}anna`, email: `${tag}anna@example.test` },
+      ]);
+      // By name in binary order: "Q…ANDREW" < "Zed Other" < "q…anna".
+      expect((await search(`  ${tag}`)).map((user) => user.id)).toEqual([andrew.id, byEmail.id, anna.id]);
+      expect((await search(`${tag}Z`)).map((user) => user.id)).toEqual([byEmail.id]);
+      expect((await search(tag, 1)).map((user) => user.id)).toEqual([andrew.id]);
+      expect(await search(`${tag}c`)).toEqual([]); // the caller's own entry
+      expect(await search('.*')).toEqual([]);
+      expect(await search(`${tag}(a+)+$`)).toEqual([]);
+
+      expect(await chat.codeOf(DirectoryDocument, { search: '  ' }, caller)).toBe('BAD_USER_INPUT');
+      expect(await chat.codeOf(DirectoryDocument, { search: 'x'.repeat(101) }, caller)).toBe('BAD_USER_INPUT');
+      expect(await chat.codeOf(DirectoryDocument, { search: tag, first: 0 }, caller)).toBe('BAD_USER_INPUT');
+      expect(await chat.codeOf(DirectoryDocument, { search: tag, first: 51 }, caller)).toBe('BAD_USER_INPUT');
+      const anonymous = await graphqlHttp(system.api, DirectoryDocument, { search: tag });
+      expect(anonymous.body.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
     });
   });
 

@@ -28,6 +28,7 @@ const SCATTER_GATHER_ALLOWED: Readonly<Record<string, string>> = {
   'messages.softDelete': 'deleteMessage by message id only',
   'conversations.listVisibleFor': 'the per-user list, until per-member records sharded by user replace it',
   'conversations.listAllFor': 'the same per-user list, hidden ones included',
+  'users.searchByPrefix': 'the people directory: a search by name, which no shard key of users can route',
 };
 
 /** Private methods of the repositories, reached through the public ones this test calls. */
@@ -131,6 +132,7 @@ describe('index audit: each repository query, its index and its shard routing', 
         await users.findByIds([alice, bob]);
         await users.findByIds(Array.from({ length: 6 }, () => new Types.ObjectId().toHexString() as UserId));
       },
+      'users.searchByPrefix': () => users.searchByPrefix('ali', 20, bob),
       'conversations.open': () => conversations.open(lease, [alice, bob], alice),
       'conversations.findById': () => conversations.findById(conversationId),
       'conversations.findMany': () => conversations.findMany([conversationId]),
@@ -237,6 +239,7 @@ describe('index audit: each repository query, its index and its shard routing', 
       'users.findByIds: users.find -> _id_, by shard key',
       'users.findByIds: users.find -> _id_, by shard key',
       'users.findByIds: users.find -> _id_, by shard key',
+      'users.searchByPrefix: users.find -> email_1 + name_1, all shards (allowed)',
       'conversations.open: conversations.find -> _id_, by shard key',
       'conversations.findById: conversations.find -> _id_, by shard key',
       'conversations.findMany: conversations.find -> _id_, by shard key',

@@ -1,4 +1,9 @@
-import { SearchMessagesDocument, SendMessageDocument, SetTypingDocument } from '../../src/client/graphql';
+import {
+  DirectoryDocument,
+  SearchMessagesDocument,
+  SendMessageDocument,
+  SetTypingDocument,
+} from '../../src/client/graphql';
 import { graphqlHttp, wsClient } from '../helpers/clients';
 import { useTestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
@@ -76,6 +81,18 @@ describe('rate limits shared across instances through Redis', () => {
     expect(results.filter((result) => result.body.errors?.[0]?.extensions?.['code'] === 'RATE_LIMITED')).toHaveLength(
       2,
     );
+  });
+
+  it('limits people-directory searches to 10 per 5 s, apart from message searches', async () => {
+    const [ivy] = (await createUsers(env.stores, 'Ivy')) as [TestUser];
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => graphqlHttp(env.system.api, DirectoryDocument, { search: 'iv' }, ivy.token)),
+    );
+    const limited = results.filter((result) => result.body.errors?.[0]?.extensions?.['code'] === 'RATE_LIMITED');
+    expect(limited).toHaveLength(2);
+    expect(limited[0]!.body.errors?.[0]?.extensions).toMatchObject({ retryAfter: expect.any(Number), limit: 10 });
+    const search = await graphqlHttp(env.system.api, SearchMessagesDocument, { query: 'anything' }, ivy.token);
+    expect(search.body.errors).toBeUndefined();
   });
 
   it('closes WebSocket connection attempts over the limit with the retryable 1013', async () => {

@@ -45,6 +45,14 @@ export class InMemoryUsers implements UserRepository {
   async findByIds(ids: readonly UserId[]): Promise<User[]> {
     return ids.flatMap((id) => this.users.get(id) ?? []);
   }
+
+  async searchByPrefix(prefix: string, limit: number, excluding: UserId): Promise<User[]> {
+    const matches = (text: string | null) => text?.toLowerCase().startsWith(prefix) ?? false;
+    return [...this.users.values()]
+      .filter((user) => user.id !== excluding && (matches(user.name) || matches(user.email)))
+      .sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''))
+      .slice(0, limit);
+  }
 }
 
 type MutableConversation = {

@@ -26,15 +26,15 @@ function constraintOf(filter: Filter, field: string): 'equality' | 'range' | nul
 /**
  * The index a planner would pick by the usual rules: the one whose leading fields the filter
  * constrains most (equalities, then at most one range), preferring one that also yields the sort.
- * A top-level `$or` uses an index only if every branch does (the branches' index is returned when
- * they agree). Null when no index bounds the query: a collection scan.
+ * A top-level `$or` uses indexes only if every branch has one; branches on different indexes
+ * make an index union, named "a + b". Null when no index bounds the query: a collection scan.
  */
 export function indexFor(filter: Filter, sort: IndexKey | undefined, indexes: readonly IndexSpec[]): string | null {
   const branches = Array.isArray(filter['$or']) ? (filter['$or'] as Filter[]) : null;
   if (branches) {
     const { $or: _branches, ...rest } = filter;
     const chosen = new Set(branches.map((branch) => indexFor({ ...rest, ...branch }, sort, indexes)));
-    return chosen.size === 1 ? [...chosen][0]! : null;
+    return chosen.has(null) ? null : [...chosen].sort().join(' + ');
   }
   let best: { name: string; score: number } | null = null;
   for (const index of indexes) {

@@ -16,6 +16,7 @@ describe('ConversationAccess.withUser', () => {
         return existing.has(id) ? ({ id, name: null, email: null } satisfies User) : null;
       },
       findByIds: async () => [],
+      searchByPrefix: async () => [],
     };
     let now = 1_000_000;
     const access = new ConversationAccess(users, () => now);

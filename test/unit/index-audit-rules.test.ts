@@ -26,7 +26,7 @@ describe('index audit rules', () => {
     expect(indexFor({ message: { $regex: 'x' } }, undefined, INDEXES)).toBeNull();
   });
 
-  it('uses an index for $or only when every branch does', () => {
+  it('uses indexes for $or only when every branch has one: the same one, or a union of several', () => {
     const both = {
       $or: [
         { conversationId: 'a', seq: { $gt: 1 } },
@@ -35,6 +35,8 @@ describe('index audit rules', () => {
     };
     expect(indexFor(both, { createdAt: -1 }, INDEXES)).toBe('conversationId_1_seq_1');
     expect(indexFor({ $or: [{ conversationId: 'a' }, { message: 'x' }] }, undefined, INDEXES)).toBeNull();
+    const union = { $or: [{ receiverId: 'r' }, { conversationId: 'a' }, { conversationId: 'b' }], isRead: false };
+    expect(indexFor(union, undefined, INDEXES)).toBe('conversationId_1_createdAt_-1 + receiverId_1_isRead_1');
   });
 
   it('tells a query routed by its shard key from a scatter-gather', () => {

@@ -2,6 +2,7 @@ import type { ConversationAccess } from '../conversation/conversation.access';
 import { withLease, type ConversationLeases } from '../conversation/conversation.lease';
 import { memberState, previewOf, type ConversationRepository } from '../conversation/conversation.types';
 import { ChatError } from '../errors';
+import { escapeRegex } from '../regex';
 import type { EventPublisher, EventSubscriber } from '../events';
 import { FeedStream } from '../feed-stream';
 import { parseMessageId, type ConversationId, type UserId } from '../ids';
@@ -32,8 +33,6 @@ export interface MessageSlice {
   readonly hasNextPage: boolean;
   readonly hasPreviousPage: boolean;
 }
-
-const REGEX_SPECIALS = /[.*+?^${}()|[\]\\/-]/g;
 
 /**
  * A retry must be the same request: a clientMessageId reused in its conversation for other text is a
@@ -188,7 +187,7 @@ export class MessageService {
             floorSeq: memberState(conversation, userId).clearedSeq,
           }))
         : [await this.visibleRange(userId, targetUserId)];
-    return this.messages.search(ranges, query.trim().replace(REGEX_SPECIALS, '\\$&'), count);
+    return this.messages.search(ranges, escapeRegex(query.trim()), count);
   }
 
   /**

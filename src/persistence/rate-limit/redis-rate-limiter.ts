@@ -27,6 +27,7 @@ export class RedisRateLimiter implements RateLimiter {
       send: build('send'),
       typing: build('typing'),
       search: build('search'),
+      directory: build('directory'),
       connect: build('connect'),
     };
   }

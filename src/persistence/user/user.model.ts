@@ -11,7 +11,15 @@ export const userSchema = new Schema(
   { collection: 'users', timestamps: true, strictQuery: 'throw' },
 );
 
-/** Shard key when sharded: `{ _id: 'hashed' }` (the main app's choice; we only read by `_id`). */
+/**
+ * Shard key when sharded: `{ _id: 'hashed' }` (the main app's choice; we read by `_id`, and the
+ * directory's search is the one query without it: scatter-gather, bounded by the indexes below).
+ */
 export const USER_SHARD_KEY = { _id: 'hashed' } as const;
+
+// The people directory's prefix search (user.repository.ts, searchByPrefix). The only indexes this
+// service adds to the main app's collection; non-unique, so they hold on a sharded one too.
+userSchema.index({ name: 1 });
+userSchema.index({ email: 1 });
 
 export type UserDocument = InferSchemaType<typeof userSchema> & { _id: Types.ObjectId };

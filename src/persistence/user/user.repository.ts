@@ -1,5 +1,6 @@
 import { Types, type Connection, type Model } from 'mongoose';
 import type { UserId } from '../../domain/ids';
+import { escapeRegex } from '../../domain/regex';
 import type { User, UserRepository } from '../../domain/user/user.types';
 import { UserModelName, type UserDocument } from './user.model';
 
@@ -9,6 +10,27 @@ function toUser(doc: Pick<UserDocument, '_id' | 'name' | 'email'>): User {
 
 /** Up to this many ids are looked up by `_id` equality each; more in one `$in` (see findByIds). */
 const FEW_IDS = 4;
+
+/** Leading characters of a directory search whose case spellings bound the index ranges. @default 3 */
+const CASE_BOUNDED_CHARACTERS = 3;
+
+/** Every upper/lower-case spelling of `text` ("a1b" → "A1B", "A1b", "a1B", "a1b"), deduplicated. */
+export function caseSpellings(text: string): string[] {
+  let spellings = [''];
+  for (const character of text) {
+    const variants = [...new Set([character.toUpperCase(), character.toLowerCase()])].filter(
+      (variant) => [...variant].length === 1, // 'ß'.toUpperCase() is 'SS': not a spelling of one character
+    );
+    spellings = spellings.flatMap((start) => variants.map((variant) => start + variant));
+  }
+  return [...new Set(spellings)].sort();
+}
+
+/** The smallest string above every string that starts with `prefix` (by code unit, as MongoDB compares). */
+export function successorOf(prefix: string): string {
+  const last = prefix.charCodeAt(prefix.length - 1);
+  return prefix.slice(0, -1) + String.fromCharCode(last + 1);
+}
 
 export class MongoUserRepository implements UserRepository {
   private readonly model: Model<UserDocument>;
@@ -39,6 +61,34 @@ export class MongoUserRepository implements UserRepository {
     }
     const docs = await this.model
       .find({ _id: { $in: unique.map((id) => new Types.ObjectId(id)) } }, { name: 1, email: 1 })
+      .lean<UserDocument[]>();
+    return docs.map(toUser);
+  }
+
+  /**
+   * Case-insensitive prefix search that MongoDB answers from the `name` and `email` indexes:
+   * a regex with the `i` flag cannot bound an index scan, so the filter also lists, per field,
+   * the ranges of every upper/lower-case spelling of the prefix's first characters (at most 8:
+   * "ali" → "ALI".."ali"), which can; the regex then checks the whole prefix. One query on every
+   * store (FerretDB scans, as it does for any query not by `_id`).
+   */
+  async searchByPrefix(prefix: string, limit: number, excluding: UserId): Promise<User[]> {
+    const lead = caseSpellings(prefix.slice(0, CASE_BOUNDED_CHARACTERS));
+    const ranges = ['name', 'email'].flatMap((field) =>
+      lead.map((start) => ({ [field]: { $gte: start, $lt: successorOf(start) } })),
+    );
+    const pattern = new RegExp(`^${escapeRegex(prefix)}`, 'i');
+    const docs = await this.model
+      .find(
+        {
+          $or: ranges,
+          $and: [{ $or: [{ name: pattern }, { email: pattern }] }],
+          _id: { $ne: new Types.ObjectId(excluding) },
+        },
+        { name: 1, email: 1 },
+      )
+      .sort({ name: 1, _id: 1 })
+      .limit(limit)
       .lean<UserDocument[]>();
     return docs.map(toUser);
   }
