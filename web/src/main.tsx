@@ -5,7 +5,7 @@ import { createChatConnection, type ChatConnection } from './api/apollo';
 import { loadClientConfig, type ClientConfig } from './api/client-config';
 import { ChatShell } from './chat/ChatShell';
 import { DemoUserPicker } from './session/DemoUserPicker';
-import { loadDemoUsers, storedToken, storeToken, type DemoUser } from './session/session';
+import { storedToken, storeToken } from './session/session';
 import './styles.css';
 
 function SignedInApp(props: { config: ClientConfig; token: string; onSignOut: () => void }) {
@@ -16,12 +16,10 @@ function SignedInApp(props: { config: ClientConfig; token: string; onSignOut: ()
     setConnection(opened);
     return () => opened.dispose();
   }, [props.config, props.token]);
-  const [contacts, setContacts] = useState<DemoUser[]>([]);
-  useEffect(() => void loadDemoUsers().then(setContacts, () => undefined), []);
   if (!connection) return null;
   return (
     <ApolloProvider client={connection.client}>
-      <ChatShell monitor={connection.monitor} contacts={contacts} onSignOut={props.onSignOut} />
+      <ChatShell monitor={connection.monitor} onSignOut={props.onSignOut} />
     </ApolloProvider>
   );
 }

@@ -6,14 +6,13 @@ import type { ConnectionMonitor } from '../api/connection';
 import { useChatSubscriptions } from '../live/useChatSubscriptions';
 import { usePresence } from '../live/usePresence';
 import { useTyping } from '../live/useTyping';
-import type { DemoUser } from '../session/session';
 import { ChatView } from './ChatView';
 import { ConnectionStatus } from './ConnectionStatus';
 import { ConversationList } from './ConversationList';
 import { NewChat } from './NewChat';
 import { SearchPanel } from './SearchPanel';
 
-export function ChatShell(props: { monitor: ConnectionMonitor; contacts: readonly DemoUser[]; onSignOut: () => void }) {
+export function ChatShell(props: { monitor: ConnectionMonitor; onSignOut: () => void }) {
   const me = useQuery(MeDocument);
   if (me.error) {
     return (
@@ -32,7 +31,6 @@ export function ChatShell(props: { monitor: ConnectionMonitor; contacts: readonl
 function SignedIn(props: {
   me: { id: string; name: string | null };
   monitor: ConnectionMonitor;
-  contacts: readonly DemoUser[];
   onSignOut: () => void;
 }) {
   const { me, monitor } = props;
@@ -63,7 +61,7 @@ function SignedIn(props: {
       </header>
       <aside className="sidebar">
         <SearchPanel me={me.id} onOpen={openConversation} />
-        <NewChat me={me.id} contacts={props.contacts} onStarted={openConversation} />
+        <NewChat onStarted={openConversation} />
         <ConversationList
           conversations={conversations}
           openUserId={openUserId}

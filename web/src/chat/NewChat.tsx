@@ -1,46 +1,73 @@
-import { useMutation } from '@apollo/client/react';
-import { useState, type FormEvent } from 'react';
-import { ConversationsDocument, StartChatDocument } from '../../../src/client/graphql';
-import type { DemoUser } from '../session/session';
+import { useMutation, useQuery } from '@apollo/client/react';
+import { useEffect, useState } from 'react';
+import { ConversationsDocument, DirectoryDocument, StartChatDocument } from '../../../src/client/graphql';
+import { MAX_DIRECTORY_QUERY_LENGTH } from '../../../src/domain/limits';
 
-/** Starts a chat with a demo user (picker) or any user id (the main app would offer a contact list). */
-export function NewChat(props: { me: string; contacts: readonly DemoUser[]; onStarted: (userId: string) => void }) {
-  const [target, setTarget] = useState('');
-  const [startChat, { loading, error }] = useMutation(StartChatDocument, {
+const DEBOUNCE_MS = 300;
+/** People offered at once; more typing narrows them. */
+const SHOWN = 8;
+const USER_ID = /^[0-9a-f]{24}$/i;
+
+/**
+ * Starts a chat with someone found in the people directory (`users(search)`: name or email
+ * prefix, debounced like message search), or with a user id pasted as it is.
+ */
+export function NewChat(props: { onStarted: (userId: string) => void }) {
+  const [input, setInput] = useState('');
+  const [search, setSearch] = useState('');
+  useEffect(() => {
+    const timer = setTimeout(() => setSearch(input.trim()), DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [input]);
+  const people = useQuery(DirectoryDocument, {
+    variables: { search, first: SHOWN },
+    skip: search === '',
+    fetchPolicy: 'network-only',
+  });
+  const [startChat, started] = useMutation(StartChatDocument, {
     refetchQueries: [ConversationsDocument],
     awaitRefetchQueries: true,
   });
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const targetUserId = target.trim();
-    if (!targetUserId) return;
+  const start = async (targetUserId: string) => {
     const result = await startChat({ variables: { targetUserId } }).catch(() => null);
-    if (result?.data) {
-      setTarget('');
-      props.onStarted(targetUserId);
-    }
+    if (!result?.data) return;
+    setInput('');
+    props.onStarted(targetUserId);
   };
-  const others = props.contacts.filter((contact) => contact.id !== props.me);
+  const pastedId = USER_ID.test(input.trim()) ? input.trim() : null;
+
   return (
-    <form className="new-chat" onSubmit={(event) => void submit(event)}>
+    <div className="new-chat">
       <input
-        aria-label="Start a chat with (user id)"
-        list="demo-contacts"
-        placeholder="Start a chat: user id"
-        value={target}
-        onChange={(event) => setTarget(event.target.value)}
+        type="search"
+        aria-label="Start a chat: find people"
+        placeholder="Start a chat: name or email"
+        value={input}
+        maxLength={MAX_DIRECTORY_QUERY_LENGTH}
+        onChange={(event) => setInput(event.target.value)}
       />
-      <datalist id="demo-contacts">
-        {others.map((contact) => (
-          <option key={contact.id} value={contact.id}>
-            {contact.name}
-          </option>
-        ))}
-      </datalist>
-      <button type="submit" disabled={loading || target.trim() === ''}>
-        Start
-      </button>
-      {error && <p className="error">{error.message}</p>}
-    </form>
+      {(search !== '' || pastedId) && (
+        <ul className="search-results" data-testid="people-results">
+          {people.loading && <li className="muted">Searching…</li>}
+          {people.error && <li className="error">{people.error.message}</li>}
+          {people.data?.users.length === 0 && !pastedId && <li className="muted">Nobody matches “{search}”.</li>}
+          {people.data?.users.map((user) => (
+            <li key={user.id}>
+              <button type="button" disabled={started.loading} onClick={() => void start(user.id)}>
+                <strong>{user.name ?? user.id}</strong> {user.email && <span className="muted">{user.email}</span>}
+              </button>
+            </li>
+          ))}
+          {pastedId && (
+            <li>
+              <button type="button" disabled={started.loading} onClick={() => void start(pastedId)}>
+                Start with user id {pastedId}
+              </button>
+            </li>
+          )}
+        </ul>
+      )}
+      {started.error && <p className="error">{started.error.message}</p>}
+    </div>
   );
 }
