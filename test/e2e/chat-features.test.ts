@@ -4,6 +4,7 @@ import {
   ChatEndedDocument,
   ChatHistoryDocument,
   ChatStartedDocument,
+  ConversationDocument,
   ConversationsDocument,
   DeleteConversationDocument,
   DeleteMessageDocument,
@@ -449,6 +450,34 @@ describe('every seed feature over GraphQL', () => {
       expect(scoped.searchMessages).toEqual([]);
       expect(await chat.codeOf(SearchMessagesDocument, { query: '  ' }, bob)).toBe('BAD_USER_INPUT');
       expect(await chat.codeOf(SearchMessagesDocument, { query: 'x'.repeat(201) }, bob)).toBe('BAD_USER_INPUT');
+    });
+  });
+
+  describe('one conversation by id', () => {
+    it('answers its participants (also after a hide), FORBIDDEN to others, NOT_FOUND before it starts', async () => {
+      const [alice, bob, carol] = (await users('Alice', 'Bob', 'Carol')) as [TestUser, TestUser, TestUser];
+      const conversationId = conversationIdOf(alice, bob);
+      expect(await chat.codeOf(ConversationDocument, { conversationId }, alice)).toBe('NOT_FOUND');
+      await chat.send(alice, bob, 'first');
+      const second = await chat.send(alice, bob, 'second');
+
+      const seen = await graphqlOk(system.api, ConversationDocument, { conversationId }, bob.token);
+      expect(seen.conversation).toMatchObject({
+        conversationId,
+        kind: 'DIRECT',
+        title: null,
+        memberCount: 2,
+        otherUserId: alice.id,
+        lastMessage: 'second',
+        lastSeq: second.seq,
+        unreadCount: 2,
+      });
+      await graphqlOk(system.api, DeleteConversationDocument, { targetUserId: alice.id }, bob.token);
+      const hidden = await graphqlOk(system.api, ConversationDocument, { conversationId }, bob.token);
+      expect(hidden.conversation).toMatchObject({ conversationId, lastMessage: null, unreadCount: 0 });
+
+      expect(await chat.codeOf(ConversationDocument, { conversationId }, carol)).toBe('FORBIDDEN');
+      expect(await chat.codeOf(ConversationDocument, { conversationId: 'not-an-id' }, alice)).toBe('BAD_USER_INPUT');
     });
   });
 

@@ -32,6 +32,17 @@ export class ConversationService {
     return conversations.map((conversation) => viewFor(conversation, userId));
   }
 
+  /**
+   * One conversation by id, for its participants only (FORBIDDEN for anyone else's, NOT_FOUND
+   * when it was never started). One the caller hid is still answered: asked by id, it is known.
+   */
+  async get(userId: UserId, conversationIdInput: unknown): Promise<ConversationView> {
+    const { conversationId } = this.access.asParticipant(userId, conversationIdInput);
+    const conversation = await this.conversations.findById(conversationId);
+    if (!conversation) throw ChatError.notFound('There is no such conversation');
+    return viewFor(conversation, userId);
+  }
+
   /** Creates or reopens the conversation with `targetUserId` and tells the other user (chatStarted). */
   async start(userId: UserId, targetUserId: unknown): Promise<ConversationView> {
     const { conversationId, targetId } = await this.access.withUser(userId, targetUserId);

@@ -45,6 +45,18 @@ export class ConversationResolver {
   }
 
   @Authorized()
+  @Query(() => ConversationObject, {
+    description: 'One of my conversations by id (also one I hid). FORBIDDEN for anyone else\'s.',
+  })
+  conversation(
+    @Arg('conversationId', () => ID) conversationId: string,
+    @CurrentUser() caller: UserId,
+    @Ctx() context: ChatContext,
+  ): Promise<ConversationRoot> {
+    return context.services.conversations.get(caller, conversationId);
+  }
+
+  @Authorized()
   @Query(() => Int, { description: 'Unread messages across my conversations.' })
   unreadCount(@CurrentUser() caller: UserId, @Ctx() context: ChatContext): Promise<number> {
     return context.services.conversations.unreadCount(caller);

@@ -1,9 +1,25 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { ConversationKind } from '../../domain/conversation/conversation.view';
+
+const ConversationKindEnum: Record<ConversationKind, ConversationKind> = { DIRECT: 'DIRECT', GROUP: 'GROUP' };
+registerEnumType(ConversationKindEnum, {
+  name: 'ConversationKind',
+  description: 'DIRECT: two people, id "<smallerId>_<largerId>". GROUP: 2 or more people (DESIGN.md; not built yet).',
+});
 
 @ObjectType('Conversation', { description: 'A conversation as the caller sees it.' })
 export class ConversationObject {
   @Field({ description: '"<smallerUserId>_<largerUserId>", as in the seed.' })
   conversationId!: string;
+
+  @Field(() => ConversationKindEnum)
+  kind!: ConversationKind;
+
+  @Field(() => String, { nullable: true, description: 'A group\'s title; null in a DIRECT conversation.' })
+  title!: string | null;
+
+  @Field(() => Int)
+  memberCount!: number;
 
   @Field(() => ID)
   otherUserId!: string;
