@@ -46,7 +46,7 @@ export class ConversationResolver {
 
   @Authorized()
   @Query(() => ConversationObject, {
-    description: 'One of my conversations by id (also one I hid). FORBIDDEN for anyone else\'s.',
+    description: "One of my conversations by id (also one I hid). FORBIDDEN for anyone else's.",
   })
   conversation(
     @Arg('conversationId', () => ID) conversationId: string,

@@ -15,7 +15,7 @@ export class ConversationObject {
   @Field(() => ConversationKindEnum)
   kind!: ConversationKind;
 
-  @Field(() => String, { nullable: true, description: 'A group\'s title; null in a DIRECT conversation.' })
+  @Field(() => String, { nullable: true, description: "A group's title; null in a DIRECT conversation." })
   title!: string | null;
 
   @Field(() => Int)
