@@ -1,9 +1,9 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { ConversationsDocument, DirectoryDocument, StartChatDocument } from '../../../src/client/graphql';
 import { MAX_DIRECTORY_QUERY_LENGTH } from '../../../src/domain/limits';
+import { useDebouncedQuery } from './useDebounced';
 
-const DEBOUNCE_MS = 300;
 /** People offered at once; more typing narrows them. */
 const SHOWN = 8;
 const USER_ID = /^[0-9a-f]{24}$/i;
@@ -14,11 +14,7 @@ const USER_ID = /^[0-9a-f]{24}$/i;
  */
 export function NewChat(props: { onStarted: (userId: string) => void }) {
   const [input, setInput] = useState('');
-  const [search, setSearch] = useState('');
-  useEffect(() => {
-    const timer = setTimeout(() => setSearch(input.trim()), DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-  }, [input]);
+  const search = useDebouncedQuery(input);
   const people = useQuery(DirectoryDocument, {
     variables: { search, first: SHOWN },
     skip: search === '',

@@ -1,18 +1,13 @@
 import { useQuery } from '@apollo/client/react';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { SearchMessagesDocument } from '../../../src/client/graphql';
 import { MAX_SEARCH_LENGTH } from '../../../src/domain/limits';
-
-const DEBOUNCE_MS = 300;
+import { useDebouncedQuery } from './useDebounced';
 
 /** Literal search over my messages (the server escapes regex characters); a hit opens its chat at that message. */
 export function SearchPanel(props: { me: string; onOpen: (userId: string, messageId: string) => void }) {
   const [input, setInput] = useState('');
-  const [query, setQuery] = useState('');
-  useEffect(() => {
-    const timer = setTimeout(() => setQuery(input.trim()), DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-  }, [input]);
+  const query = useDebouncedQuery(input);
   const { data, loading, error } = useQuery(SearchMessagesDocument, {
     variables: { query, limit: 20 },
     skip: query === '',
