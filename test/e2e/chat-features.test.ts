@@ -340,15 +340,16 @@ describe('every seed feature over GraphQL', () => {
       expect(await chat.unread(bob)).toEqual({ total: 0, byConversation: { [alice.id]: 0 } });
 
       const history = await graphqlOk(system.api, ChatHistoryDocument, { targetUserId: alice.id }, bob.token);
-      expect(history.chatHistory.messages.map((m) => [m.message, m.isRead, m.readAt !== null])).toEqual([
-        ['unread 4', true, true],
-        ['unread 3', true, true],
-        ['unread 2', true, true],
+      expect(history.chatHistory.messages.map((m) => [m.message, m.isRead, m.readAt !== null, m.readByCount])).toEqual([
+        ['unread 4', true, true, 1],
+        ['unread 3', true, true, 1],
+        ['unread 2', true, true, 1],
       ]);
       expect((await chat.unread(alice)).total).toBe(0);
       // No stray receipt came in between (the re-mark above announced nothing): the next one
       // Alice gets is for the next read.
       const later = await chat.send(alice, bob, 'later');
+      expect(later.readByCount).toBe(0);
       await graphqlOk(system.api, MarkConversationReadDocument, { targetUserId: alice.id }, bob.token);
       expect((await aliceReceipts.next()).data?.messagesRead.messageIds).toEqual([later.id]);
     });

@@ -32,6 +32,7 @@ function message(seq: number, from = BOB): MessageFieldsFragment {
     attachmentUrl: null,
     clientMessageId: `k${seq}`,
     isRead: false,
+    readByCount: 0,
     readAt: null,
     createdAt: new Date(1_700_000_000_000 + seq * 1000).toISOString(),
     updatedAt: new Date(1_700_000_000_000 + seq * 1000).toISOString(),

@@ -141,6 +141,14 @@ export class MessageResolver {
     return cursorOf(message);
   }
 
+  @FieldResolver(() => Int, {
+    description:
+      'Other members whose read position covers this message. In a DIRECT conversation that is the receiver: 1 once read, else 0.',
+  })
+  readByCount(@Root() message: ChatMessage): number {
+    return message.isRead ? 1 : 0;
+  }
+
   @FieldResolver(() => UserObject, { nullable: true, description: 'Null when the main app no longer has this user.' })
   sender(@Root() message: LiveMessage, @Ctx() context: ChatContext): Promise<User | null> {
     // A live message carries the profile (no query per subscriber); others go through the loader.

@@ -47,6 +47,7 @@ export function useSendMessage(
       attachmentUrl: null,
       clientMessageId,
       isRead: false,
+      readByCount: 0,
       readAt: null,
       createdAt: now,
       updatedAt: now,
