@@ -48,6 +48,17 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
     // Pings at this interval; a socket that has not answered by the next ping is terminated.
     config.wsKeepAliveMs,
   );
+  // Runs after graphql-ws's own 'connection' listener (registration order), so its socket 'error'
+  // listener exists to be replaced. Socket errors are the client's doing (a frame over maxPayload,
+  // invalid UTF-8, a reset) and ws has already closed the socket with the right code (1009, 1007):
+  // graphql-ws would print each with console.error and a stack trace, letting any client write
+  // unstructured lines to the logs at will. One structured debug line instead.
+  wsServer.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (error: Error & { code?: string }) =>
+      logger.debug({ code: error.code, reason: error.message }, 'WebSocket closed on a client error'),
+    );
+  });
 
   try {
     await new Promise<void>((resolve, reject) => {

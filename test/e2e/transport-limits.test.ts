@@ -30,13 +30,23 @@ describe('protocol and HTTP edges', () => {
     expect(code).toBe(4400);
   });
 
-  it('refuses a WebSocket frame over 64 KiB (1009) instead of buffering it', async () => {
-    const code = await rawSocket(env.system.ws[0]!.url, (socket) => {
-      socket.send(
-        JSON.stringify({ type: 'connection_init', payload: { token: alice.token, pad: 'x'.repeat(70_000) } }),
-      );
-    });
-    expect(code).toBe(1009);
+  it('refuses a WebSocket frame over 64 KiB (1009) instead of buffering it, without printing to the console', async () => {
+    const printed = jest.spyOn(console, 'error');
+    try {
+      const code = await rawSocket(env.system.ws[0]!.url, (socket) => {
+        socket.send(
+          JSON.stringify({ type: 'connection_init', payload: { token: alice.token, pad: 'x'.repeat(70_000) } }),
+        );
+      });
+      expect(code).toBe(1009);
+      // Logs stay structured: graphql-ws's console.error for a client's socket error is replaced.
+      expect(printed).not.toHaveBeenCalled();
+    } finally {
+      printed.mockRestore();
+    }
+    // The instance keeps serving.
+    const next = await rawSocket(env.system.ws[0]!.url, (socket) => socket.send(JSON.stringify({ type: 'nonsense' })));
+    expect(next).toBe(4400);
   });
 
   it('answers a CORS preflight from an allowed origin, and not from others', async () => {
