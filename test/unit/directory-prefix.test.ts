@@ -10,9 +10,12 @@ describe('directory prefix ranges', () => {
   });
 
   it('bounds every string that starts with the prefix, and nothing past them', () => {
-    const upper = successorOf('ali');
+    const upper = successorOf('ali')!;
     expect(upper).toBe('alj');
     for (const inside of ['ali', 'alice', 'ali\uffff', 'ali zed']) expect(inside >= 'ali' && inside < upper).toBe(true);
     for (const outside of ['alj', 'alh', 'am', 'Ali']) expect(outside >= 'ali' && outside < upper).toBe(false);
+    // The highest code unit cannot be raised: the bound moves to the character before it.
+    expect(successorOf('a\uffff')).toBe('b');
+    expect(successorOf('\uffff\uffff')).toBeNull();
   });
 });

@@ -26,10 +26,14 @@ export function caseSpellings(text: string): string[] {
   return [...new Set(spellings)].sort();
 }
 
-/** The smallest string above every string that starts with `prefix` (by code unit, as MongoDB compares). */
-export function successorOf(prefix: string): string {
-  const last = prefix.charCodeAt(prefix.length - 1);
-  return prefix.slice(0, -1) + String.fromCharCode(last + 1);
+/**
+ * The smallest string above every string that starts with `prefix` (by code unit, as MongoDB
+ * compares); null when there is none (the prefix is all U+FFFF, the highest code unit).
+ */
+export function successorOf(prefix: string): string | null {
+  const trimmed = prefix.replace(/\uffff+$/, '');
+  if (trimmed === '') return null;
+  return trimmed.slice(0, -1) + String.fromCharCode(trimmed.charCodeAt(trimmed.length - 1) + 1);
 }
 
 export class MongoUserRepository implements UserRepository {
@@ -75,7 +79,10 @@ export class MongoUserRepository implements UserRepository {
   async searchByPrefix(prefix: string, limit: number, excluding: UserId): Promise<User[]> {
     const lead = caseSpellings(prefix.slice(0, CASE_BOUNDED_CHARACTERS));
     const ranges = ['name', 'email'].flatMap((field) =>
-      lead.map((start) => ({ [field]: { $gte: start, $lt: successorOf(start) } })),
+      lead.map((start) => {
+        const end = successorOf(start);
+        return { [field]: end === null ? { $gte: start } : { $gte: start, $lt: end } };
+      }),
     );
     const pattern = new RegExp(`^${escapeRegex(prefix)}`, 'i');
     const docs = await this.model
