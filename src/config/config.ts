@@ -1,5 +1,5 @@
 import { cleanEnv, EnvMissingError, makeValidator, str, type ReporterOptions } from 'envalid';
-import { DEFAULT_SEND_MAX_IN_FLIGHT, DEFAULT_TYPING_EXPIRY_MS } from '../domain/limits';
+import { DEFAULT_MAX_GROUP_MEMBERS, DEFAULT_SEND_MAX_IN_FLIGHT, DEFAULT_TYPING_EXPIRY_MS } from '../domain/limits';
 
 /** Thrown when an environment variable is missing or malformed; the message names the variable. */
 export class ConfigError extends Error {
@@ -111,6 +111,8 @@ export interface Config {
    * at once with the retryable SERVICE_UNAVAILABLE (503 + Retry-After over REST).
    */
   readonly sendMaxInFlight: number;
+  /** Most members a group may have (2 at least); createGroup and addMembers refuse more. */
+  readonly maxGroupMembers: number;
   /** How long a conversation lease lives unless renewed (renewed every third of it while held). */
   readonly leaseTtlMs: number;
   /** Per-user rate limits (RATE_LIMITS=off disables them, for load tests and the test suite). */
@@ -171,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       PRESENCE_HEARTBEAT_MS: positiveInteger({ default: 5_000 }),
       TYPING_EXPIRY_MS: positiveInteger({ default: DEFAULT_TYPING_EXPIRY_MS }),
       SEND_MAX_IN_FLIGHT: positiveInteger({ default: DEFAULT_SEND_MAX_IN_FLIGHT }),
+      MAX_GROUP_MEMBERS: positiveInteger({ default: DEFAULT_MAX_GROUP_MEMBERS }),
       LEASE_TTL_MS: positiveInteger({ default: 5_000 }),
       LOG_LEVEL: str({ choices: LOG_LEVELS, default: nodeEnv === 'test' ? 'silent' : 'info' }),
       NODE_ENV: str({ choices: ['development', 'production', 'test'] }),
@@ -198,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     presenceHeartbeatMs: cleaned.PRESENCE_HEARTBEAT_MS,
     typingExpiryMs: cleaned.TYPING_EXPIRY_MS,
     sendMaxInFlight: cleaned.SEND_MAX_IN_FLIGHT,
+    maxGroupMembers: cleaned.MAX_GROUP_MEMBERS,
     leaseTtlMs: cleaned.LEASE_TTL_MS,
     rateLimits: cleaned.RATE_LIMITS === 'on',
     wsMaxSubscriptionsPerSocket: cleaned.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,

@@ -1,5 +1,6 @@
 import type { ConversationId, UserId } from './ids';
 import type { MessagePayload } from './message/message.events';
+import type { SystemEvent } from './message/message.types';
 
 export type PresenceType = 'USER_ONLINE' | 'USER_OFFLINE';
 
@@ -16,8 +17,11 @@ export type ChatEvent =
       readonly messageIds: readonly string[];
       readonly readAt: string;
       readonly readerId: UserId;
-      /** The other participant: the one whose messages were read. */
-      readonly senderId: UserId;
+      /** DIRECT: the other participant, whose messages were read. Null in a group. */
+      readonly senderId: UserId | null;
+      /** How far the reader has now read. */
+      readonly readSeq: number;
+      readonly memberVersion?: number;
     }
   | {
       readonly kind: 'MESSAGE_DELETED';
@@ -25,8 +29,10 @@ export type ChatEvent =
       readonly messageId: string;
       readonly seq: number;
       readonly deletedBy: UserId;
-      readonly otherUserId: UserId;
+      /** DIRECT: the other participant. Null in a group. */
+      readonly otherUserId: UserId | null;
       readonly deletedAt: string;
+      readonly memberVersion?: number;
     }
   | {
       readonly kind: 'CHAT_STARTED';
@@ -44,9 +50,19 @@ export type ChatEvent =
       readonly kind: 'TYPING';
       readonly conversationId: ConversationId;
       readonly userId: UserId;
-      readonly targetUserId: UserId;
+      /** DIRECT: who is told. Null in a group (every member is). */
+      readonly targetUserId: UserId | null;
       readonly isTyping: boolean;
+      readonly memberVersion?: number;
     }
+  | ({
+      readonly kind: 'CONVERSATION_UPDATED';
+      readonly conversationId: ConversationId;
+      /** The SYSTEM message that records the change. */
+      readonly seq: number;
+      readonly memberVersion: number;
+      readonly occurredAt: string;
+    } & SystemEvent)
   | {
       readonly kind: 'USER_STATUS';
       readonly type: PresenceType;
@@ -77,15 +93,24 @@ export interface LiveEvents {
  */
 export type Feed =
   | { readonly scope: 'user'; readonly userId: UserId; readonly kind: ChatEventKind }
-  | {
-      readonly scope: 'conversation';
-      readonly conversationId: ConversationId;
-      readonly kind: 'MESSAGE_CREATED' | 'MESSAGES_READ' | 'MESSAGE_DELETED';
-    };
+  | { readonly scope: 'conversation'; readonly conversationId: ConversationId; readonly kind: ConversationFeedKind };
+
+/** Kinds with a per-conversation topic (a group's events travel only there; see pubsub/topics.ts). */
+export type ConversationFeedKind =
+  'MESSAGE_CREATED' | 'MESSAGES_READ' | 'MESSAGE_DELETED' | 'TYPING' | 'CONVERSATION_UPDATED';
+
+/** A live feed whose set of topics changes while it is open (a user's groups come and go). */
+export interface DynamicLiveEvents extends LiveEvents {
+  /** Adds feeds; resolves once the broker confirmed them. */
+  add(feeds: readonly Feed[]): Promise<void>;
+  remove(feeds: readonly Feed[]): void;
+}
 
 /** Opens live feeds. */
 export interface EventSubscriber {
   open(feed: Feed): LiveEvents;
+  /** One queue over several feeds, which can be added and removed while it is open. */
+  openMany(feeds: readonly Feed[]): DynamicLiveEvents;
 }
 
 export function assertNever(value: never): never {

@@ -2,7 +2,7 @@ import { ChatError } from './errors';
 
 /** A user id: the 24-hex-digit ObjectId string the main app issues. */
 export type UserId = string & { readonly __brand: 'UserId' };
-/** `"<smallerId>_<largerId>"`, the seed's conversation id for a pair of users. */
+/** `"<smallerId>_<largerId>"` for a pair (the seed's id), `"g_<24 hex>"` for a group. */
 export type ConversationId = string & { readonly __brand: 'ConversationId' };
 
 const OBJECT_ID = /^[0-9a-f]{24}$/;
@@ -53,4 +53,34 @@ export function parseConversationId(
 export function otherParticipant(conversationId: ConversationId, me: UserId): UserId {
   const [first, second] = conversationId.split('_') as [UserId, UserId];
   return first === me ? second : first;
+}
+
+const GROUP_ID = /^g_[0-9a-f]{24}$/;
+
+/**
+ * A group's id: `"g_"` and 24 hex digits, so it can never be mistaken for a user id (REST routes
+ * take either in one path segment) or for a pair's `"<a>_<b>"`.
+ */
+export function isGroupConversationId(value: unknown): value is ConversationId {
+  return typeof value === 'string' && GROUP_ID.test(value);
+}
+
+export function groupConversationId(hex24: string): ConversationId {
+  const id = `g_${hex24}`;
+  if (!isGroupConversationId(id)) throw new Error(`Not a group id: ${id}`);
+  return id as ConversationId;
+}
+
+/** Which conversation a client named: a pair (with its two users) or a group. */
+export type ConversationRef =
+  | { readonly kind: 'DIRECT'; readonly id: ConversationId; readonly participants: [UserId, UserId] }
+  | { readonly kind: 'GROUP'; readonly id: ConversationId };
+
+export function parseConversationRef(value: unknown, field: string): ConversationRef {
+  const normalized = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (isGroupConversationId(normalized)) return { kind: 'GROUP', id: normalized };
+  if (typeof normalized !== 'string' || normalized.startsWith('g_')) {
+    throw ChatError.badInput(`${field} must be "<smallerUserId>_<largerUserId>" or a group id "g_<24 hex>"`, field);
+  }
+  return { kind: 'DIRECT', ...parseConversationId(normalized, field) };
 }

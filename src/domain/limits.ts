@@ -48,6 +48,19 @@ export const DEFAULT_TYPING_EXPIRY_MS = 6_000;
  */
 export const DEFAULT_SEND_MAX_IN_FLIGHT = 64;
 
+/** Members a group may have (MAX_GROUP_MEMBERS). @default 1000 */
+export const DEFAULT_MAX_GROUP_MEMBERS = 1_000;
+/** Longest group title, in code points. @default 100 */
+export const MAX_GROUP_TITLE_LENGTH = 100;
+/** Users one createGroup or addMembers call may name. @default 500 */
+export const MAX_MEMBERS_PER_CALL = 500;
+/**
+ * Largest group that still has read receipts (`readByCount`, `readBy`) and typing indicators.
+ * Above it both are off and the conversation says so (`receiptsEnabled`, `typingEnabled`):
+ * every keystroke or read of one member would otherwise reach hundreds. @default 100
+ */
+export const GROUP_LIVE_SIGNALS_MAX_MEMBERS = 100;
+
 /** Human-readable byte size for error messages ("64 KiB"). */
 export function describeBytes(bytes: number): string {
   return bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;

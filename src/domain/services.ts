@@ -1,5 +1,8 @@
 import { ConversationAccess } from './conversation/conversation.access';
 import { ConversationService } from './conversation/conversation.service';
+import { GroupService } from './conversation/group.service';
+import type { MembershipRepository } from './conversation/membership.types';
+import { GroupFeeds } from './group-feeds';
 import type { ConversationLeases } from './conversation/conversation.lease';
 import type { ConversationRepository } from './conversation/conversation.types';
 import type { EventPublisher, EventSubscriber } from './events';
@@ -19,6 +22,7 @@ import { UserService } from './user/user.service';
 export interface DomainPorts {
   readonly users: UserRepository;
   readonly conversations: ConversationRepository;
+  readonly memberships: MembershipRepository;
   readonly leases: ConversationLeases;
   readonly messages: MessageRepository;
   readonly presence: PresenceStore;
@@ -33,6 +37,7 @@ export interface Services {
   readonly users: UserService;
   readonly messages: MessageService;
   readonly conversations: ConversationService;
+  readonly groups: GroupService;
   readonly typing: TypingService;
   readonly presence: PresenceService;
   readonly live: LiveUpdatesService;
@@ -46,36 +51,59 @@ export interface DomainSettings {
   readonly typingExpiryMs: number;
   /** @see Config.sendMaxInFlight */
   readonly sendMaxInFlight: number;
+  /** @see Config.maxGroupMembers */
+  readonly maxGroupMembers: number;
 }
 
 export function createServices(ports: DomainPorts, settings: DomainSettings): Services {
-  const access = new ConversationAccess(ports.users);
+  const access = new ConversationAccess(ports.users, ports.conversations);
   const writer = new MessageWriter(
     ports.messages,
     ports.conversations,
+    ports.memberships,
     ports.leases,
     ports.users,
     ports.publisher,
     ports.observer,
     settings.sendMaxInFlight,
+    settings.maxGroupMembers,
+  );
+  const groupFeeds = new GroupFeeds(ports.subscriber, ports.conversations);
+  const conversations = new ConversationService(
+    ports.conversations,
+    ports.memberships,
+    ports.messages,
+    access,
+    ports.leases,
+    ports.publisher,
   );
   return {
     users: new UserService(ports.users, ports.rateLimiter),
     messages: new MessageService(
       ports.messages,
       ports.conversations,
+      ports.memberships,
+      groupFeeds,
       access,
       ports.leases,
       writer,
       ports.publisher,
-      ports.subscriber,
       ports.rateLimiter,
       ports.observer,
     ),
-    conversations: new ConversationService(ports.conversations, ports.messages, access, ports.leases, ports.publisher),
+    conversations,
+    groups: new GroupService(
+      ports.conversations,
+      ports.memberships,
+      ports.users,
+      access,
+      writer,
+      conversations,
+      ports.rateLimiter,
+    ),
     typing: new TypingService(access, ports.publisher, ports.rateLimiter),
     presence: new PresenceService(ports.presence, ports.conversations, ports.publisher),
-    live: new LiveUpdatesService(ports.subscriber, access, settings.typingExpiryMs),
+    live: new LiveUpdatesService(ports.subscriber, groupFeeds, access, settings.typingExpiryMs),
     rateLimiter: ports.rateLimiter,
   };
 }

@@ -1,12 +1,13 @@
 import type { UserId } from '../domain/ids';
 import type { Services } from '../domain/services';
 import type { UserLoader } from '../edge/user.loader';
+import { createReceiptsLoader, type ReceiptsLoader } from '../edge/receipts.loader';
 
 /** What every resolver gets. Identity comes only from the verified token, never from arguments. */
 export interface ChatContext {
   readonly userId: UserId | null;
   readonly services: Services;
-  readonly loaders: { readonly user: UserLoader };
+  readonly loaders: { readonly user: UserLoader; readonly receipts: ReceiptsLoader };
 }
 
 /**
@@ -15,5 +16,5 @@ export interface ChatContext {
  * the process's shared, expiring loader (`createSharedUserLoader`) instead.
  */
 export function createContext(userId: UserId | null, services: Services, userLoader: UserLoader): ChatContext {
-  return { userId, services, loaders: { user: userLoader } };
+  return { userId, services, loaders: { user: userLoader, receipts: createReceiptsLoader(services) } };
 }

@@ -14,6 +14,12 @@ export class ConversationFilterArgs {
 export class TargetUserFilterArgs {
   @Field(() => ID, { nullable: true, description: 'Only my conversation with this user.' })
   targetUserId?: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Only this conversation (a group, or a DIRECT one), instead of targetUserId.',
+  })
+  conversationId?: string | null;
 }
 
 @ArgsType()

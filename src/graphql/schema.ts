@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from './auth-checker';
 import { ConversationResolver } from './conversation/conversation.resolver';
+import { MemberResolver } from './conversation/member.resolver';
 import { MessageResolver } from './message/message.resolver';
 import { PresenceResolver } from './presence/presence.resolver';
 import { TypingResolver } from './typing/typing.resolver';
@@ -12,6 +13,7 @@ export const RESOLVERS = [
   UserResolver,
   MessageResolver,
   ConversationResolver,
+  MemberResolver,
   TypingResolver,
   PresenceResolver,
 ] as const;

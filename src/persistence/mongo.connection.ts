@@ -6,6 +6,7 @@ import {
   conversationSchema,
   RETIRED_CONVERSATION_INDEXES,
 } from './conversation/conversation.model';
+import { MembershipModelName, membershipSchema } from './membership/membership.model';
 import { UserModelName, userSchema } from './user/user.model';
 
 export interface MongoHandle {
@@ -49,6 +50,7 @@ export async function connectMongo(
     connection.model(UserModelName, userSchema),
     connection.model(ConversationModelName, conversationSchema),
     connection.model(ChatMessageModelName, chatMessageSchema),
+    connection.model(MembershipModelName, membershipSchema),
   ];
   try {
     await Promise.all(models.map((model) => ensureIndexes(model)));

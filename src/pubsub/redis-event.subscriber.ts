@@ -1,5 +1,5 @@
 import type { RedisPubSub } from 'graphql-redis-subscriptions';
-import type { ChatEvent, EventSubscriber, Feed, LiveEvents } from '../domain/events';
+import type { ChatEvent, DynamicLiveEvents, EventSubscriber, Feed, LiveEvents } from '../domain/events';
 import type { Logger } from '../logging/logger';
 import { EventQueue } from './event-queue';
 import { isChatEvent, topicForFeed } from './topics';
@@ -23,28 +23,47 @@ export class RedisEventSubscriber implements EventSubscriber {
   ) {}
 
   open(feed: Feed): LiveEvents {
-    return this.listen([topicForFeed(feed)]);
+    return this.openMany([feed]);
   }
 
-  /** Subscribes to every topic now; events arrive on one bounded queue. */
-  listen(topics: readonly string[]): LiveEvents {
-    const subscriptionIds: Array<Promise<number>> = [];
+  /** Subscribes to every feed's topic now; events arrive on one bounded queue. */
+  openMany(feeds: readonly Feed[]): DynamicLiveEvents {
+    /** Topic to its RedisPubSub subscription id (graphql-redis-subscriptions shares one Redis subscription per topic per process). */
+    const subscriptions = new Map<string, Promise<number>>();
+    const unsubscribe = (id: Promise<number>) =>
+      // Redis drops a connection's subscriptions when it goes; a failure here only delays that.
+      id
+        .then((resolved) => this.redis.unsubscribe(resolved))
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'unsubscribe failed'));
     const events = new EventQueue<ChatEvent>(this.queueCapacity, () => {
-      for (const id of subscriptionIds) {
-        // Redis drops a connection's subscriptions when it goes; a failure here only delays that.
-        id.then((resolved) => this.redis.unsubscribe(resolved)).catch((error: unknown) =>
-          this.logger.warn({ err: error }, 'unsubscribe failed'),
-        );
-      }
+      for (const id of subscriptions.values()) unsubscribe(id);
+      subscriptions.clear();
     });
-    for (const topic of topics) {
-      subscriptionIds.push(
-        this.redis.subscribe(topic, (payload: unknown) => {
+    const subscribe = (topics: readonly string[]): Promise<void> => {
+      const pending: Array<Promise<number>> = [];
+      for (const topic of topics) {
+        if (subscriptions.has(topic)) continue;
+        const id = this.redis.subscribe(topic, (payload: unknown) => {
           if (isChatEvent(payload)) events.push(payload);
           else this.logger.warn({ topic }, 'dropped a malformed event from redis');
-        }),
-      );
-    }
-    return { events, ready: Promise.all(subscriptionIds).then(() => undefined) };
+        });
+        subscriptions.set(topic, id);
+        pending.push(id);
+      }
+      return Promise.all(pending).then(() => undefined);
+    };
+    return {
+      events,
+      ready: subscribe(feeds.map(topicForFeed)),
+      add: (more: readonly Feed[]) => subscribe(more.map(topicForFeed)),
+      remove: (less: readonly Feed[]) => {
+        for (const topic of less.map(topicForFeed)) {
+          const id = subscriptions.get(topic);
+          if (!id) continue;
+          subscriptions.delete(topic);
+          unsubscribe(id);
+        }
+      },
+    };
   }
 }

@@ -9,6 +9,7 @@ const USER_STREAM: Readonly<Record<ChatEventKind, string>> = {
   CHAT_ENDED: 'chat_ended',
   TYPING: 'typing',
   USER_STATUS: 'status',
+  CONVERSATION_UPDATED: 'conversation_updated',
 };
 
 /**
@@ -23,42 +24,63 @@ export const Topics = {
   conversationMessages: (conversationId: ConversationId) => `chat:${conversationId}`,
   conversationRead: (conversationId: ConversationId) => `chat:${conversationId}:read`,
   conversationDeleted: (conversationId: ConversationId) => `chat:${conversationId}:deleted`,
+  conversationTyping: (conversationId: ConversationId) => `chat:${conversationId}:typing`,
+  conversationUpdated: (conversationId: ConversationId) => `chat:${conversationId}:updated`,
   userStatus: 'user_status',
 } as const;
 
 export function topicForFeed(feed: Feed): string {
   if (feed.scope === 'user') return Topics.user(feed.userId, feed.kind);
-  switch (feed.kind) {
+  const { kind } = feed;
+  switch (kind) {
     case 'MESSAGE_CREATED':
       return Topics.conversationMessages(feed.conversationId);
     case 'MESSAGES_READ':
       return Topics.conversationRead(feed.conversationId);
     case 'MESSAGE_DELETED':
       return Topics.conversationDeleted(feed.conversationId);
+    case 'TYPING':
+      return Topics.conversationTyping(feed.conversationId);
+    case 'CONVERSATION_UPDATED':
+      return Topics.conversationUpdated(feed.conversationId);
     default:
-      return assertNever(feed);
+      return assertNever(kind);
   }
 }
 
-/** The channels an event is published on. */
+/**
+ * The channels an event is published on. A DIRECT conversation's events go to both people's user
+ * topics (and the conversation's, for subscriptions that name it). A group's go to its
+ * conversation topic only, whatever its size: each WS instance subscribes once to the groups of
+ * the users it holds (domain/group-feeds.ts), so a group message is one publish, not one per
+ * member. conversationUpdated also reaches the users it names on their own topic: those just
+ * added are not listening to the group yet, and those removed stop listening to it.
+ */
 export function topicsFor(event: ChatEvent): string[] {
-  const toUsers = (...users: UserId[]) => [...new Set(users)].map((user) => Topics.user(user, event.kind));
+  const toUsers = (...users: Array<UserId | null>) =>
+    [...new Set(users)].flatMap((user) => (user ? [Topics.user(user, event.kind)] : []));
   switch (event.kind) {
     case 'MESSAGE_CREATED':
+      if (event.message.receiverId === null) return [Topics.conversationMessages(event.message.conversationId)];
       return [
         ...toUsers(event.message.receiverId, event.message.senderId),
         Topics.conversationMessages(event.message.conversationId),
       ];
     case 'MESSAGES_READ':
+      if (event.senderId === null) return [Topics.conversationRead(event.conversationId)];
       return [...toUsers(event.senderId, event.readerId), Topics.conversationRead(event.conversationId)];
     case 'MESSAGE_DELETED':
+      if (event.otherUserId === null) return [Topics.conversationDeleted(event.conversationId)];
       return [...toUsers(event.deletedBy, event.otherUserId), Topics.conversationDeleted(event.conversationId)];
     case 'CHAT_STARTED':
       return toUsers(event.targetId);
     case 'CHAT_ENDED':
       return toUsers(event.userId, event.otherUserId);
     case 'TYPING':
+      if (event.targetUserId === null) return [Topics.conversationTyping(event.conversationId)];
       return toUsers(event.targetUserId);
+    case 'CONVERSATION_UPDATED':
+      return [...toUsers(...event.userIds), Topics.conversationUpdated(event.conversationId)];
     case 'USER_STATUS':
       return [...toUsers(...event.audience), Topics.userStatus];
     default:

@@ -6,7 +6,8 @@ import type { Services } from '../domain/services';
 import type { Logger } from '../logging/logger';
 import type { UserLoader } from '../edge/user.loader';
 import { restErrorHandler, sendError } from './rest.errors';
-import { assertNoOperatorKeys, flatQuery, integerParam } from './rest.input';
+import { mountGroupRoutes } from './group.routes';
+import { assertNoOperatorKeys, flatQuery, integerParam, objectBody, targetOf } from './rest.input';
 import { presentConversation, presentMessage } from './rest.presenters';
 
 export interface RestDependencies {
@@ -19,12 +20,12 @@ export interface RestDependencies {
   readonly maxBodyBytes: number;
 }
 
-interface Caller {
+export interface Caller {
   readonly userId: UserId;
   readonly users: UserLoader;
 }
 
-const caller = (response: Response): Caller => response.locals as unknown as Caller;
+export const caller = (response: Response): Caller => response.locals as unknown as Caller;
 
 /**
  * The seed's REST routes under /api/chat, on the same service layer as GraphQL, so the two can
@@ -60,7 +61,7 @@ export function chatRoutes(deps: RestDependencies): Router {
     const query = flatQuery(request, ['limit', 'page']);
     const page = await services.messages.history(
       userId,
-      request.params['targetUserId'],
+      targetOf(request.params['targetUserId']),
       integerParam(query['limit'], 'limit'),
       integerParam(query['page'], 'page'),
     );
@@ -79,7 +80,7 @@ export function chatRoutes(deps: RestDependencies): Router {
   router.put('/mark-read/:targetUserId', async (request, response) => {
     const markedCount = await services.conversations.markConversationRead(
       caller(response).userId,
-      request.params['targetUserId'],
+      targetOf(request.params['targetUserId']),
     );
     response.json({ success: true, markedCount });
   });
@@ -90,7 +91,7 @@ export function chatRoutes(deps: RestDependencies): Router {
   });
 
   router.delete('/conversation/:targetUserId', async (request, response) => {
-    await services.conversations.hide(caller(response).userId, request.params['targetUserId']);
+    await services.conversations.hide(caller(response).userId, targetOf(request.params['targetUserId']));
     response.json({ success: true });
   });
 
@@ -100,7 +101,7 @@ export function chatRoutes(deps: RestDependencies): Router {
     const found = await services.messages.search(
       userId,
       query['query'],
-      query['targetUserId'],
+      query['targetUserId'] === undefined ? {} : targetOf(query['targetUserId']),
       integerParam(query['limit'], 'limit'),
     );
     response.json({ success: true, data: await Promise.all(found.map((message) => presentMessage(message, users))) });
@@ -108,15 +109,13 @@ export function chatRoutes(deps: RestDependencies): Router {
 
   router.post('/messages', async (request, response) => {
     const { userId, users } = caller(response);
-    const body: unknown = request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw ChatError.badInput(
-        'Send a JSON object: { targetUserId, message, messageType?, attachmentUrl?, clientMessageId? }',
-      );
-    }
-    const input = body as Record<string, unknown>;
+    const input = objectBody(
+      request.body,
+      '{ targetUserId or conversationId, message, messageType?, attachmentUrl?, clientMessageId? }',
+    );
     const sent = await services.messages.send(userId, {
       targetUserId: input['targetUserId'],
+      conversationId: input['conversationId'],
       message: input['message'],
       messageType: input['messageType'],
       attachmentUrl: input['attachmentUrl'],
@@ -124,6 +123,8 @@ export function chatRoutes(deps: RestDependencies): Router {
     });
     response.status(201).json({ success: true, data: await presentMessage(sent, users) });
   });
+
+  mountGroupRoutes(router, services);
 
   router.use((_request: Request, response: Response) => sendError(response, ChatError.notFound('No such route')));
   router.use(restErrorHandler(deps.logger));

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { ConversationTarget } from '../domain/conversation/conversation.access';
 import { ChatError } from '../domain/errors';
 
 /**
@@ -33,4 +34,20 @@ export function integerParam(value: string | undefined, name: string): number | 
   if (value === undefined) return undefined;
   if (!/^-?\d{1,9}$/.test(value.trim())) throw ChatError.badInput(`${name} must be an integer`, name);
   return Number(value);
+}
+
+/**
+ * A path or query value that names a conversation the seed's way (the other user's id) or by
+ * conversation id (a group's `g_<hex>`, or a pair's `<a>_<b>`): REST routes take either.
+ */
+export function targetOf(value: string | undefined): ConversationTarget {
+  const trimmed = value?.trim().toLowerCase() ?? '';
+  return trimmed.includes('_') ? { conversationId: trimmed } : { targetUserId: value };
+}
+
+/** A JSON object body, or 400 naming what to send. */
+export function objectBody(body: unknown, expected: string): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw ChatError.badInput(`Send a JSON object: ${expected}`);
+  return body as Record<string, unknown>;
 }

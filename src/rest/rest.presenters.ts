@@ -1,4 +1,5 @@
 import type { ConversationView } from '../domain/conversation/conversation.view';
+import type { Member } from '../domain/conversation/group.service';
 import type { ChatMessage } from '../domain/message/message.types';
 import type { User } from '../domain/user/user.types';
 import type { UserLoader } from '../edge/user.loader';
@@ -12,28 +13,48 @@ function userRef(id: string, user: User | null, withEmail: boolean) {
 
 /** A message in the seed's `chat_history` shape (senderId/receiverId populated, lower-case type). */
 export async function presentMessage(message: ChatMessage, users: UserLoader) {
-  const [sender, receiver] = await Promise.all([users.load(message.senderId), users.load(message.receiverId)]);
+  const [sender, receiver] = await Promise.all([
+    users.load(message.senderId),
+    message.receiverId ? users.load(message.receiverId) : null,
+  ]);
   return {
     _id: message.id,
     conversationId: message.conversationId,
     senderId: userRef(message.senderId, sender, false),
-    receiverId: userRef(message.receiverId, receiver, false),
+    // Null in a group, as `systemEvent` is on everything but a group's SYSTEM messages.
+    receiverId: message.receiverId ? userRef(message.receiverId, receiver, false) : null,
     message: message.message,
     messageType: message.messageType,
     isRead: message.isRead,
     createdAt: message.createdAt.toISOString(),
+    ...(message.systemEvent ? { systemEvent: message.systemEvent } : {}),
   };
 }
 
 /** A conversation in the seed's list shape. */
 export async function presentConversation(conversation: ConversationView, users: UserLoader) {
-  const other = await users.load(conversation.otherUserId);
+  const other = conversation.otherUserId ? await users.load(conversation.otherUserId) : null;
   return {
     conversationId: conversation.conversationId,
     lastMessage: conversation.lastMessage?.message ?? null,
     lastMessageTime: conversation.lastMessageTime?.toISOString() ?? null,
     unreadCount: conversation.unreadCount,
     otherUserId: conversation.otherUserId,
-    otherUser: userRef(conversation.otherUserId, other, true),
+    otherUser: conversation.otherUserId ? userRef(conversation.otherUserId, other, true) : null,
+    // A group says what it is; a DIRECT entry keeps exactly the seed's fields.
+    ...(conversation.kind === 'GROUP'
+      ? {
+          kind: conversation.kind,
+          title: conversation.title,
+          memberCount: conversation.memberCount,
+          viewerRole: conversation.viewerRole,
+        }
+      : {}),
   };
+}
+
+/** A group member. */
+export async function presentMember(member: Member, users: UserLoader) {
+  const user = await users.load(member.userId);
+  return { ...userRef(member.userId, user, true), role: member.role, joinedAt: member.joinedAt.toISOString() };
 }

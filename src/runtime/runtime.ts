@@ -7,6 +7,7 @@ import { buildChatSchema } from '../graphql/schema';
 import { cachedDomainUsers } from './domain-users';
 import type { Logger } from '../logging/logger';
 import { MongoConversationRepository } from '../persistence/conversation/conversation.repository';
+import { MongoMembershipRepository } from '../persistence/membership/membership.repository';
 import { MongoMessageRepository } from '../persistence/message/chat-message.repository';
 import { translateDatastoreErrors } from '../persistence/errors';
 import { connectMongo, type MongoHandle } from '../persistence/mongo.connection';
@@ -51,6 +52,7 @@ export async function openRuntime(
     {
       users: cachedDomainUsers(users, () => metrics.userQueried()),
       conversations: translateDatastoreErrors(new MongoConversationRepository(mongo.connection)),
+      memberships: translateDatastoreErrors(new MongoMembershipRepository(mongo.connection)),
       leases: new RedisConversationLeases(redis.publisher, logger.child({ component: 'leases' }), config.leaseTtlMs),
       messages: translateDatastoreErrors(new MongoMessageRepository(mongo.connection)),
       presence: new RedisPresenceStore(redis.publisher),
@@ -59,7 +61,11 @@ export async function openRuntime(
       publisher: new RedisEventPublisher(redis.pubsub, logger.child({ component: 'publisher' })),
       subscriber: new RedisEventSubscriber(redis.pubsub, logger.child({ component: 'subscriber' })),
     },
-    { typingExpiryMs: config.typingExpiryMs, sendMaxInFlight: config.sendMaxInFlight },
+    {
+      typingExpiryMs: config.typingExpiryMs,
+      sendMaxInFlight: config.sendMaxInFlight,
+      maxGroupMembers: config.maxGroupMembers,
+    },
   );
   const schema = await buildChatSchema();
   metrics.labelledGauge(

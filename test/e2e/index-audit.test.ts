@@ -8,6 +8,8 @@ import { MongoConversationRepository } from '../../src/persistence/conversation/
 import { CONVERSATION_SHARD_KEY } from '../../src/persistence/conversation/conversation.model';
 import { CHAT_MESSAGE_SHARD_KEY } from '../../src/persistence/message/chat-message.model';
 import { MongoMessageRepository } from '../../src/persistence/message/chat-message.repository';
+import { MEMBERSHIP_SHARD_KEY } from '../../src/persistence/membership/membership.model';
+import { MongoMembershipRepository } from '../../src/persistence/membership/membership.repository';
 import { connectMongo, type MongoHandle } from '../../src/persistence/mongo.connection';
 import { USER_SHARD_KEY } from '../../src/persistence/user/user.model';
 import { MongoUserRepository } from '../../src/persistence/user/user.repository';
@@ -16,6 +18,7 @@ import { indexFor, targetsShards, type Filter, type IndexKey, type IndexSpec } f
 const SHARD_KEYS: Readonly<Record<string, IndexKey>> = {
   chatmessages: CHAT_MESSAGE_SHARD_KEY,
   conversations: CONVERSATION_SHARD_KEY,
+  memberships: MEMBERSHIP_SHARD_KEY,
   users: USER_SHARD_KEY,
 };
 
@@ -107,10 +110,12 @@ describe('index audit: each repository query, its index and its shard routing', 
     const messages = new MongoMessageRepository(mongo.connection);
     const conversations = new MongoConversationRepository(mongo.connection);
     const users = new MongoUserRepository(mongo.connection);
+    const memberships = new MongoMembershipRepository(mongo.connection);
     const alice = new Types.ObjectId().toHexString() as UserId;
     const bob = new Types.ObjectId().toHexString() as UserId;
     const conversationId = [alice, bob].sort().join('_') as ConversationId;
     const lease: ConversationLease = { conversationId, fence: 1 };
+    const group = `g_${new Types.ObjectId().toHexString()}` as ConversationId;
     const range = { conversationId, floorSeq: 0 };
     const outgoing = (seq: number) => ({
       conversationId,
@@ -121,6 +126,8 @@ describe('index audit: each repository query, its index and its shard routing', 
       messageType: 'text' as const,
       attachmentUrl: null,
       clientMessageId: `k${seq}`,
+      systemEvent: null,
+      tally: null,
     });
 
     // Each repository method once, in an order that gives each something to find.
@@ -194,6 +201,36 @@ describe('index audit: each repository query, its index and its shard routing', 
         conversations.replacePreview(lease, new Types.ObjectId().toHexString(), null),
       'messages.search': () => messages.search([range], 'm', 50),
       'conversations.hideFor': () => conversations.hideFor(lease, bob, 3),
+      'conversations.change': () => conversations.change(lease, (base) => ({ ...base, lastSeq: 4 })),
+      'messages.findInConversation': async () => {
+        const [newest] = await messages.newestFirst(range, null, 0, 1);
+        recorded.length = 0;
+        return messages.findInConversation(conversationId, [newest!.id]);
+      },
+      'messages.countDeleted': () => messages.countDeleted(conversationId, 0, 3),
+      // A group's member records: written by the send path and reads, read by lists and receipts.
+      'memberships.apply': () =>
+        memberships.apply([
+          {
+            op: 'join',
+            membership: {
+              conversationId: group,
+              userId: bob,
+              joinedAt: new Date(),
+              joinedSeq: 1,
+              read: { seq: 1, tally: 0 },
+              clearedSeq: 0,
+              hidden: false,
+            },
+          },
+          { op: 'read', conversationId: group, userId: bob, read: { seq: 2, tally: 1 } },
+          { op: 'hide', conversationId: group, userId: bob, read: { seq: 2, tally: 1 }, clearedSeq: 2 },
+          { op: 'leave', conversationId: group, userId: alice },
+        ]),
+      'memberships.find': () => memberships.find(group, bob),
+      'memberships.findFor': () => memberships.findFor(bob, [group]),
+      'memberships.page': () => memberships.page(group, { joinedSeq: 0, userId: alice }, 50),
+      'memberships.all': () => memberships.all(group),
     };
 
     // Every public method of every repository is in `calls` (a new one must join the audit).
@@ -210,11 +247,12 @@ describe('index audit: each repository query, its index and its shard routing', 
         ...methodsOf('messages', MongoMessageRepository.prototype),
         ...methodsOf('conversations', MongoConversationRepository.prototype),
         ...methodsOf('users', MongoUserRepository.prototype),
+        ...methodsOf('memberships', MongoMembershipRepository.prototype),
       ].sort(),
     );
 
     const indexes = new Map<string, IndexSpec[]>();
-    for (const name of ['chatmessages', 'conversations', 'users']) {
+    for (const name of ['chatmessages', 'conversations', 'users', 'memberships']) {
       indexes.set(name, (await mongo.connection.db!.collection(name).indexes()) as IndexSpec[]);
     }
     const report: string[] = [];
@@ -264,6 +302,18 @@ describe('index audit: each repository query, its index and its shard routing', 
       'messages.search: chatmessages.find -> conversationId_1_seq_1, by shard key',
       'conversations.hideFor: conversations.find -> _id_, by shard key',
       'conversations.hideFor: conversations.update -> _id_, by shard key',
+      'conversations.change: conversations.find -> _id_, by shard key',
+      'conversations.change: conversations.update -> _id_, by shard key',
+      'messages.findInConversation: chatmessages.find -> conversationId_1_seq_1, by shard key',
+      'messages.countDeleted: chatmessages.aggregate -> conversationId_1_seq_1, by shard key',
+      'memberships.apply: memberships.update -> _id_, by shard key',
+      'memberships.apply: memberships.update -> _id_, by shard key',
+      'memberships.apply: memberships.update -> _id_, by shard key',
+      'memberships.apply: memberships.delete -> _id_, by shard key',
+      'memberships.find: memberships.find -> _id_, by shard key',
+      'memberships.findFor: memberships.find -> _id_, by shard key',
+      'memberships.page: memberships.find -> conversationId_1_joinedSeq_1, by shard key',
+      'memberships.all: memberships.find -> _id_, by shard key',
     ]);
     // No query anywhere scans a collection or asks every shard unless listed above.
     expect(report.filter((line) => /COLLECTION SCAN|ALL SHARDS/.test(line))).toEqual([]);

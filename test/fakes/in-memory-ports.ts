@@ -10,7 +10,21 @@ import {
   type MessagePreview,
 } from '../../src/domain/conversation/conversation.types';
 import { ChatError } from '../../src/domain/errors';
-import type { ChatEvent, EventPublisher, EventSubscriber, Feed, LiveEvents } from '../../src/domain/events';
+import {
+  membershipKey,
+  type MemberCursor,
+  type Membership,
+  type MembershipRepository,
+  type MembershipWrite,
+} from '../../src/domain/conversation/membership.types';
+import type {
+  ChatEvent,
+  DynamicLiveEvents,
+  EventPublisher,
+  EventSubscriber,
+  Feed,
+  LiveEvents,
+} from '../../src/domain/events';
 import type { ConversationId, UserId } from '../../src/domain/ids';
 import type { ChatObserver } from '../../src/domain/observer';
 import type { PresenceState, PresenceStore } from '../../src/domain/presence/presence.types';
@@ -124,6 +138,20 @@ export class InMemoryConversations implements ConversationRepository {
     if (by > 0) this.member(this.fenced(lease)!, userId).unreadCount -= by;
   }
 
+  async change(
+    lease: ConversationLease,
+    change: (base: Conversation) => Conversation | null,
+  ): Promise<Conversation | null> {
+    if (this.fencedOut(lease.conversationId, lease)) throw new ChatError('SERVICE_UNAVAILABLE', 'lease overtaken');
+    const base = this.stored.get(lease.conversationId);
+    if (!base) return null;
+    const changed = change(structuredClone(base));
+    if (!changed) return structuredClone(base);
+    const next = { ...changed, ...stampFor(base, lease) };
+    this.stored.set(next.id, structuredClone(next) as MutableConversation);
+    return next;
+  }
+
   async replacePreview(lease: ConversationLease, messageId: string, preview: MessagePreview | null): Promise<void> {
     const conversation = this.fenced(lease);
     if (conversation?.lastMessage?.messageId !== messageId) return;
@@ -148,6 +176,8 @@ export class InMemoryConversations implements ConversationRepository {
     if (!conversation) {
       conversation = {
         id,
+        kind: 'DIRECT',
+        group: null,
         participants: [...participants].sort() as [UserId, UserId],
         lastMessage: null,
         lastMessageTime: null,
@@ -258,6 +288,23 @@ export class InMemoryMessages implements MessageRepository {
     return changed;
   }
 
+  async findInConversation(conversationId: ConversationId, ids: readonly string[]): Promise<ChatMessage[]> {
+    return this.stored
+      .filter((message) => message.conversationId === conversationId && ids.includes(message.id))
+      .sort((a, b) => a.seq - b.seq);
+  }
+
+  async countDeleted(conversationId: ConversationId, afterSeq: number, upToSeq: number): Promise<number> {
+    return this.stored.filter(
+      (m) =>
+        m.conversationId === conversationId &&
+        m.seq > afterSeq &&
+        m.seq <= upToSeq &&
+        m.deletedAt !== null &&
+        m.messageType !== 'system',
+    ).length;
+  }
+
   async softDelete(id: string, senderId: UserId, at: Date): Promise<ChatMessage | null> {
     const before = this.stored.find((m) => m.id === id && m.senderId === senderId && m.deletedAt === null) ?? null;
     if (before) this.update((message) => (message.id === id ? { ...message, deletedAt: at } : message));
@@ -285,6 +332,61 @@ export class InMemoryMessages implements MessageRepository {
 
   private update(change: (message: ChatMessage) => ChatMessage): void {
     this.stored.splice(0, this.stored.length, ...this.stored.map(change));
+  }
+}
+
+/** Member records, with the adapter's semantics: `read` and `hide` move marks forward only. */
+export class InMemoryMemberships implements MembershipRepository {
+  readonly stored = new Map<string, Membership>();
+
+  async find(conversationId: ConversationId, userId: UserId): Promise<Membership | null> {
+    return this.stored.get(membershipKey(conversationId, userId)) ?? null;
+  }
+
+  async findFor(userId: UserId, conversationIds: readonly ConversationId[]): Promise<Map<ConversationId, Membership>> {
+    const found = new Map<ConversationId, Membership>();
+    for (const id of conversationIds) {
+      const membership = this.stored.get(membershipKey(id, userId));
+      if (membership) found.set(id, membership);
+    }
+    return found;
+  }
+
+  async page(conversationId: ConversationId, after: MemberCursor | null, limit: number): Promise<Membership[]> {
+    return (await this.all(conversationId))
+      .filter(
+        (m) => !after || m.joinedSeq > after.joinedSeq || (m.joinedSeq === after.joinedSeq && m.userId > after.userId),
+      )
+      .slice(0, limit);
+  }
+
+  async all(conversationId: ConversationId): Promise<Membership[]> {
+    return [...this.stored.values()]
+      .filter((membership) => membership.conversationId === conversationId)
+      .sort((a, b) => a.joinedSeq - b.joinedSeq || a.userId.localeCompare(b.userId));
+  }
+
+  async apply(writes: readonly MembershipWrite[]): Promise<void> {
+    for (const write of writes) {
+      if (write.op === 'join') {
+        this.stored.set(membershipKey(write.membership.conversationId, write.membership.userId), write.membership);
+        continue;
+      }
+      const key = membershipKey(write.conversationId, write.userId);
+      if (write.op === 'leave') {
+        this.stored.delete(key);
+        continue;
+      }
+      const current = this.stored.get(key);
+      if (!current) continue;
+      const read = write.read.seq > current.read.seq ? write.read : current.read;
+      this.stored.set(
+        key,
+        write.op === 'read'
+          ? { ...current, read, hidden: false }
+          : { ...current, read, hidden: true, clearedSeq: Math.max(current.clearedSeq, write.clearedSeq) },
+      );
+    }
   }
 }
 
@@ -360,8 +462,17 @@ export class InMemoryBroker implements EventPublisher, EventSubscriber {
     this.published.push(event);
   }
 
-  open(_feed: Feed): LiveEvents {
-    return { events: new EventQueue<ChatEvent>(100, () => undefined), ready: Promise.resolve() };
+  open(feed: Feed): LiveEvents {
+    return this.openMany([feed]);
+  }
+
+  openMany(_feeds: readonly Feed[]): DynamicLiveEvents {
+    return {
+      events: new EventQueue<ChatEvent>(100, () => undefined),
+      ready: Promise.resolve(),
+      add: async () => undefined,
+      remove: () => undefined,
+    };
   }
 
   ofKind<K extends ChatEvent['kind']>(kind: K): Array<Extract<ChatEvent, { kind: K }>> {
@@ -411,6 +522,7 @@ export const quietObserver: ChatObserver = {
 interface SharedStores {
   readonly users: InMemoryUsers;
   readonly conversations: InMemoryConversations;
+  readonly memberships: InMemoryMemberships;
   readonly leases: InMemoryLeases;
   readonly messages: InMemoryMessages;
   readonly presence: InMemoryPresence;
@@ -423,12 +535,18 @@ interface SharedStores {
  * (`messages` stands in for the shared message store, e.g. to stall this process's writes).
  */
 export function inMemoryDomain(
-  options: { sendMaxInFlight?: number; sharing?: SharedStores; messages?: InMemoryMessages } = {},
+  options: {
+    sendMaxInFlight?: number;
+    maxGroupMembers?: number;
+    sharing?: SharedStores;
+    messages?: InMemoryMessages;
+  } = {},
 ) {
   const broker = options.sharing?.broker ?? new InMemoryBroker();
   const ports = {
     users: options.sharing?.users ?? new InMemoryUsers(),
     conversations: options.sharing?.conversations ?? new InMemoryConversations(),
+    memberships: options.sharing?.memberships ?? new InMemoryMemberships(),
     leases: options.sharing?.leases ?? new InMemoryLeases(),
     messages: options.messages ?? options.sharing?.messages ?? new InMemoryMessages(),
     presence: options.sharing?.presence ?? new InMemoryPresence(),
@@ -440,6 +558,7 @@ export function inMemoryDomain(
   const services: Services = createServices(ports, {
     typingExpiryMs: 6_000,
     sendMaxInFlight: options.sendMaxInFlight ?? 256,
+    maxGroupMembers: options.maxGroupMembers ?? 1_000,
   });
   return { ...ports, broker, services };
 }

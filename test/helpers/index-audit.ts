@@ -59,15 +59,28 @@ export function indexFor(filter: Filter, sort: IndexKey | undefined, indexes: re
 }
 
 /**
- * Whether the filter names the shard key (every field by equality or `$in`), so a sharded cluster
- * routes it to the shards owning those values instead of asking all of them.
+ * Whether the filter names the shard key (every field by equality or `$in`, or a ranged key by a
+ * bounded range), so a sharded cluster routes it to the shards owning those values instead of
+ * asking all of them.
  */
 export function targetsShards(filter: Filter, shardKey: IndexKey): boolean {
   const branches = Array.isArray(filter['$or']) ? (filter['$or'] as Filter[]) : null;
   if (branches) {
     const { $or: _branches, ...rest } = filter;
-    if (Object.keys(shardKey).every((field) => constraintOf(rest, field) === 'equality')) return true;
+    if (Object.keys(shardKey).every((field) => routes(rest, field, shardKey))) return true;
     return branches.every((branch) => targetsShards({ ...rest, ...branch }, shardKey));
   }
-  return Object.keys(shardKey).every((field) => constraintOf(filter, field) === 'equality');
+  return Object.keys(shardKey).every((field) => routes(filter, field, shardKey));
+}
+
+/**
+ * A shard key field routes a query when the filter fixes it, or, for a ranged (not hashed) key,
+ * bounds it on both sides: the router then asks only the chunks that cover the range.
+ */
+function routes(filter: Filter, field: string, shardKey: IndexKey): boolean {
+  const constraint = constraintOf(filter, field);
+  if (constraint === 'equality') return true;
+  if (constraint !== 'range' || shardKey[field] !== 1) return false;
+  const operators = Object.keys(filter[field] as object);
+  return operators.some((op) => op === '$gt' || op === '$gte') && operators.some((op) => op === '$lt' || op === '$lte');
 }

@@ -42,8 +42,8 @@ describe('chat rules', () => {
       expect(read.messageIds).toEqual([first.id]);
       expect(await unread(bob)).toEqual({ total: 2, listed: [2] });
 
-      expect(await services.conversations.markConversationRead(bob, alice)).toBe(2);
-      expect(await services.conversations.markConversationRead(bob, alice)).toBe(0);
+      expect(await services.conversations.markConversationRead(bob, { targetUserId: alice })).toBe(2);
+      expect(await services.conversations.markConversationRead(bob, { targetUserId: alice })).toBe(0);
       expect(await unread(bob)).toEqual({ total: 0, listed: [0] });
       expect(await unread(alice)).toEqual({ total: 1, listed: [1] });
     });
@@ -67,7 +67,7 @@ describe('chat rules', () => {
     it('zero on hide, never go negative for hidden messages deleted later, and count again after', async () => {
       const { alice, bob, send, unread, services } = setup();
       const hiddenUnread = await send(alice, bob, 'hidden before it was read');
-      await services.conversations.hide(bob, alice);
+      await services.conversations.hide(bob, { targetUserId: alice });
       expect(await unread(bob)).toEqual({ total: 0, listed: [] });
 
       await services.messages.delete(alice, hiddenUnread.id);
@@ -75,7 +75,7 @@ describe('chat rules', () => {
 
       const after = await send(alice, bob, 'brings it back');
       expect(await unread(bob)).toEqual({ total: 1, listed: [1] });
-      const history = await services.messages.history(bob, alice, 50, 1);
+      const history = await services.messages.history(bob, { targetUserId: alice }, 50, 1);
       expect(history.messages.map((message) => message.id)).toEqual([after.id]);
     });
   });
@@ -128,7 +128,9 @@ describe('chat rules', () => {
       for (const user of [alice, bob]) {
         const [view] = await services.conversations.list(user, 50);
         expect(view?.lastMessage?.messageId).toBe(earlier.id);
-        expect((await services.messages.history(user, user === alice ? bob : alice, 50, 1)).total).toBe(1);
+        expect(
+          (await services.messages.history(user, { targetUserId: user === alice ? bob : alice }, 50, 1)).total,
+        ).toBe(1);
       }
     });
   });
@@ -164,7 +166,13 @@ describe('cursors', () => {
     const sent = [];
     for (const text of ['1', '2', '3', '4'])
       sent.push(await domain.services.messages.send(alice, { targetUserId: bob, message: text }));
-    const page = await domain.services.messages.slice(bob, alice, 2, null, encodeCursor(sent[0]!.conversationId, 1));
+    const page = await domain.services.messages.slice(
+      bob,
+      { targetUserId: alice },
+      2,
+      null,
+      encodeCursor(sent[0]!.conversationId, 1),
+    );
     expect(page.messages.map((message) => message.message)).toEqual(['2', '3']);
     expect(page).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
   });

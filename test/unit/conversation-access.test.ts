@@ -1,3 +1,4 @@
+import { InMemoryConversations } from '../fakes/in-memory-ports';
 import { ConversationAccess } from '../../src/domain/conversation/conversation.access';
 import type { UserId } from '../../src/domain/ids';
 import type { User, UserRepository } from '../../src/domain/user/user.types';
@@ -19,7 +20,7 @@ describe('ConversationAccess.withUser', () => {
       searchByPrefix: async () => [],
     };
     let now = 1_000_000;
-    const access = new ConversationAccess(users, () => now);
+    const access = new ConversationAccess(users, new InMemoryConversations(), () => now);
     return { access, lookups, existing, advance: (ms: number) => (now += ms) };
   }
 

@@ -47,6 +47,9 @@ describe('index audit rules', () => {
     );
     expect(targetsShards({ _id: 'm' }, { conversationId: 1 })).toBe(false);
     expect(targetsShards({ conversationId: { $gt: 'a' } }, { conversationId: 1 })).toBe(false);
+    // A bounded range on a ranged key asks the chunks covering it; on a hashed key, every shard.
+    expect(targetsShards({ _id: { $gt: 'g_1|', $lt: 'g_1|~' } }, { _id: 1 })).toBe(true);
+    expect(targetsShards({ _id: { $gt: 'g_1|', $lt: 'g_1|~' } }, { _id: 'hashed' })).toBe(false);
     expect(targetsShards({ participants: 'u' }, { _id: 'hashed' })).toBe(false);
   });
 });

@@ -18,6 +18,8 @@ function message(seq: number): ChatMessage {
     messageType: 'text',
     attachmentUrl: null,
     clientMessageId: `c${seq}`,
+    systemEvent: null,
+    tally: null,
     isRead: false,
     readAt: null,
     deletedAt: null,

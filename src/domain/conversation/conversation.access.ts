@@ -1,6 +1,26 @@
 import { ChatError } from '../errors';
-import { conversationIdFor, parseConversationId, parseUserId, type ConversationId, type UserId } from '../ids';
+import {
+  conversationIdFor,
+  parseConversationId,
+  parseConversationRef,
+  parseUserId,
+  type ConversationId,
+  type UserId,
+} from '../ids';
 import type { UserRepository } from '../user/user.types';
+import { isMember, type Conversation, type ConversationRepository } from './conversation.types';
+
+/** Which conversation a request names: `targetUserId` (DIRECT) or `conversationId` (either kind). */
+export interface ConversationTarget {
+  readonly targetUserId?: unknown;
+  readonly conversationId?: unknown;
+}
+
+/** A conversation the caller may use, resolved from a {@link ConversationTarget}. */
+export type ResolvedConversation =
+  | { readonly kind: 'DIRECT'; readonly conversationId: ConversationId; readonly otherId: UserId }
+  /** `conversation` as read just now: the caller is among its members. */
+  | { readonly kind: 'GROUP'; readonly conversationId: ConversationId; readonly conversation: Conversation };
 
 /** How long a user seen to exist is trusted without asking again. @default 60 s */
 const KNOWN_USER_TTL_MS = 60_000;
@@ -18,8 +38,36 @@ export class ConversationAccess {
 
   constructor(
     private readonly users: UserRepository,
+    private readonly conversations: ConversationRepository,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * The conversation a request names, for its members only. Exactly one of `targetUserId` and
+   * `conversationId`. A group's membership is read from its document on every call, so a removed
+   * member is refused at once on every instance.
+   */
+  async resolve(caller: UserId, target: ConversationTarget): Promise<ResolvedConversation> {
+    const byUser = target.targetUserId !== undefined && target.targetUserId !== null;
+    const byId = target.conversationId !== undefined && target.conversationId !== null;
+    if (byUser === byId)
+      throw ChatError.badInput('Pass exactly one of targetUserId and conversationId', 'conversationId');
+    if (byUser) {
+      const { conversationId, targetId } = await this.withUser(caller, target.targetUserId);
+      return { kind: 'DIRECT', conversationId, otherId: targetId };
+    }
+    const ref = parseConversationRef(target.conversationId, 'conversationId');
+    if (ref.kind === 'DIRECT') return { kind: 'DIRECT', ...this.asParticipant(caller, ref.id) };
+    return { kind: 'GROUP', conversationId: ref.id, conversation: await this.groupMember(caller, ref.id) };
+  }
+
+  /** The group as stored now; NOT_FOUND when there is none, FORBIDDEN when the caller is not a member. */
+  async groupMember(caller: UserId, conversationId: ConversationId): Promise<Conversation> {
+    const conversation = await this.conversations.findById(conversationId);
+    if (!conversation || conversation.kind !== 'GROUP') throw ChatError.notFound('There is no such group');
+    if (!isMember(conversation, caller)) throw ChatError.forbidden('You are not a member of this group');
+    return conversation;
+  }
 
   /** The caller's conversation with `targetUserId`: a valid id, not the caller, an existing user. */
   async withUser(caller: UserId, targetUserId: unknown): Promise<{ conversationId: ConversationId; targetId: UserId }> {

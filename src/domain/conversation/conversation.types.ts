@@ -21,9 +21,39 @@ export interface MessagePreview {
   readonly createdAt: Date;
 }
 
+export type ConversationKind = 'DIRECT' | 'GROUP';
+export type MemberRole = 'OWNER' | 'ADMIN' | 'MEMBER';
+
+/**
+ * What only a group has. Membership, roles and title are decided under the conversation's lease
+ * (group.roster.ts), so they live in the document the lease guards; per-member state that moves
+ * on its own (read position, cleared marker) lives in member records (membership.types.ts).
+ */
+export interface GroupState {
+  readonly title: string;
+  readonly createdBy: UserId;
+  /** OWNER and ADMIN members; everyone else in `participants` is a MEMBER. */
+  readonly roles: Readonly<Record<string, 'OWNER' | 'ADMIN'>>;
+  /** Membership changes so far; every group event carries it, so a subscriber can tell a stale roster. */
+  readonly memberVersion: number;
+  /**
+   * Messages that count as unread for someone (everything but SYSTEM), ever recorded here,
+   * deleted ones included. A member's unread count is `tally` minus the tally at their read
+   * position minus the deletions after it (unread.ts): exact without a write per member.
+   */
+  readonly tally: number;
+  /** Seqs of counted messages deleted since `deletionsFloor`, ascending. */
+  readonly deletions: readonly number[];
+  /** Deletions at or below this seq were dropped from `deletions` (then counted from messages). */
+  readonly deletionsFloor: number;
+}
+
 export interface Conversation {
   readonly id: ConversationId;
-  readonly participants: readonly [UserId, UserId];
+  readonly kind: ConversationKind;
+  /** DIRECT: the pair, sorted. GROUP: the current members in join order. */
+  readonly participants: readonly UserId[];
+  readonly group: GroupState | null;
   readonly lastMessage: MessagePreview | null;
   readonly lastMessageTime: Date | null;
   /** Last message or (re)start; the conversation list is ordered by it. */
@@ -41,7 +71,18 @@ export interface Conversation {
    * successor (see {@link stampFor}).
    */
   readonly version: number;
+  /** DIRECT only: both participants' state. A group's is in member records. */
   readonly members: Readonly<Record<string, MemberState>>;
+}
+
+export function isMember(conversation: Conversation, userId: UserId): boolean {
+  return conversation.participants.includes(userId);
+}
+
+export function roleOf(conversation: Conversation, userId: UserId): MemberRole | null {
+  if (!isMember(conversation, userId)) return null;
+  if (conversation.kind === 'DIRECT') return 'MEMBER';
+  return conversation.group?.roles[userId] ?? 'MEMBER';
 }
 
 export const EMPTY_MEMBER_STATE: MemberState = Object.freeze({
@@ -110,6 +151,11 @@ export interface ConversationRepository {
   /** Hides the conversation and everything in it up to `clearedSeq` for one member; zeroes their unread count. */
   hideFor(lease: ConversationLease, userId: UserId, clearedSeq: number): Promise<void>;
   decrementUnread(lease: ConversationLease, userId: UserId, by: number): Promise<void>;
+  /**
+   * Reads the conversation and writes what `change` makes of it (null: nothing to write).
+   * Returns the document as it now is; null when there is no such conversation.
+   */
+  change(lease: ConversationLease, change: (base: Conversation) => Conversation | null): Promise<Conversation | null>;
   /** Replaces the preview if it still shows `messageId` (after that message was deleted). */
   replacePreview(lease: ConversationLease, messageId: string, preview: MessagePreview | null): Promise<void>;
 }

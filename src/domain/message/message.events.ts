@@ -8,11 +8,18 @@ export type MessagePayload = Omit<ChatMessage, 'readAt' | 'deletedAt' | 'created
   readonly updatedAt: string;
   /** Sender's and receiver's profiles at publish time (see {@link LiveMessage}). */
   readonly people?: { readonly sender: User | null; readonly receiver: User | null };
+  /** Groups: see {@link LiveMessage.memberVersion}. */
+  readonly memberVersion?: number;
 };
 
-export function toMessagePayload(message: ChatMessage, people?: LiveMessage['people']): MessagePayload {
+export function toMessagePayload(
+  message: ChatMessage,
+  people?: LiveMessage['people'],
+  memberVersion?: number,
+): MessagePayload {
   return {
     ...(people ? { people } : {}),
+    ...(memberVersion !== undefined ? { memberVersion } : {}),
     id: message.id,
     conversationId: message.conversationId,
     seq: message.seq,
@@ -22,6 +29,8 @@ export function toMessagePayload(message: ChatMessage, people?: LiveMessage['peo
     messageType: message.messageType,
     attachmentUrl: message.attachmentUrl,
     clientMessageId: message.clientMessageId,
+    systemEvent: message.systemEvent,
+    tally: message.tally,
     isRead: message.isRead,
     readAt: message.readAt?.toISOString() ?? null,
     createdAt: message.createdAt.toISOString(),

@@ -43,6 +43,10 @@ export interface MessageRepository {
   ): Promise<ChatMessage[]>;
   /** Marks these messages read (those still unread); returns how many changed. */
   markRead(conversationId: ConversationId, ids: readonly string[], readAt: Date): Promise<number>;
+  /** These messages of the conversation (deleted ones included), oldest first; unknown ids are skipped. */
+  findInConversation(conversationId: ConversationId, ids: readonly string[]): Promise<ChatMessage[]>;
+  /** Deleted messages other than SYSTEM ones with `afterSeq < seq <= upToSeq` (a group's unread fallback). */
+  countDeleted(conversationId: ConversationId, afterSeq: number, upToSeq: number): Promise<number>;
   /** Soft-deletes the sender's message; returns it as it was, or null if it was already gone. */
   softDelete(id: string, senderId: UserId, at: Date): Promise<ChatMessage | null>;
   /** The newest message in the conversation that is not deleted. */

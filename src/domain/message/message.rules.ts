@@ -66,6 +66,11 @@ function parseClientMessageId(value: unknown): string {
 export function validateOutgoingMessage(sender: UserId, request: SendMessageRequest): OutgoingMessage {
   const receiverId = parseUserId(request.targetUserId, 'targetUserId');
   if (receiverId === sender) throw ChatError.badInput('You cannot send a message to yourself', 'targetUserId');
+  return { receiverId, ...validateMessageContent(request) };
+}
+
+/** The content of a send (text, type, attachment, idempotency key), whoever it goes to. */
+export function validateMessageContent(request: SendMessageRequest): Omit<OutgoingMessage, 'receiverId'> {
   if (typeof request.message !== 'string') throw ChatError.badInput('message must be a string', 'message');
   if (request.message.trim().length === 0) throw ChatError.badInput('message must not be empty', 'message');
   if ([...request.message].length > MAX_MESSAGE_LENGTH) {
@@ -73,11 +78,11 @@ export function validateOutgoingMessage(sender: UserId, request: SendMessageRequ
   }
   const messageType = parseMessageType(request.messageType);
   return {
-    receiverId,
     message: request.message,
     messageType,
     attachmentUrl: parseAttachmentUrl(request.attachmentUrl, messageType),
     clientMessageId: parseClientMessageId(request.clientMessageId),
+    systemEvent: null,
   };
 }
 

@@ -1,9 +1,29 @@
 import type { ConversationId, UserId } from '../ids';
 import type { User } from '../user/user.types';
 
-/** Stored lower-case, as in the seed's schema and REST responses; GraphQL exposes TEXT/IMAGE/FILE. */
-export type MessageType = 'text' | 'image' | 'file';
+/**
+ * Stored lower-case, as in the seed's schema and REST responses; GraphQL exposes TEXT/IMAGE/FILE,
+ * and SYSTEM for the membership and title changes a group records (never sent by a client).
+ */
+export type MessageType = 'text' | 'image' | 'file' | 'system';
+/** What a client may send. */
 export const MESSAGE_TYPES: readonly MessageType[] = ['text', 'image', 'file'];
+export const STORED_MESSAGE_TYPES: readonly MessageType[] = [...MESSAGE_TYPES, 'system'];
+
+export type SystemEventType =
+  'CREATED' | 'MEMBERS_ADDED' | 'MEMBER_REMOVED' | 'MEMBER_LEFT' | 'UPDATED' | 'ROLE_CHANGED';
+
+/** What a SYSTEM message records; replaying these in seq order rebuilds a group's roster. */
+export interface SystemEvent {
+  readonly type: SystemEventType;
+  readonly actorId: UserId;
+  /** Who joined, was removed, left, or had their role changed. */
+  readonly userIds: readonly UserId[];
+  /** The title after CREATED or UPDATED. */
+  readonly title: string | null;
+  /** The role given by ROLE_CHANGED. */
+  readonly role: 'OWNER' | 'ADMIN' | 'MEMBER' | null;
+}
 
 /** A stored chat message as the domain sees it (no mongoose types). */
 export interface ChatMessage {
@@ -12,11 +32,20 @@ export interface ChatMessage {
   /** Position in its conversation: 1, 2, 3 ... (gaps possible, never reordered). */
   readonly seq: number;
   readonly senderId: UserId;
-  readonly receiverId: UserId;
+  /** The other person in a DIRECT conversation; null in a group. */
+  readonly receiverId: UserId | null;
   readonly message: string;
   readonly messageType: MessageType;
   readonly attachmentUrl: string | null;
   readonly clientMessageId: string;
+  /** SYSTEM messages only. */
+  readonly systemEvent: SystemEvent | null;
+  /**
+   * Groups only: the conversation's unread tally once this message was recorded (see
+   * GroupState.tally), so a read position at this message knows its tally without a count.
+   */
+  readonly tally: number | null;
+  /** DIRECT: the receiver read it. Groups track read positions per member instead (always false). */
   readonly isRead: boolean;
   readonly readAt: Date | null;
   readonly deletedAt: Date | null;
@@ -31,11 +60,14 @@ export interface ChatMessage {
  */
 export interface LiveMessage extends ChatMessage {
   readonly people?: { readonly sender: User | null; readonly receiver: User | null };
+  /** Groups: the roster version the message was sent under (GroupState.memberVersion). */
+  readonly memberVersion?: number;
 }
 
-/** What a sender asks for; validated into {@link OutgoingMessage}. */
+/** What a sender asks for; validated into {@link OutgoingMessage}. Exactly one of targetUserId and conversationId. */
 export interface SendMessageRequest {
-  readonly targetUserId: unknown;
+  readonly targetUserId?: unknown;
+  readonly conversationId?: unknown;
   readonly message: unknown;
   readonly messageType?: unknown;
   readonly attachmentUrl?: unknown;
@@ -43,10 +75,12 @@ export interface SendMessageRequest {
 }
 
 export interface OutgoingMessage {
-  readonly receiverId: UserId;
+  /** Null in a group. */
+  readonly receiverId: UserId | null;
   readonly message: string;
   readonly messageType: MessageType;
   readonly attachmentUrl: string | null;
   /** Given by the client for idempotent retries, or generated when absent. */
   readonly clientMessageId: string;
+  readonly systemEvent: SystemEvent | null;
 }

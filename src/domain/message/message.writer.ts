@@ -16,6 +16,9 @@ import {
   type ConversationRepository,
   type ConversationWrite,
 } from '../conversation/conversation.types';
+import { GroupRoster, type GroupChange } from '../conversation/group.roster';
+import type { MembershipRepository, MembershipWrite } from '../conversation/membership.types';
+import { trimDeletions } from '../conversation/unread';
 import { ChatError } from '../errors';
 import type { EventPublisher } from '../events';
 import type { ConversationId, UserId } from '../ids';
@@ -23,6 +26,7 @@ import type { UserRepository } from '../user/user.types';
 import type { ChatObserver } from '../observer';
 import { toMessagePayload } from './message.events';
 import type { MessageRepository, NewChatMessage } from './message.repository';
+import { describeSystemEvent } from './system-message';
 import type { ChatMessage, OutgoingMessage } from './message.types';
 
 /** What a send comes to: a new message, or the original one of a retried `clientMessageId`. */
@@ -30,9 +34,15 @@ export type SendOutcome = { readonly stored: ChatMessage } | { readonly duplicat
 
 export interface SendRequestForWriter {
   readonly conversationId: ConversationId;
-  readonly participants: readonly [UserId, UserId];
+  /** A DIRECT conversation's pair; null for a group (its roster is in its document). */
+  readonly participants: readonly [UserId, UserId] | null;
   readonly senderId: UserId;
   readonly outgoing: OutgoingMessage;
+  /**
+   * A group change to admit under the lease (the sender is the actor); stored as the SYSTEM
+   * message it comes to, whose content replaces `outgoing`'s (only its clientMessageId is kept).
+   */
+  readonly change?: GroupChange;
 }
 
 interface Job extends SendRequestForWriter {
@@ -86,6 +96,16 @@ function overloaded(): ChatError {
 class ConversationDraft {
   lastSeq: number;
   readonly recorded: ChatMessage[] = [];
+  /** Groups: members, roles and title as of the last folded message. */
+  readonly roster: GroupRoster;
+  /** Groups: the unread tally as of the last folded message (GroupState.tally). */
+  tally: number;
+  /** Groups: what member records must become, in order (joins, leaves, senders' read marks). */
+  readonly membershipWrites: MembershipWrite[] = [];
+  /** Groups: the roster version each folded message was recorded under, by message id. */
+  readonly memberVersions = new Map<string, number>();
+  private deletions: number[];
+  private deletionsFloor: number;
   private readonly unread = new Map<UserId, number>();
   private readonly unhide = new Set<UserId>();
   private preview: ChatMessage | null = null;
@@ -93,17 +113,26 @@ class ConversationDraft {
 
   constructor(
     readonly lease: ConversationLease,
-    readonly participants: readonly [UserId, UserId],
+    /** The DIRECT pair the sends name; null for a group. */
+    private readonly pair: readonly [UserId, UserId] | null,
     private readonly stored: Conversation | null,
     /** Sends waiting to be stored, in arrival order. */
     readonly pending: Job[],
   ) {
     this.lastSeq = stored?.lastSeq ?? 0;
     this.lastActivityAt = stored?.lastActivityAt ?? new Date(0);
+    this.roster = GroupRoster.of(stored);
+    this.tally = stored?.group?.tally ?? 0;
+    this.deletions = [...(stored?.group?.deletions ?? [])];
+    this.deletionsFloor = stored?.group?.deletionsFloor ?? 0;
   }
 
   get conversationId(): ConversationId {
     return this.lease.conversationId;
+  }
+
+  get isGroup(): boolean {
+    return this.pair === null;
   }
 
   /** Counts a stored message into the conversation: seq, preview, unread count, visibility. */
@@ -111,27 +140,124 @@ class ConversationDraft {
     this.lastSeq = Math.max(this.lastSeq, message.seq);
     this.recorded.push(message);
     if (message.createdAt > this.lastActivityAt) this.lastActivityAt = message.createdAt;
-    if (message.deletedAt !== null) return;
+    if (this.isGroup) {
+      this.foldIntoGroup(message);
+      return;
+    }
+    if (message.deletedAt !== null || message.receiverId === null) return;
     this.preview = message;
     this.unhide.add(message.senderId).add(message.receiverId);
     if (!message.isRead) this.unread.set(message.receiverId, this.unreadOf(message.receiverId) + 1);
   }
 
+  private foldIntoGroup(message: ChatMessage): void {
+    const { conversationId } = this;
+    if (message.systemEvent) {
+      this.roster.apply(message.systemEvent);
+      const joined = message.systemEvent.type === 'CREATED' || message.systemEvent.type === 'MEMBERS_ADDED';
+      const left = message.systemEvent.type === 'MEMBER_REMOVED' || message.systemEvent.type === 'MEMBER_LEFT';
+      for (const userId of message.systemEvent.userIds) {
+        if (joined) {
+          const mark = { seq: message.seq, tally: this.tally };
+          this.membershipWrites.push({
+            op: 'join',
+            membership: {
+              conversationId,
+              userId,
+              joinedAt: message.createdAt,
+              joinedSeq: message.seq,
+              read: mark,
+              clearedSeq: 0,
+              hidden: false,
+            },
+          });
+        }
+        if (left) this.membershipWrites.push({ op: 'leave', conversationId, userId });
+      }
+    } else {
+      this.tally += 1;
+      // Sending reads the conversation up to one's own message, so it never counts as unread to its sender.
+      this.membershipWrites.push({
+        op: 'read',
+        conversationId,
+        userId: message.senderId,
+        read: { seq: message.seq, tally: this.tally },
+      });
+      if (message.deletedAt !== null) this.deletions.push(message.seq);
+    }
+    this.memberVersions.set(message.id, this.roster.memberVersion);
+    if (message.deletedAt === null) this.preview = message;
+  }
+
+  /**
+   * What the job would store as the message at `seq`, judged against `roster` and `tally` (the
+   * state just before it), or why it is refused. DIRECT sends are always admitted.
+   */
+  admit(
+    job: Job,
+    seq: number,
+    roster: GroupRoster,
+    tally: number,
+    maxGroupMembers: number,
+  ): NewChatMessage | ChatError {
+    const base = { conversationId: job.conversationId, senderId: job.senderId, seq };
+    if (!this.isGroup) return { ...job.outgoing, ...base, tally: null };
+    if (!job.change) {
+      const refusal = roster.refuseSend(job.conversationId, job.senderId);
+      return refusal ?? { ...job.outgoing, ...base, receiverId: null, systemEvent: null, tally: tally + 1 };
+    }
+    const event = roster.admit(job.senderId, job.change, maxGroupMembers);
+    if (event instanceof ChatError) return event;
+    return {
+      ...base,
+      receiverId: null,
+      message: describeSystemEvent(event),
+      messageType: 'system',
+      attachmentUrl: null,
+      clientMessageId: job.outgoing.clientMessageId,
+      systemEvent: event,
+      tally,
+    };
+  }
+
   /** The document once this batch's write is applied: computed from the one read under the lease. */
   next(): Conversation {
-    const members: Record<string, MemberState> = { ...this.stored?.members };
-    for (const [userId, unreadCount] of this.unread)
-      members[userId] = { ...memberState(this.stored, userId), unreadCount };
-    for (const userId of this.unhide) members[userId] = { ...(members[userId] ?? EMPTY_MEMBER_STATE), hidden: false };
     const preview = this.preview ? previewOf(this.preview) : (this.stored?.lastMessage ?? null);
-    return {
+    const common = {
       id: this.conversationId,
-      participants: this.stored?.participants ?? ([...this.participants].sort() as [UserId, UserId]),
       lastMessage: preview,
       lastMessageTime: preview?.createdAt ?? null,
       lastActivityAt: this.lastActivityAt,
       lastSeq: this.lastSeq,
       ...stampFor(this.stored, this.lease),
+    };
+    if (this.isGroup) {
+      const trimmed = trimDeletions(this.deletions, this.deletionsFloor);
+      return {
+        ...common,
+        kind: 'GROUP',
+        participants: [...this.roster.participants],
+        members: {},
+        group: {
+          title: this.roster.title,
+          createdBy: this.roster.createdBy!,
+          roles: { ...this.roster.roles },
+          memberVersion: this.roster.memberVersion,
+          tally: this.tally,
+          deletions: trimmed.deletions,
+          deletionsFloor: trimmed.deletionsFloor,
+        },
+      };
+    }
+    const members: Record<string, MemberState> = { ...this.stored?.members };
+    for (const [userId, unreadCount] of this.unread)
+      members[userId] = { ...memberState(this.stored, userId), unreadCount };
+    for (const userId of this.unhide) members[userId] = { ...(members[userId] ?? EMPTY_MEMBER_STATE), hidden: false };
+    return {
+      ...common,
+      kind: 'DIRECT',
+      participants: this.stored?.participants ?? [...this.pair!].sort(),
+      group: null,
       members,
     };
   }
@@ -178,12 +304,15 @@ export class MessageWriter {
   constructor(
     private readonly messages: MessageRepository,
     private readonly conversations: ConversationRepository,
+    private readonly memberships: MembershipRepository,
     private readonly leases: ConversationLeases,
     private readonly users: UserRepository,
     private readonly publisher: EventPublisher,
     private readonly observer: ChatObserver,
     /** @see Config.sendMaxInFlight */
     private readonly maxInFlight: number,
+    /** @see Config.maxGroupMembers */
+    private readonly maxGroupMembers: number,
   ) {}
 
   /** Sends accepted and not yet answered. */
@@ -361,9 +490,13 @@ export class MessageWriter {
     }
 
     const outcomes = new Map<Job, SendOutcome>();
-    const conflicted = await this.storeAll(drafts, outcomes);
-    for (const draft of conflicted) await this.storeOneByOne(draft, outcomes);
+    const rejected = new Map<Job, ChatError>();
+    const conflicted = await this.storeAll(drafts, outcomes, rejected);
+    for (const draft of conflicted) await this.storeOneByOne(draft, outcomes, rejected);
 
+    // Member records first: a message counts for the group once its document records it, and by
+    // then its sender's read mark covers it and the members it added have their records.
+    await this.memberships.apply(drafts.flatMap((draft) => draft.membershipWrites));
     const writes = new Map(drafts.filter((draft) => draft.recorded.length > 0).map((draft) => [draft, draft.write()]));
     const refused = await this.conversations.record([...writes.values()]);
     for (const draft of drafts) {
@@ -375,11 +508,8 @@ export class MessageWriter {
       }
       const write = writes.get(draft);
       if (write && draft.lease.fence !== null) this.remember(write.next);
-      await this.publish(draft.recorded);
-      for (const job of draft.pending) {
-        const outcome = outcomes.get(job);
-        job.settle(outcome ?? conversationBusy());
-      }
+      await this.publish(draft);
+      for (const job of draft.pending) job.settle(outcomes.get(job) ?? rejected.get(job) ?? conversationBusy());
     }
   }
 
@@ -428,11 +558,15 @@ export class MessageWriter {
    * because a writer that took over may already have published them), and the drafts after it,
    * which that insert never reached, go in the next one. Returns the drafts where one was refused.
    */
-  private async storeAll(drafts: readonly ConversationDraft[], outcomes: Map<Job, SendOutcome>) {
+  private async storeAll(
+    drafts: readonly ConversationDraft[],
+    outcomes: Map<Job, SendOutcome>,
+    rejected: Map<Job, ChatError>,
+  ) {
     const conflicted: ConversationDraft[] = [];
     let remaining = drafts;
     while (remaining.length > 0) {
-      const slots = remaining.flatMap((draft) => messageSlots(draft));
+      const slots = remaining.flatMap((draft) => this.messageSlots(draft, rejected));
       const results = await this.messages.insertMany(slots.map((slot) => slot.message));
       const refusedAt = results.indexOf(null);
       const refused = refusedAt === -1 ? null : slots[refusedAt]!.draft;
@@ -457,7 +591,11 @@ export class MessageWriter {
    * stores the remaining messages one at a time, so each sender's order is kept and no seq is
    * burnt.
    */
-  private async storeOneByOne(draft: ConversationDraft, outcomes: Map<Job, SendOutcome>): Promise<void> {
+  private async storeOneByOne(
+    draft: ConversationDraft,
+    outcomes: Map<Job, SendOutcome>,
+    rejected: Map<Job, ChatError>,
+  ): Promise<void> {
     await this.foldLeftovers(draft, outcomes);
     const leaders = new Map<string, Job>();
     for (const job of draft.pending) {
@@ -465,9 +603,15 @@ export class MessageWriter {
       if (!leaders.has(key)) leaders.set(key, job);
     }
     for (const job of leaders.values()) {
+      rejected.delete(job); // judged again against the roster as folded so far
       for (let collisions = 0; !outcomes.has(job); collisions += 1) {
         if (collisions >= MAX_SEQ_COLLISIONS) break; // answered conversationBusy: retryable
-        const [result] = await this.messages.insertMany([newMessage(job, draft.lastSeq + 1)]);
+        const next = draft.admit(job, draft.lastSeq + 1, draft.roster, draft.tally, this.maxGroupMembers);
+        if (next instanceof ChatError) {
+          rejected.set(job, next);
+          break;
+        }
+        const [result] = await this.messages.insertMany([next]);
         if (result) {
           draft.fold(result);
           outcomes.set(job, { stored: result });
@@ -511,46 +655,86 @@ export class MessageWriter {
   /**
    * Publishes with the sender's and receiver's profiles, read in one query for the whole batch, so
    * the WS instances deliver to every subscriber without querying users. Without them (the
-   * query failed) subscribers' loaders fetch profiles themselves.
+   * query failed) subscribers' loaders fetch profiles themselves. A group's SYSTEM messages are
+   * also announced as conversationUpdated.
    */
-  private async publish(recorded: readonly ChatMessage[]): Promise<void> {
+  private async publish(draft: ConversationDraft): Promise<void> {
+    const { recorded } = draft;
     if (recorded.length === 0) return;
     for (const _ of recorded) this.observer.messageStored();
-    const ids = [...new Set(recorded.flatMap((message) => [message.senderId, message.receiverId]))];
+    const ids = [
+      ...new Set(
+        recorded.flatMap((message) =>
+          message.receiverId ? [message.senderId, message.receiverId] : [message.senderId],
+        ),
+      ),
+    ];
     const profiles = await this.users.findByIds(ids).then(
       (found) => new Map(found.map((user) => [user.id, user])),
       () => null,
     );
     await Promise.all(
-      recorded.map((message) => {
+      recorded.flatMap((message) => {
         const people = profiles
-          ? { sender: profiles.get(message.senderId) ?? null, receiver: profiles.get(message.receiverId) ?? null }
+          ? {
+              sender: profiles.get(message.senderId) ?? null,
+              receiver: message.receiverId ? (profiles.get(message.receiverId) ?? null) : null,
+            }
           : undefined;
-        return this.publisher.publish({ kind: 'MESSAGE_CREATED', message: toMessagePayload(message, people) });
+        const memberVersion = draft.memberVersions.get(message.id);
+        const created = this.publisher.publish({
+          kind: 'MESSAGE_CREATED',
+          message: toMessagePayload(message, people, memberVersion),
+        });
+        if (!message.systemEvent || memberVersion === undefined) return [created];
+        const { type, actorId, userIds, title, role } = message.systemEvent;
+        const updated = this.publisher.publish({
+          kind: 'CONVERSATION_UPDATED',
+          conversationId: message.conversationId,
+          type,
+          actorId,
+          userIds,
+          title,
+          role,
+          seq: message.seq,
+          memberVersion,
+          occurredAt: message.createdAt.toISOString(),
+        });
+        return [created, updated];
       }),
     );
   }
-}
 
-/** The draft's pending sends numbered from its `lastSeq` on; a repeated `clientMessageId` gets no slot. */
-function messageSlots(
-  draft: ConversationDraft,
-): Array<{ draft: ConversationDraft; job: Job; message: NewChatMessage }> {
-  const leaders = new Set<string>();
-  const slots: Array<{ draft: ConversationDraft; job: Job; message: NewChatMessage }> = [];
-  let seq = draft.lastSeq;
-  for (const job of draft.pending) {
-    const key = senderKey(job.senderId, job.outgoing.clientMessageId);
-    if (leaders.has(key)) continue; // a concurrent retry in this very batch: answered as a duplicate
-    leaders.add(key);
-    seq += 1;
-    slots.push({ draft, job, message: newMessage(job, seq) });
+  /**
+   * The draft's pending sends numbered from its `lastSeq` on, each admitted against the roster as
+   * the sends before it leave it (refusals go to `rejected` and take no seq); a repeated
+   * `clientMessageId` gets no slot.
+   */
+  private messageSlots(
+    draft: ConversationDraft,
+    rejected: Map<Job, ChatError>,
+  ): Array<{ draft: ConversationDraft; job: Job; message: NewChatMessage }> {
+    const leaders = new Set<string>();
+    const slots: Array<{ draft: ConversationDraft; job: Job; message: NewChatMessage }> = [];
+    const roster = draft.roster.clone();
+    let { tally } = draft;
+    let seq = draft.lastSeq;
+    for (const job of draft.pending) {
+      const key = senderKey(job.senderId, job.outgoing.clientMessageId);
+      if (leaders.has(key)) continue; // a concurrent retry in this very batch: answered as a duplicate
+      const message = draft.admit(job, seq + 1, roster, tally, this.maxGroupMembers);
+      if (message instanceof ChatError) {
+        rejected.set(job, message);
+        continue;
+      }
+      leaders.add(key);
+      seq += 1;
+      if (message.systemEvent) roster.apply(message.systemEvent);
+      else if (message.tally !== null) tally = message.tally;
+      slots.push({ draft, job, message });
+    }
+    return slots;
   }
-  return slots;
-}
-
-function newMessage(job: Job, seq: number): NewChatMessage {
-  return { ...job.outgoing, conversationId: job.conversationId, senderId: job.senderId, seq };
 }
 
 /** Sends in the batch that repeat another's `clientMessageId` get that one's message as their original. */

@@ -1,4 +1,5 @@
-import type { ConversationAccess } from '../conversation/conversation.access';
+import type { ConversationAccess, ConversationTarget } from '../conversation/conversation.access';
+import { GROUP_LIVE_SIGNALS_MAX_MEMBERS } from '../limits';
 import { ChatError } from '../errors';
 import type { EventPublisher } from '../events';
 import type { UserId } from '../ids';
@@ -11,12 +12,37 @@ export class TypingService {
     private readonly rateLimiter: RateLimiter,
   ) {}
 
-  /** Tells the target's devices the caller is (not) typing. Ephemeral: never stored or replayed. */
-  async setTyping(userId: UserId, targetUserId: unknown, isTyping: unknown): Promise<boolean> {
+  /**
+   * Tells the other person's devices (in a group, every member's) the caller is (not) typing.
+   * Ephemeral: never stored or replayed. False, and nothing sent, in a group above
+   * GROUP_LIVE_SIGNALS_MAX_MEMBERS (`Conversation.typingEnabled` says so).
+   */
+  async setTyping(userId: UserId, target: ConversationTarget, isTyping: unknown): Promise<boolean> {
     await this.rateLimiter.consume(userId, 'typing');
     if (typeof isTyping !== 'boolean') throw ChatError.badInput('isTyping must be true or false', 'isTyping');
-    const { conversationId, targetId } = await this.access.withUser(userId, targetUserId);
-    await this.publisher.publish({ kind: 'TYPING', conversationId, userId, targetUserId: targetId, isTyping });
+    const resolved = await this.access.resolve(userId, target);
+    const { conversationId } = resolved;
+    if (resolved.kind === 'DIRECT') {
+      await this.publisher.publish({
+        kind: 'TYPING',
+        conversationId,
+        userId,
+        targetUserId: resolved.otherId,
+        isTyping,
+      });
+      return true;
+    }
+    const { conversation } = resolved;
+    if (conversation.participants.length > GROUP_LIVE_SIGNALS_MAX_MEMBERS) return false;
+    const memberVersion = conversation.group?.memberVersion ?? 0;
+    await this.publisher.publish({
+      kind: 'TYPING',
+      conversationId,
+      userId,
+      targetUserId: null,
+      isTyping,
+      memberVersion,
+    });
     return true;
   }
 }

@@ -14,19 +14,26 @@ import {
 } from 'type-graphql';
 import type { MessagesRead } from '../../domain/conversation/conversation.service';
 import type { ConversationView } from '../../domain/conversation/conversation.view';
-import type { ChatEnded, ChatStarted } from '../../domain/live-updates.service';
+import type { MemberRole } from '../../domain/conversation/conversation.types';
+import type { Member } from '../../domain/conversation/group.service';
+import type { ChatEnded, ChatStarted, ConversationUpdated } from '../../domain/live-updates.service';
+import { GROUP_LIVE_SIGNALS_MAX_MEMBERS } from '../../domain/limits';
 import type { UserId } from '../../domain/ids';
 import { DEFAULT_PAGE_SIZE } from '../../domain/limits';
 import type { User } from '../../domain/user/user.types';
 import type { ChatContext } from '../context';
 import { CurrentUser } from '../current-user';
-import { ConversationFilterArgs } from '../filter.args';
+import { ConversationFilterArgs, TargetUserFilterArgs } from '../filter.args';
 import { openFeed } from '../subscription';
 import { UserObject } from '../user/user.type';
 import {
   ChatEndedEventObject,
   ChatStartedEventObject,
   ConversationObject,
+  ConversationUpdatedEventObject,
+  CreateGroupInput,
+  MemberConnectionObject,
+  MemberRoleEnum,
   MessagesReadEventObject,
 } from './conversation.type';
 
@@ -67,21 +74,21 @@ export class ConversationResolver {
     description: 'Creates or reopens the conversation; the other user gets chatStarted.',
   })
   startChat(
-    @Arg('targetUserId', () => ID) targetUserId: string,
+    @Args() target: TargetUserFilterArgs,
     @CurrentUser({ acceptsSeedUserId: true }) caller: UserId,
     @Ctx() context: ChatContext,
   ): Promise<ConversationRoot> {
-    return context.services.conversations.start(caller, targetUserId);
+    return context.services.conversations.start(caller, target);
   }
 
   @Authorized()
   @Mutation(() => Boolean, { description: 'Ends the chat session; both users get chatEnded. History is kept.' })
   endChat(
-    @Arg('targetUserId', () => ID) targetUserId: string,
+    @Args() target: TargetUserFilterArgs,
     @CurrentUser({ acceptsSeedUserId: true }) caller: UserId,
     @Ctx() context: ChatContext,
   ): Promise<boolean> {
-    return context.services.conversations.end(caller, targetUserId);
+    return context.services.conversations.end(caller, target);
   }
 
   @Authorized()
@@ -89,11 +96,11 @@ export class ConversationResolver {
     description: 'Hides the conversation and its history for me only; a new message brings it back.',
   })
   deleteConversation(
-    @Arg('targetUserId', () => ID) targetUserId: string,
+    @Args() target: TargetUserFilterArgs,
     @CurrentUser() caller: UserId,
     @Ctx() context: ChatContext,
   ): Promise<boolean> {
-    return context.services.conversations.hide(caller, targetUserId);
+    return context.services.conversations.hide(caller, target);
   }
 
   @Authorized()
@@ -110,13 +117,16 @@ export class ConversationResolver {
   }
 
   @Authorized()
-  @Mutation(() => Int, { description: 'Marks everything from targetUserId read; returns how many messages changed.' })
+  @Mutation(() => Int, {
+    description:
+      'Marks everything in the conversation read (targetUserId or conversationId); returns how many messages changed.',
+  })
   markConversationRead(
-    @Arg('targetUserId', () => ID) targetUserId: string,
+    @Args() target: TargetUserFilterArgs,
     @CurrentUser() caller: UserId,
     @Ctx() context: ChatContext,
   ): Promise<number> {
-    return context.services.conversations.markConversationRead(caller, targetUserId);
+    return context.services.conversations.markConversationRead(caller, target);
   }
 
   @FieldResolver(() => String, { nullable: true })
@@ -124,9 +134,130 @@ export class ConversationResolver {
     return conversation.lastMessage?.message ?? null;
   }
 
-  @FieldResolver(() => UserObject, { nullable: true, description: 'Null when the main app no longer has this user.' })
+  @FieldResolver(() => UserObject, {
+    nullable: true,
+    description: 'DIRECT: the other person (null when the main app no longer has them). Null in a group.',
+  })
   otherUser(@Root() conversation: ConversationRoot, @Ctx() context: ChatContext): Promise<User | null> {
-    return context.loaders.user.load(conversation.otherUserId);
+    return conversation.otherUserId ? context.loaders.user.load(conversation.otherUserId) : Promise.resolve(null);
+  }
+
+  @FieldResolver(() => MemberConnectionObject, {
+    description: 'Members in join order (a DIRECT conversation: its two people).',
+  })
+  members(
+    @Root() conversation: ConversationRoot,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @CurrentUser() caller: UserId,
+    @Ctx() context: ChatContext,
+  ): Promise<{ nodes: readonly Member[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } }> {
+    return context.services.groups.members(caller, conversation.conversationId, first, after).then((page) => ({
+      nodes: page.members,
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+    }));
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: `Read receipts (readByCount, readBy) are kept for this conversation: off in groups over ${GROUP_LIVE_SIGNALS_MAX_MEMBERS} members.`,
+  })
+  receiptsEnabled(@Root() conversation: ConversationRoot): boolean {
+    return conversation.liveSignals;
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: `Typing indicators reach members: off in groups over ${GROUP_LIVE_SIGNALS_MAX_MEMBERS} members (setTyping answers false).`,
+  })
+  typingEnabled(@Root() conversation: ConversationRoot): boolean {
+    return conversation.liveSignals;
+  }
+
+  @Authorized()
+  @Mutation(() => ConversationObject, {
+    description:
+      'Creates a group with me as OWNER and the named members. A retry with the same clientRequestId answers the same group.',
+  })
+  createGroup(
+    @Arg('input', () => CreateGroupInput) input: CreateGroupInput,
+    @CurrentUser() caller: UserId,
+    @Ctx() context: ChatContext,
+  ): Promise<ConversationRoot> {
+    return context.services.groups.create(caller, input);
+  }
+
+  @Authorized()
+  @Mutation(() => ConversationObject, {
+    description: 'Adds members (OWNER and ADMINs); they see messages from now on.',
+  })
+  addMembers(
+    @Arg('conversationId', () => ID) conversationId: string,
+    @Arg('userIds', () => [ID]) userIds: string[],
+    @CurrentUser() caller: UserId,
+    @Ctx() context: ChatContext,
+  ): Promise<ConversationRoot> {
+    return context.services.groups.addMembers(caller, conversationId, userIds);
+  }
+
+  @Authorized()
+  @Mutation(() => ConversationObject, {
+    description:
+      'Removes a member (the OWNER anyone but themselves, ADMINs MEMBERs); their subscriptions stop at once.',
+  })
+  removeMember(
+    @Arg('conversationId', () => ID) conversationId: string,
+    @Arg('userId', () => ID) userId: string,
+    @CurrentUser() caller: UserId,
+    @Ctx() context: ChatContext,
+  ): Promise<ConversationRoot> {
+    return context.services.groups.removeMember(caller, conversationId, userId);
+  }
+
+  @Authorized()
+  @Mutation(() => Boolean, {
+    description: 'Leaves a group. An OWNER who leaves hands ownership to the longest-standing ADMIN, else MEMBER.',
+  })
+  leaveConversation(
+    @Arg('conversationId', () => ID) conversationId: string,
+    @CurrentUser() caller: UserId,
+    @Ctx() context: ChatContext,
+  ): Promise<boolean> {
+    return context.services.groups.leave(caller, conversationId);
+  }
+
+  @Authorized()
+  @Mutation(() => ConversationObject, { description: 'Renames a group (OWNER and ADMINs).' })
+  updateConversation(
+    @Arg('conversationId', () => ID) conversationId: string,
+    @Arg('title') title: string,
+    @CurrentUser() caller: UserId,
+    @Ctx() context: ChatContext,
+  ): Promise<ConversationRoot> {
+    return context.services.groups.rename(caller, conversationId, title);
+  }
+
+  @Authorized()
+  @Mutation(() => ConversationObject, {
+    description:
+      "Changes a member's role. OWNER and ADMINs make MEMBERs ADMIN; only the OWNER demotes ADMINs or hands over ownership (role OWNER; they become ADMIN).",
+  })
+  setMemberRole(
+    @Arg('conversationId', () => ID) conversationId: string,
+    @Arg('userId', () => ID) userId: string,
+    @Arg('role', () => MemberRoleEnum) role: MemberRole,
+    @CurrentUser() caller: UserId,
+    @Ctx() context: ChatContext,
+  ): Promise<ConversationRoot> {
+    return context.services.groups.setRole(caller, conversationId, userId, role);
+  }
+
+  @Authorized()
+  @Subscription(() => ConversationUpdatedEventObject, {
+    description:
+      'Membership and title changes of my groups, including my being added (CREATED, MEMBERS_ADDED) or removed (MEMBER_REMOVED).',
+    subscribe: openFeed((services, userId) => services.live.conversationUpdated(userId)),
+  })
+  conversationUpdated(@Root() event: ConversationUpdated): ConversationUpdated {
+    return event;
   }
 
   @Authorized()

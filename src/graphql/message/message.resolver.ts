@@ -14,14 +14,14 @@ import {
 } from 'type-graphql';
 import type { UserId } from '../../domain/ids';
 import { assertClaimedIdentity } from '../../domain/identity';
-import { DEFAULT_PAGE_SIZE } from '../../domain/limits';
+import { DEFAULT_PAGE_SIZE, GROUP_LIVE_SIGNALS_MAX_MEMBERS } from '../../domain/limits';
 import type { MessageDeleted } from '../../domain/live-updates.service';
 import { encodeCursor } from '../../domain/message/message.cursor';
 import type { ChatMessage, LiveMessage } from '../../domain/message/message.types';
 import type { User } from '../../domain/user/user.types';
 import type { ChatContext } from '../context';
 import { CurrentUser } from '../current-user';
-import { ConversationFilterArgs, NewMessageArgs } from '../filter.args';
+import { ConversationFilterArgs, NewMessageArgs, TargetUserFilterArgs } from '../filter.args';
 import { openFeed } from '../subscription';
 import { UserObject } from '../user/user.type';
 import {
@@ -52,13 +52,13 @@ export class MessageResolver {
   @Authorized()
   @Query(() => MessagePageObject, { description: 'Page-numbered history with targetUserId, newest first.' })
   async chatHistory(
-    @Arg('targetUserId', () => ID) targetUserId: string,
+    @Args() target: TargetUserFilterArgs,
     @Arg('limit', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) limit: number | null,
     @Arg('page', () => Int, { nullable: true, defaultValue: 1 }) page: number | null,
     @CurrentUser() caller: UserId,
     @Ctx() context: ChatContext,
   ): Promise<Omit<MessagePageObject, 'messages'> & { messages: readonly ChatMessage[] }> {
-    const result = await context.services.messages.history(caller, targetUserId, limit, page);
+    const result = await context.services.messages.history(caller, target, limit, page);
     const { conversationId, messages, ...pagination } = result;
     return { conversationId, messages, pagination };
   }
@@ -69,14 +69,14 @@ export class MessageResolver {
       'Cursor paging on seq, oldest first: the newest `first` by default, older with `before`, newer with `after` (resync).',
   })
   async messages(
-    @Arg('targetUserId', () => ID) targetUserId: string,
+    @Args() target: TargetUserFilterArgs,
     @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number | null,
     @Arg('before', () => String, { nullable: true }) before: string | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @CurrentUser() caller: UserId,
     @Ctx() context: ChatContext,
   ) {
-    const slice = await context.services.messages.slice(caller, targetUserId, first, before, after);
+    const slice = await context.services.messages.slice(caller, target, first, before, after);
     const edges = slice.messages.map((node) => ({ cursor: cursorOf(node), node }));
     return {
       nodes: slice.messages,
@@ -94,12 +94,12 @@ export class MessageResolver {
   @Query(() => [MessageObject], { description: 'Literal, case-insensitive search in my conversations, newest first.' })
   searchMessages(
     @Arg('query') query: string,
-    @Arg('targetUserId', () => ID, { nullable: true }) targetUserId: string | null,
+    @Args() target: TargetUserFilterArgs,
     @Arg('limit', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) limit: number | null,
     @CurrentUser() caller: UserId,
     @Ctx() context: ChatContext,
   ): Promise<ChatMessage[]> {
-    return context.services.messages.search(caller, query, targetUserId, limit);
+    return context.services.messages.search(caller, query, target, limit);
   }
 
   @Authorized()
@@ -118,7 +118,7 @@ export class MessageResolver {
       'Every new message in my conversations, or in the one with targetUserId. With `after` (a cursor of that ' +
       'conversation) it first replays what came later, then goes live: no gap, no duplicate.',
     subscribe: openFeed<NewMessageArgs>((services, userId, args) =>
-      services.messages.stream(userId, args.targetUserId ?? null, args.after ?? null),
+      services.messages.stream(userId, args, args.after ?? null),
     ),
   })
   newMessage(@Root() message: ChatMessage, @Args() _filter: NewMessageArgs): ChatMessage {
@@ -142,11 +142,41 @@ export class MessageResolver {
   }
 
   @FieldResolver(() => Int, {
+    nullable: true,
     description:
-      'Other members whose read position covers this message. In a DIRECT conversation that is the receiver: 1 once read, else 0.',
+      'Other members whose read position covers this message. DIRECT: the receiver, 1 once read, else 0. ' +
+      `Null in a group whose receipts are off (over ${GROUP_LIVE_SIGNALS_MAX_MEMBERS} members; Conversation.receiptsEnabled).`,
   })
-  readByCount(@Root() message: ChatMessage): number {
-    return message.isRead ? 1 : 0;
+  async readByCount(@Root() message: ChatMessage, @Ctx() context: ChatContext): Promise<number | null> {
+    if (message.receiverId !== null) return message.isRead ? 1 : 0;
+    const readers = await this.readers(message, context);
+    return readers === null ? null : readers.length;
+  }
+
+  @FieldResolver(() => [UserObject], {
+    nullable: true,
+    description: 'Who has read it (the other members whose read position covers it); null where readByCount is.',
+  })
+  async readBy(@Root() message: ChatMessage, @Ctx() context: ChatContext): Promise<Array<User | null> | null> {
+    const readers =
+      message.receiverId !== null ? (message.isRead ? [message.receiverId] : []) : await this.readers(message, context);
+    if (readers === null) return null;
+    return (await context.loaders.user.loadMany(readers)).filter(
+      (user): user is User => !(user instanceof Error) && user !== null,
+    );
+  }
+
+  /** The other members of a group who have read the message (null when the group has receipts off). */
+  private async readers(message: ChatMessage, context: ChatContext): Promise<UserId[] | null> {
+    if (message.messageType === 'system') return [];
+    const marks = await context.loaders.receipts.load(message.conversationId);
+    if (!marks) return null;
+    return marks.members
+      .filter(
+        (member) =>
+          member.userId !== message.senderId && member.joinedSeq < message.seq && member.read.seq >= message.seq,
+      )
+      .map((member) => member.userId);
   }
 
   @FieldResolver(() => UserObject, { nullable: true, description: 'Null when the main app no longer has this user.' })
@@ -157,6 +187,7 @@ export class MessageResolver {
 
   @FieldResolver(() => UserObject, { nullable: true, description: 'Null when the main app no longer has this user.' })
   receiver(@Root() message: LiveMessage, @Ctx() context: ChatContext): Promise<User | null> {
+    if (message.receiverId === null) return Promise.resolve(null);
     return message.people ? Promise.resolve(message.people.receiver) : context.loaders.user.load(message.receiverId);
   }
 }

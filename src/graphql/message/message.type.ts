@@ -1,11 +1,14 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { MAX_MESSAGE_LENGTH } from '../../domain/limits';
+import { SystemEventObject } from '../conversation/conversation.type';
 
 /** Keys are the GraphQL names, values the stored (seed) spelling. */
 export enum MessageTypeEnum {
   TEXT = 'text',
   IMAGE = 'image',
   FILE = 'file',
+  /** A group's membership or title change, recorded by the server (a send of SYSTEM is refused). */
+  SYSTEM = 'system',
 }
 registerEnumType(MessageTypeEnum, { name: 'MessageType', description: 'What a message carries.' });
 
@@ -26,8 +29,8 @@ export class MessageObject {
   @Field(() => ID)
   senderId!: string;
 
-  @Field(() => ID)
-  receiverId!: string;
+  @Field(() => ID, { nullable: true, description: 'DIRECT: the other person. Null in a group.' })
+  receiverId!: string | null;
 
   @Field()
   message!: string;
@@ -41,7 +44,10 @@ export class MessageObject {
   @Field({ description: "The sender's idempotency key; a retried send with the same key returns this message." })
   clientMessageId!: string;
 
-  @Field()
+  @Field(() => SystemEventObject, { nullable: true, description: 'SYSTEM messages: the change they record.' })
+  systemEvent!: SystemEventObject | null;
+
+  @Field({ description: 'DIRECT: the receiver read it. Always false in a group (see readByCount).' })
   isRead!: boolean;
 
   @Field(() => Date, { nullable: true })
@@ -83,8 +89,14 @@ export class MessagePageObject {
 
 @InputType('SendMessageInput')
 export class SendMessageInput {
-  @Field(() => ID)
-  targetUserId!: string;
+  @Field(() => ID, { nullable: true, description: 'DIRECT: who to send to. Give this or conversationId.' })
+  targetUserId?: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'A group (or DIRECT) conversation to send in, instead of targetUserId.',
+  })
+  conversationId?: string | null;
 
   @Field({ description: `Non-blank, at most ${MAX_MESSAGE_LENGTH} characters.` })
   message!: string;

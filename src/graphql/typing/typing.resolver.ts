@@ -37,19 +37,19 @@ export class TypingResolver {
     description: 'Typing indicator to targetUserId; ends by itself TYPING_EXPIRY_MS (default 6 s) after the last true.',
   })
   setTyping(
-    @Arg('targetUserId', () => ID) targetUserId: string,
+    @Args() target: TargetUserFilterArgs,
     @Arg('isTyping') isTyping: boolean,
     @CurrentUser({ acceptsSeedUserId: true }) caller: UserId,
     @Ctx() context: ChatContext,
   ): Promise<boolean> {
-    return context.services.typing.setTyping(caller, targetUserId, isTyping);
+    return context.services.typing.setTyping(caller, target, isTyping);
   }
 
   @Authorized()
   @Subscription(() => TypingEventObject, {
     description: 'Who is typing to me (or only targetUserId). Never stored, never replayed.',
     subscribe: openFeed<TargetUserFilterArgs>((services, userId, args) =>
-      services.live.typing(userId, args.targetUserId),
+      services.live.typing(userId, args.targetUserId, args.conversationId),
     ),
   })
   typing(@Root() event: TypingEvent, @Args() _filter: TargetUserFilterArgs): TypingEvent {

@@ -24,6 +24,19 @@ const previewSchema = new Schema(
   { _id: false },
 );
 
+const groupSchema = new Schema(
+  {
+    title: { type: String, required: true },
+    createdBy: { type: String, required: true },
+    roles: { type: Map, of: String, default: {} },
+    memberVersion: { type: Number, required: true },
+    tally: { type: Number, required: true },
+    deletions: { type: [Number], default: [] },
+    deletionsFloor: { type: Number, default: 0 },
+  },
+  { _id: false },
+);
+
 const stateSchema = new Schema(
   {
     fence: { type: Number, required: true },
@@ -33,12 +46,14 @@ const stateSchema = new Schema(
     lastMessage: { type: previewSchema, default: null },
     lastMessageTime: { type: Date, default: null },
     members: { type: Map, of: memberStateSchema, default: {} },
+    group: { type: groupSchema, default: null },
   },
   { _id: false },
 );
 
 /**
- * One document per pair of users, `_id` = `"<smallerId>_<largerId>"`. It is the read model for
+ * One document per pair of users, `_id` = `"<smallerId>_<largerId>"`, or per group, `"g_<hex>"`
+ * (`participants` then lists its members in join order, and `state.group` its roster). It is the read model for
  * the conversation list and unread counts (FerretDB cannot aggregate them from messages) and
  * records the last `seq` used. Participant ids are hex strings so they can key `members` directly.
  *
@@ -51,6 +66,8 @@ const stateSchema = new Schema(
 export const conversationSchema = new Schema(
   {
     _id: { type: String, required: true },
+    /** Absent on documents from before groups: those are DIRECT. */
+    kind: { type: String, enum: ['DIRECT', 'GROUP'], default: 'DIRECT' },
     participants: { type: [String], required: true },
     state: { type: stateSchema, required: true },
   },
@@ -75,8 +92,19 @@ interface StoredMemberState {
   hidden?: boolean;
 }
 
+export interface StoredGroupState {
+  title: string;
+  createdBy: string;
+  roles: Record<string, 'OWNER' | 'ADMIN'>;
+  memberVersion: number;
+  tally: number;
+  deletions: number[];
+  deletionsFloor: number;
+}
+
 export interface ConversationDocument {
   _id: string;
+  kind?: 'DIRECT' | 'GROUP';
   participants: string[];
   state: {
     fence: number;
@@ -93,5 +121,6 @@ export interface ConversationDocument {
     } | null;
     lastMessageTime: Date | null;
     members: Record<string, StoredMemberState>;
+    group?: StoredGroupState | null;
   };
 }

@@ -6,13 +6,14 @@ import {
   type Conversation,
   type ConversationRepository,
   type ConversationWrite,
+  type GroupState,
   type MemberState,
   type MessagePreview,
 } from '../../domain/conversation/conversation.types';
 import type { ConversationId, UserId } from '../../domain/ids';
 import type { MessageType } from '../../domain/message/message.types';
 import { isDuplicateKeyError } from '../errors';
-import { ConversationModelName, type ConversationDocument } from './conversation.model';
+import { ConversationModelName, type ConversationDocument, type StoredGroupState } from './conversation.model';
 
 type StoredState = ConversationDocument['state'];
 type StoredMember = StoredState['members'][string] | undefined;
@@ -26,12 +27,30 @@ function toMemberState(raw: StoredMember): MemberState {
   };
 }
 
+function toGroupState(group: StoredGroupState | null | undefined): GroupState | null {
+  if (!group) return null;
+  return {
+    title: group.title,
+    createdBy: group.createdBy as UserId,
+    roles: { ...group.roles },
+    memberVersion: group.memberVersion,
+    tally: group.tally,
+    deletions: [...(group.deletions ?? [])],
+    deletionsFloor: group.deletionsFloor ?? 0,
+  };
+}
+
 function toConversation(doc: ConversationDocument): Conversation {
-  const [first, second] = doc.participants as [UserId, UserId];
   const { state } = doc;
+  const kind = doc.kind ?? 'DIRECT';
+  const participants = doc.participants as UserId[];
+  const members: Record<string, MemberState> = {};
+  if (kind === 'DIRECT') for (const userId of participants) members[userId] = toMemberState(state.members[userId]);
   return {
     id: doc._id as ConversationId,
-    participants: [first, second],
+    kind,
+    participants,
+    group: toGroupState(state.group),
     lastMessage: state.lastMessage
       ? {
           messageId: state.lastMessage.messageId.toHexString(),
@@ -47,10 +66,7 @@ function toConversation(doc: ConversationDocument): Conversation {
     lastSeq: state.lastSeq,
     fence: state.fence,
     version: state.version,
-    members: {
-      [first]: toMemberState(state.members[first]),
-      [second]: toMemberState(state.members[second]),
-    },
+    members,
   };
 }
 
@@ -78,14 +94,56 @@ function storedState(conversation: Conversation): StoredState {
     lastMessage: preview && { ...preview, messageId: new Types.ObjectId(preview.messageId) },
     lastMessageTime: conversation.lastMessageTime,
     members,
+    group: conversation.group && {
+      ...conversation.group,
+      roles: { ...conversation.group.roles },
+      deletions: [...conversation.group.deletions],
+    },
   };
+}
+
+/** DIRECT: the pair, sorted (as the seed stores it). GROUP: members in join order (succession reads it). */
+function storedParticipants(conversation: Conversation): string[] {
+  return conversation.kind === 'DIRECT' ? [...conversation.participants].sort() : [...conversation.participants];
 }
 
 function storedDocument(conversation: Conversation): ConversationDocument {
   return {
     _id: conversation.id,
-    participants: [...conversation.participants].sort(),
+    kind: conversation.kind,
+    participants: storedParticipants(conversation),
     state: storedState(conversation),
+  };
+}
+
+/** A group's membership changed: `participants` (outside `state`) must change with it. */
+function changesParticipants(write: ConversationWrite): boolean {
+  const before = write.base?.participants ?? [];
+  const after = write.next.participants;
+  return before.length !== after.length || before.some((userId, index) => after[index] !== userId);
+}
+
+/**
+ * The update filter and change for a write to an existing document. Most writes are `$max` of
+ * `state` by `_id` alone (below). A write that changes a group's members also sets
+ * `participants`, which `$max` of `state` cannot guard, so it applies only to the exact document
+ * it was computed from (`state.fence` and `state.version` as read under the lease): FerretDB scans
+ * the collection for that filter, which membership changes, unlike sends, can afford.
+ */
+function updateFor(write: ConversationWrite): {
+  filter: mongo.Filter<ConversationDocument>;
+  update: mongo.UpdateFilter<ConversationDocument>;
+} {
+  if (!changesParticipants(write)) return { filter: { _id: write.next.id }, update: maxUpdate(write) };
+  return {
+    filter: {
+      _id: write.next.id,
+      'state.fence': write.base?.fence ?? 0,
+      'state.version': write.base?.version ?? 0,
+    } as mongo.Filter<ConversationDocument>,
+    update: {
+      $set: { participants: storedParticipants(write.next), state: storedState(write.next) },
+    } as mongo.UpdateFilter<ConversationDocument>,
   };
 }
 
@@ -181,7 +239,7 @@ export class MongoConversationRepository implements ConversationRepository {
     if (writes.length === 1) return this.settleOneByOne(writes);
     try {
       const result = await this.collection.bulkWrite(
-        writes.map((write) => ({ updateOne: { filter: { _id: write.next.id }, update: maxUpdate(write) } })),
+        writes.map((write) => ({ updateOne: updateFor(write) })),
         { ordered: false },
       );
       if (result.modifiedCount === writes.length) return [];
@@ -207,7 +265,8 @@ export class MongoConversationRepository implements ConversationRepository {
         await this.collection.insertOne(storedDocument(write.next));
         return true;
       }
-      const result = await this.collection.updateOne({ _id: write.next.id }, maxUpdate(write));
+      const { filter, update } = updateFor(write);
+      const result = await this.collection.updateOne(filter, update);
       if (result.modifiedCount === 1) return true;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error; // created meanwhile by another writer
@@ -222,7 +281,9 @@ export class MongoConversationRepository implements ConversationRepository {
       ? { ...base, ...stampFor(base, lease), lastActivityAt: new Date(), members }
       : {
           id: lease.conversationId,
+          kind: 'DIRECT',
           participants: [...participants].sort() as [UserId, UserId],
+          group: null,
           lastMessage: null,
           lastMessageTime: null,
           lastActivityAt: new Date(),
@@ -268,6 +329,19 @@ export class MongoConversationRepository implements ConversationRepository {
       lastMessageTime: preview?.createdAt ?? null,
     };
     await this.writeUnderLease({ lease, base, next });
+  }
+
+  async change(
+    lease: ConversationLease,
+    change: (base: Conversation) => Conversation | null,
+  ): Promise<Conversation | null> {
+    const base = await this.findById(lease.conversationId);
+    if (!base) return null;
+    const changed = change(base);
+    if (!changed) return base;
+    const next = { ...changed, ...stampFor(base, lease) };
+    await this.writeUnderLease({ lease, base, next });
+    return next;
   }
 
   /** Reads the conversation and rewrites one member's state (nothing when it does not exist). */

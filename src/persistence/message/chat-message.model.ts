@@ -1,5 +1,6 @@
 import { Schema, type Types } from 'mongoose';
-import { MESSAGE_TYPES } from '../../domain/message/message.types';
+import type { SystemEvent } from '../../domain/message/message.types';
+import { STORED_MESSAGE_TYPES } from '../../domain/message/message.types';
 import { UserModelName } from '../user/user.model';
 
 export const ChatMessageModelName = 'ChatMessage';
@@ -9,9 +10,14 @@ export const chatMessageSchema = new Schema(
   {
     conversationId: { type: String, required: true, index: true },
     senderId: { type: Schema.Types.ObjectId, ref: UserModelName, required: true },
-    receiverId: { type: Schema.Types.ObjectId, ref: UserModelName, required: true },
+    // Null in a group, whose messages have no one receiver.
+    receiverId: { type: Schema.Types.ObjectId, ref: UserModelName, default: null },
     message: { type: String, required: true },
-    messageType: { type: String, enum: MESSAGE_TYPES, default: 'text' },
+    messageType: { type: String, enum: STORED_MESSAGE_TYPES, default: 'text' },
+    // SYSTEM messages: the membership or title change they record ({ type, actorId, userIds, title, role }).
+    systemEvent: { type: Schema.Types.Mixed, default: null },
+    // Groups: the unread tally once this message was recorded (domain GroupState.tally).
+    tally: { type: Number, default: null },
     attachmentUrl: { type: String, default: null },
     isRead: { type: Boolean, default: false },
     readAt: { type: Date, default: null },
@@ -51,8 +57,10 @@ export interface ChatMessageDocument {
   _id: Types.ObjectId;
   conversationId: string;
   senderId: Types.ObjectId;
-  receiverId: Types.ObjectId;
+  receiverId: Types.ObjectId | null;
   message: string;
+  systemEvent?: SystemEvent | null;
+  tally?: number | null;
   messageType: string;
   attachmentUrl: string | null;
   isRead: boolean;

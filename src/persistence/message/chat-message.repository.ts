@@ -11,11 +11,13 @@ function toChatMessage(doc: ChatMessageDocument): ChatMessage {
     conversationId: doc.conversationId as ConversationId,
     seq: doc.seq,
     senderId: doc.senderId.toHexString() as UserId,
-    receiverId: doc.receiverId.toHexString() as UserId,
+    receiverId: doc.receiverId ? (doc.receiverId.toHexString() as UserId) : null,
     message: doc.message,
     messageType: doc.messageType as MessageType,
     attachmentUrl: doc.attachmentUrl ?? null,
     clientMessageId: doc.clientMessageId,
+    systemEvent: doc.systemEvent ?? null,
+    tally: doc.tally ?? null,
     isRead: doc.isRead,
     readAt: doc.readAt ?? null,
     deletedAt: doc.deletedAt ?? null,
@@ -55,7 +57,7 @@ export class MongoMessageRepository implements MessageRepository {
       _id: new Types.ObjectId(),
       conversationId: message.conversationId,
       senderId: new Types.ObjectId(message.senderId),
-      receiverId: new Types.ObjectId(message.receiverId),
+      receiverId: message.receiverId === null ? null : new Types.ObjectId(message.receiverId),
       message: message.message,
       messageType: message.messageType,
       attachmentUrl: message.attachmentUrl,
@@ -64,6 +66,9 @@ export class MongoMessageRepository implements MessageRepository {
       deletedAt: null,
       seq: message.seq,
       clientMessageId: message.clientMessageId,
+      // Only where set, so a DIRECT message's document is exactly what it was before groups.
+      ...(message.systemEvent ? { systemEvent: message.systemEvent } : {}),
+      ...(message.tally !== null ? { tally: message.tally } : {}),
       createdAt: now,
       updatedAt: now,
     }));
@@ -153,6 +158,24 @@ export class MongoMessageRepository implements MessageRepository {
       { $set: { isRead: true, readAt } },
     );
     return result.modifiedCount;
+  }
+
+  async findInConversation(conversationId: ConversationId, ids: readonly string[]): Promise<ChatMessage[]> {
+    if (ids.length === 0) return [];
+    const docs = await this.model
+      .find({ conversationId, _id: { $in: ids.map((id) => new Types.ObjectId(id)) } })
+      .sort({ seq: 1 })
+      .lean<ChatMessageDocument[]>();
+    return docs.map(toChatMessage);
+  }
+
+  countDeleted(conversationId: ConversationId, afterSeq: number, upToSeq: number): Promise<number> {
+    return this.model.countDocuments({
+      conversationId,
+      seq: { $gt: afterSeq, $lte: upToSeq },
+      deletedAt: { $ne: null },
+      messageType: { $ne: 'system' },
+    });
   }
 
   async softDelete(id: string, senderId: UserId, at: Date): Promise<ChatMessage | null> {

@@ -8,7 +8,7 @@ import { usePresence } from '../live/usePresence';
 import { useTyping } from '../live/useTyping';
 import { ChatView } from './ChatView';
 import { ConnectionStatus } from './ConnectionStatus';
-import { ConversationList } from './ConversationList';
+import { ConversationList, isDirect } from './ConversationList';
 import { NewChat } from './NewChat';
 import { SearchPanel } from './SearchPanel';
 
@@ -37,7 +37,7 @@ function SignedIn(props: {
   useChatSubscriptions(me.id, monitor);
   const typing = useTyping();
   const { data } = useQuery(ConversationsDocument, { variables: { limit: MAX_PAGE_SIZE } });
-  const conversations = data?.conversations ?? [];
+  const conversations = (data?.conversations ?? []).filter(isDirect);
   const presence = usePresence(
     conversations.map((conversation) => conversation.otherUserId),
     monitor,

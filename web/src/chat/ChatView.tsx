@@ -1,14 +1,9 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import {
-  DeleteMessageDocument,
-  MarkConversationReadDocument,
-  MessagesDocument,
-  type ConversationFieldsFragment,
-} from '../../../src/client/graphql';
+import { DeleteMessageDocument, MarkConversationReadDocument, MessagesDocument } from '../../../src/client/graphql';
 import { removeMessage } from '../live/cache-updates';
 import { Composer } from './Composer';
-import { displayName } from './ConversationList';
+import { displayName, type DirectConversation } from './ConversationList';
 import { MessageBubble } from './MessageBubble';
 import { PresenceDot } from './PresenceDot';
 import { useSendMessage } from './useSendMessage';
@@ -19,7 +14,7 @@ const LOAD_OLDER_AT_PX = 120;
 
 export function ChatView(props: {
   me: { id: string; name: string | null };
-  conversation: ConversationFieldsFragment;
+  conversation: DirectConversation;
   online: boolean | undefined;
   typing: boolean;
   /** A search hit to show: older pages load until it is on screen. */

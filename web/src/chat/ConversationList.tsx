@@ -1,7 +1,14 @@
 import type { ConversationFieldsFragment } from '../../../src/client/graphql';
 import { PresenceDot } from './PresenceDot';
 
-export function displayName(conversation: ConversationFieldsFragment): string {
+/** A DIRECT conversation: the ones this client shows (groups come with their own views). */
+export type DirectConversation = ConversationFieldsFragment & { otherUserId: string };
+
+export function isDirect(conversation: ConversationFieldsFragment): conversation is DirectConversation {
+  return conversation.otherUserId !== null;
+}
+
+export function displayName(conversation: DirectConversation): string {
   return conversation.otherUser?.name ?? conversation.otherUserId;
 }
 
@@ -11,7 +18,7 @@ function time(iso: string | null): string {
 
 /** Newest activity first, with unread badges and presence dots. */
 export function ConversationList(props: {
-  conversations: readonly ConversationFieldsFragment[];
+  conversations: readonly DirectConversation[];
   openUserId: string | null;
   presence: ReadonlyMap<string, boolean>;
   typing: ReadonlySet<string>;

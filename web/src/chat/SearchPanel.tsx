@@ -2,6 +2,7 @@ import { useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { SearchMessagesDocument } from '../../../src/client/graphql';
 import { MAX_SEARCH_LENGTH } from '../../../src/domain/limits';
+import { otherParticipant } from '../live/cache-updates';
 import { useDebouncedQuery } from './useDebounced';
 
 /** Literal search over my messages (the server escapes regex characters); a hit opens its chat at that message. */
@@ -30,7 +31,8 @@ export function SearchPanel(props: { me: string; onOpen: (userId: string, messag
           {error && <li className="error">{error.message}</li>}
           {data?.searchMessages.length === 0 && <li className="muted">No messages match “{query}”.</li>}
           {data?.searchMessages.map((message) => {
-            const other = message.senderId === props.me ? message.receiverId : message.senderId;
+            const other = otherParticipant(message, props.me);
+            if (other === null) return null; // groups are not shown by this client yet
             return (
               <li key={message.id}>
                 <button

@@ -48,6 +48,7 @@ export function useSendMessage(
       clientMessageId,
       isRead: false,
       readByCount: 0,
+      systemEvent: null,
       readAt: null,
       createdAt: now,
       updatedAt: now,

@@ -11,7 +11,9 @@ export function isPending(message: Pick<MessageFieldsFragment, 'id'>): boolean {
   return message.id.startsWith(PENDING_PREFIX);
 }
 
-export function otherParticipant(message: MessageFieldsFragment, me: string): string {
+/** The other person of a DIRECT message; null for a group's (which has no one receiver). */
+export function otherParticipant(message: MessageFieldsFragment, me: string): string | null {
+  if (message.receiverId === null) return null;
   return message.senderId === me ? message.receiverId : message.senderId;
 }
 
@@ -22,6 +24,7 @@ export function otherParticipant(message: MessageFieldsFragment, me: string): st
  */
 export function addMessage(cache: ApolloCache, message: MessageFieldsFragment, me: string): boolean {
   const targetUserId = otherParticipant(message, me);
+  if (targetUserId === null) return true; // groups are not shown by this client yet
   cache.updateQuery({ query: MessagesDocument, variables: { targetUserId } }, (data) =>
     data && !data.messages.nodes.some((node) => node.id === message.id)
       ? { messages: { ...data.messages, nodes: [...data.messages.nodes, message] } }
