@@ -1,4 +1,4 @@
-import { isMember, type ConversationRepository } from './conversation/conversation.types';
+import type { ConversationRepository } from './conversation/conversation.types';
 import type { ChatEvent, ConversationFeedKind, DynamicLiveEvents, EventSubscriber, Feed, LiveEvents } from './events';
 import { isGroupConversationId, type ConversationId, type UserId } from './ids';
 
@@ -86,10 +86,7 @@ export class GroupFeeds {
       .findById(conversationId)
       .then((conversation) => {
         if (!conversation?.group) return null;
-        const roster = {
-          memberVersion: conversation.group.memberVersion,
-          members: new Set(conversation.participants.filter((userId) => isMember(conversation, userId))),
-        };
+        const roster = { memberVersion: conversation.group.memberVersion, members: new Set(conversation.participants) };
         this.rosters.delete(conversationId);
         this.rosters.set(conversationId, roster);
         if (this.rosters.size > MAX_CACHED_ROSTERS) this.rosters.delete(this.rosters.keys().next().value!);

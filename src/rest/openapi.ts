@@ -1,6 +1,9 @@
 import {
+  DEFAULT_MAX_GROUP_MEMBERS,
   DEFAULT_PAGE_SIZE,
   MAX_CLIENT_MESSAGE_ID_LENGTH,
+  MAX_GROUP_TITLE_LENGTH,
+  MAX_MEMBERS_PER_CALL,
   MAX_MESSAGE_LENGTH,
   MAX_PAGE_SIZE,
   MAX_SEARCH_LENGTH,
@@ -14,11 +17,38 @@ const json = (schema: object) => ({ content: { 'application/json': { schema } } 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [String(status), { description: 'Error', ...json(ref('Error')) }]));
+const USER_ID = '^[0-9a-fA-F]{24}$';
+const GROUP_ID = '^g_[0-9a-f]{24}$';
 const userIdParam = (name: string) => ({
   name,
   in: 'path',
   required: true,
-  schema: { type: 'string', pattern: '^[0-9a-fA-F]{24}$' },
+  schema: { type: 'string', pattern: USER_ID },
+});
+/** The seed's routes take the other user's id; they take a group's id (or a pair's "<a>_<b>") too. */
+const targetParam = (name: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description: "The other user's id, or a conversation id (a group's g_<24 hex>).",
+  schema: {
+    type: 'string',
+    anyOf: [{ pattern: USER_ID }, { pattern: GROUP_ID }, { pattern: '^[0-9a-f]{24}_[0-9a-f]{24}$' }],
+  },
+});
+const groupIdParam = {
+  name: 'conversationId',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: GROUP_ID },
+};
+const groupResponse = (description: string) => ({
+  description,
+  ...json({
+    ...success,
+    required: ['success', 'data'],
+    properties: { ...success.properties, data: ref('Conversation') },
+  }),
 });
 const ok = (schema: object) => ({ description: 'OK', ...json(schema) });
 const pageSize = { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE };
@@ -90,29 +120,61 @@ export const openApiDocument = {
       },
       Conversation: {
         type: 'object',
+        description:
+          "The seed's shape. A group's entry has otherUserId and otherUser null, and says kind, title, memberCount and viewerRole.",
         required: ['conversationId', 'lastMessage', 'lastMessageTime', 'unreadCount', 'otherUserId', 'otherUser'],
         properties: {
-          conversationId: { type: 'string', pattern: '^[0-9a-f]{24}_[0-9a-f]{24}$' },
+          conversationId: { type: 'string', pattern: '^([0-9a-f]{24}_[0-9a-f]{24}|g_[0-9a-f]{24})$' },
           lastMessage: { type: ['string', 'null'] },
           lastMessageTime: { type: ['string', 'null'], format: 'date-time' },
           unreadCount: { type: 'integer', minimum: 0 },
-          otherUserId: { type: 'string' },
-          otherUser: ref('UserWithEmail'),
+          otherUserId: { type: ['string', 'null'] },
+          otherUser: { anyOf: [ref('UserWithEmail'), { type: 'null' }] },
+          kind: { const: 'GROUP' },
+          title: { type: 'string' },
+          memberCount: { type: 'integer', minimum: 0, maximum: DEFAULT_MAX_GROUP_MEMBERS },
+          viewerRole: { enum: ['OWNER', 'ADMIN', 'MEMBER', null] },
+        },
+        additionalProperties: false,
+      },
+      Member: {
+        type: 'object',
+        required: ['_id', 'name', 'email', 'role', 'joinedAt'],
+        properties: {
+          _id: { type: 'string' },
+          name: { type: ['string', 'null'] },
+          email: { type: ['string', 'null'] },
+          role: { enum: ['OWNER', 'ADMIN', 'MEMBER'] },
+          joinedAt: { type: 'string', format: 'date-time' },
+        },
+        additionalProperties: false,
+      },
+      SystemEvent: {
+        type: 'object',
+        required: ['type', 'actorId', 'userIds', 'title', 'role'],
+        properties: {
+          type: { enum: ['CREATED', 'MEMBERS_ADDED', 'MEMBER_REMOVED', 'MEMBER_LEFT', 'UPDATED', 'ROLE_CHANGED'] },
+          actorId: { type: 'string' },
+          userIds: { type: 'array', items: { type: 'string' } },
+          title: { type: ['string', 'null'] },
+          role: { enum: ['OWNER', 'ADMIN', 'MEMBER', null] },
         },
         additionalProperties: false,
       },
       Message: {
         type: 'object',
+        description: "The seed's shape. In a group, receiverId is null; its SYSTEM messages carry systemEvent.",
         required: ['_id', 'conversationId', 'senderId', 'receiverId', 'message', 'messageType', 'isRead', 'createdAt'],
         properties: {
           _id: { type: 'string' },
           conversationId: { type: 'string' },
           senderId: ref('UserRef'),
-          receiverId: ref('UserRef'),
+          receiverId: { anyOf: [ref('UserRef'), { type: 'null' }] },
           message: { type: 'string' },
-          messageType: { enum: ['text', 'image', 'file'] },
+          messageType: { enum: ['text', 'image', 'file', 'system'] },
           isRead: { type: 'boolean' },
           createdAt: { type: 'string', format: 'date-time' },
+          systemEvent: ref('SystemEvent'),
         },
         additionalProperties: false,
       },
@@ -146,9 +208,9 @@ export const openApiDocument = {
     },
     '/api/chat/history/{targetUserId}': {
       get: {
-        summary: 'Page-numbered history with one user, newest first',
+        summary: 'Page-numbered history with one user (or of a group), newest first',
         parameters: [
-          userIdParam('targetUserId'),
+          targetParam('targetUserId'),
           limitParam,
           { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
         ],
@@ -162,7 +224,7 @@ export const openApiDocument = {
               pagination: ref('Pagination'),
             },
           }),
-          ...errors(400, 401, 404, 500, 503),
+          ...errors(400, 401, 403, 404, 500, 503),
         },
       },
     },
@@ -181,15 +243,15 @@ export const openApiDocument = {
     },
     '/api/chat/mark-read/{targetUserId}': {
       put: {
-        summary: 'Mark everything from one user read (emits messagesRead)',
-        parameters: [userIdParam('targetUserId')],
+        summary: 'Mark everything from one user (or in a group) read (emits messagesRead)',
+        parameters: [targetParam('targetUserId')],
         responses: {
           '200': ok({
             ...success,
             required: ['success', 'markedCount'],
             properties: { ...success.properties, markedCount: { type: 'integer', minimum: 0 } },
           }),
-          ...errors(400, 401, 404, 500, 503),
+          ...errors(400, 401, 403, 404, 500, 503),
         },
       },
     },
@@ -203,8 +265,8 @@ export const openApiDocument = {
     '/api/chat/conversation/{targetUserId}': {
       delete: {
         summary: 'Hide a conversation and its history for me only',
-        parameters: [userIdParam('targetUserId')],
-        responses: { '200': ok(success), ...errors(400, 401, 404, 500, 503) },
+        parameters: [targetParam('targetUserId')],
+        responses: { '200': ok(success), ...errors(400, 401, 403, 404, 500, 503) },
       },
     },
     '/api/chat/search': {
@@ -217,7 +279,12 @@ export const openApiDocument = {
             required: true,
             schema: { type: 'string', minLength: 1, maxLength: MAX_SEARCH_LENGTH },
           },
-          { name: 'targetUserId', in: 'query', schema: { type: 'string' } },
+          {
+            name: 'targetUserId',
+            in: 'query',
+            description: 'Only the conversation with this user, or this conversation id (a group).',
+            schema: { type: 'string' },
+          },
           limitParam,
         ],
         responses: {
@@ -226,7 +293,7 @@ export const openApiDocument = {
             required: ['success', 'data'],
             properties: { ...success.properties, data: { type: 'array', items: ref('Message') } },
           }),
-          ...errors(400, 401, 404, 500, 503),
+          ...errors(400, 401, 403, 404, 500, 503),
         },
       },
     },
@@ -237,9 +304,11 @@ export const openApiDocument = {
           required: true,
           ...json({
             type: 'object',
-            required: ['targetUserId', 'message'],
+            description: 'Exactly one of targetUserId (a DIRECT message) and conversationId (a group).',
+            required: ['message'],
             properties: {
               targetUserId: { type: 'string' },
+              conversationId: { type: 'string' },
               message: { type: 'string', minLength: 1, maxLength: MAX_MESSAGE_LENGTH },
               messageType: { enum: ['text', 'image', 'file', 'TEXT', 'IMAGE', 'FILE'] },
               attachmentUrl: { type: 'string', format: 'uri' },
@@ -256,8 +325,100 @@ export const openApiDocument = {
               properties: { ...success.properties, data: ref('Message') },
             }),
           },
-          ...errors(400, 401, 404, 409, 413, 500, 503),
+          ...errors(400, 401, 403, 404, 409, 413, 500, 503),
         },
+      },
+    },
+    '/api/chat/groups': {
+      post: {
+        summary: 'Create a group; I become its OWNER (idempotent with clientRequestId)',
+        requestBody: {
+          required: true,
+          ...json({
+            type: 'object',
+            required: ['title', 'memberIds'],
+            properties: {
+              title: { type: 'string', minLength: 1, maxLength: MAX_GROUP_TITLE_LENGTH },
+              memberIds: {
+                type: 'array',
+                minItems: 1,
+                maxItems: MAX_MEMBERS_PER_CALL,
+                items: { type: 'string', pattern: USER_ID },
+              },
+              clientRequestId: { type: 'string' },
+            },
+          }),
+        },
+        responses: {
+          '201': groupResponse('Created (or, on a retry, the group the first call created)'),
+          ...errors(400, 401, 404, 409, 500, 503),
+        },
+      },
+    },
+    '/api/chat/groups/{conversationId}/members': {
+      get: {
+        summary: 'Members of a group, in join order (members only)',
+        parameters: [
+          groupIdParam,
+          limitParam,
+          {
+            name: 'after',
+            in: 'query',
+            description: 'pageInfo.endCursor of the previous page',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': ok({
+            ...success,
+            required: ['success', 'data', 'pageInfo'],
+            properties: {
+              ...success.properties,
+              data: { type: 'array', items: ref('Member') },
+              pageInfo: {
+                type: 'object',
+                required: ['hasNextPage', 'endCursor'],
+                properties: { hasNextPage: { type: 'boolean' }, endCursor: { type: ['string', 'null'] } },
+                additionalProperties: false,
+              },
+            },
+          }),
+          ...errors(400, 401, 403, 404, 500, 503),
+        },
+      },
+      post: {
+        summary: 'Add members (OWNER and ADMINs)',
+        parameters: [groupIdParam],
+        requestBody: {
+          required: true,
+          ...json({
+            type: 'object',
+            required: ['userIds'],
+            properties: {
+              userIds: {
+                type: 'array',
+                minItems: 1,
+                maxItems: MAX_MEMBERS_PER_CALL,
+                items: { type: 'string', pattern: USER_ID },
+              },
+            },
+          }),
+        },
+        responses: { '200': groupResponse('The group after the change'), ...errors(400, 401, 403, 404, 500, 503) },
+      },
+    },
+    '/api/chat/groups/{conversationId}/members/{userId}': {
+      delete: {
+        summary: 'Remove a member (the OWNER anyone but themselves, ADMINs MEMBERs)',
+        parameters: [groupIdParam, userIdParam('userId')],
+        responses: { '200': groupResponse('The group after the change'), ...errors(400, 401, 403, 404, 500, 503) },
+      },
+    },
+    '/api/chat/groups/{conversationId}/leave': {
+      post: {
+        summary: 'Leave a group (an OWNER hands ownership to the longest-standing ADMIN, else MEMBER)',
+        parameters: [groupIdParam],
+        responses: { '200': ok(success), ...errors(400, 401, 403, 404, 500, 503) },
       },
     },
   },

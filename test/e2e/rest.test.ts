@@ -259,6 +259,10 @@ describe('REST compatibility routes (the seed API)', () => {
     expect(Object.keys(document.paths).sort()).toEqual([
       '/api/chat/conversation/{targetUserId}',
       '/api/chat/conversations',
+      '/api/chat/groups',
+      '/api/chat/groups/{conversationId}/leave',
+      '/api/chat/groups/{conversationId}/members',
+      '/api/chat/groups/{conversationId}/members/{userId}',
       '/api/chat/history/{targetUserId}',
       '/api/chat/mark-read/{targetUserId}',
       '/api/chat/message/{messageId}',
@@ -336,5 +340,80 @@ describe('REST compatibility routes (the seed API)', () => {
       messageId: posted._id,
       deletedBy: alice.id,
     });
+  });
+
+  it('creates and runs a group in the seed style: members, sending, history, mark-read, search, hide, leave', async () => {
+    const [ann, ben, cat, eve] = (await users('Ann', 'Ben', 'Cat', 'Eve')) as [TestUser, TestUser, TestUser, TestUser];
+    const created = await rest('POST', '/groups', ann, { title: 'Ops', memberIds: [ben.id], clientRequestId: 'ops-1' });
+    expect(created).toMatchObject({
+      status: 201,
+      body: {
+        success: true,
+        data: { kind: 'GROUP', title: 'Ops', memberCount: 2, viewerRole: 'OWNER', otherUserId: null, otherUser: null },
+      },
+    });
+    const groupId = (created.body['data'] as { conversationId: string }).conversationId;
+    // A retry answers the same group.
+    const retried = await rest('POST', '/groups', ann, { title: 'Ops', memberIds: [ben.id], clientRequestId: 'ops-1' });
+    expect((retried.body['data'] as { conversationId: string }).conversationId).toBe(groupId);
+
+    expect(await rest('POST', `/groups/${groupId}/members`, ann, { userIds: [cat.id] })).toMatchObject({
+      status: 200,
+      body: { data: { memberCount: 3 } },
+    });
+    const members = await rest('GET', `/groups/${groupId}/members?limit=2`, ben);
+    expect(members.body).toMatchObject({
+      success: true,
+      data: [
+        { _id: ann.id, name: 'Ann', role: 'OWNER' },
+        { _id: ben.id, name: 'Ben', role: 'MEMBER' },
+      ],
+      pageInfo: { hasNextPage: true },
+    });
+    const after = (members.body['pageInfo'] as { endCursor: string }).endCursor;
+    expect((await rest('GET', `/groups/${groupId}/members?after=${after}`, ben)).body['data']).toMatchObject([
+      { _id: cat.id, role: 'MEMBER' },
+    ]);
+
+    const posted = await rest('POST', '/messages', ben, { conversationId: groupId, message: 'Deploy at five' });
+    expect(posted).toMatchObject({
+      status: 201,
+      body: { data: { conversationId: groupId, receiverId: null, senderId: { _id: ben.id, name: 'Ben' } } },
+    });
+    const history = await rest('GET', `/history/${groupId}?limit=10`, cat);
+    expect((history.body['data'] as Array<{ message: string; messageType: string }>).map((m) => m.messageType)).toEqual(
+      ['text', 'system'],
+    );
+    expect(await rest('GET', '/unread-count', cat)).toEqual({ status: 200, body: { success: true, unreadCount: 1 } });
+    expect(
+      (await rest('GET', `/search?query=deploy&targetUserId=${groupId}`, cat)).body['data'] as unknown[],
+    ).toHaveLength(1);
+    expect(await rest('PUT', `/mark-read/${groupId}`, cat)).toEqual({
+      status: 200,
+      body: { success: true, markedCount: 1 },
+    });
+    const listed = (await rest('GET', '/conversations', cat)).body['data'] as Array<Record<string, unknown>>;
+    expect(listed.find((c) => c['conversationId'] === groupId)).toMatchObject({ unreadCount: 0, title: 'Ops' });
+    expect(await rest('DELETE', `/conversation/${groupId}`, cat)).toEqual({ status: 200, body: { success: true } });
+    expect(((await rest('GET', '/conversations', cat)).body['data'] as unknown[]).length).toBe(0);
+
+    // Not a member: 403; no such group: 404; bad input: 400; a MEMBER may not remove: 403.
+    expect((await rest('GET', `/history/${groupId}`, eve)).status).toBe(403);
+    expect((await rest('POST', '/messages', eve, { conversationId: groupId, message: 'hi' })).status).toBe(403);
+    expect((await rest('GET', `/groups/g_${'0'.repeat(24)}/members`, eve)).status).toBe(404);
+    expect((await rest('POST', '/groups', ann, { title: '', memberIds: [ben.id] })).status).toBe(400);
+    expect((await rest('POST', '/groups', ann, { title: 'x', memberIds: 'nope' })).status).toBe(400);
+    expect((await rest('POST', '/groups', ann, { title: 'x', memberIds: [{ $gt: '' }] })).status).toBe(400);
+    expect((await rest('DELETE', `/groups/${groupId}/members/${ann.id}`, ben)).status).toBe(403);
+
+    expect(await rest('DELETE', `/groups/${groupId}/members/${cat.id}`, ann)).toMatchObject({
+      status: 200,
+      body: { data: { memberCount: 2 } },
+    });
+    expect((await rest('GET', `/history/${groupId}`, cat)).status).toBe(403);
+    expect(await rest('POST', `/groups/${groupId}/leave`, ann)).toEqual({ status: 200, body: { success: true } });
+    expect((await rest('GET', `/groups/${groupId}/members`, ben)).body['data']).toMatchObject([
+      { _id: ben.id, role: 'OWNER' },
+    ]);
   });
 });

@@ -319,7 +319,7 @@ export class InMemoryMessages implements MessageRepository {
     const regex = new RegExp(pattern, 'i');
     return ranges
       .flatMap((range) => this.visible(range))
-      .filter((message) => regex.test(message.message))
+      .filter((message) => message.messageType !== 'system' && regex.test(message.message))
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
       .slice(0, limit);
   }

@@ -2,7 +2,7 @@ import type { ConversationRepository } from '../conversation/conversation.types'
 import { ChatError } from '../errors';
 import type { EventPublisher, PresenceType } from '../events';
 import { otherParticipant, parseUserId, type UserId } from '../ids';
-import { MAX_PRESENCE_IDS } from '../limits';
+import { GROUP_LIVE_SIGNALS_MAX_MEMBERS, MAX_PRESENCE_IDS } from '../limits';
 import type { PresenceState, PresenceStore } from './presence.types';
 
 /**
@@ -61,10 +61,18 @@ export class PresenceService {
     await this.publisher.publish({ kind: 'USER_STATUS', type, userId, timestamp: new Date().toISOString(), audience });
   }
 
-  /** Everyone who shares a conversation with `userId`: the only users who may see their presence. */
+  /**
+   * Everyone who shares a conversation with `userId`: the only users who may see their presence.
+   * In groups, only those up to GROUP_LIVE_SIGNALS_MAX_MEMBERS, like receipts and typing: one
+   * status change would otherwise be a publish to each of a thousand members.
+   */
   private async contactsOf(userId: UserId): Promise<UserId[]> {
-    return (await this.conversations.listAllFor(userId)).map((conversation) =>
-      otherParticipant(conversation.id, userId),
-    );
+    const contacts = new Set<UserId>();
+    for (const conversation of await this.conversations.listAllFor(userId)) {
+      if (conversation.kind === 'DIRECT') contacts.add(otherParticipant(conversation.id, userId));
+      else if (conversation.participants.length <= GROUP_LIVE_SIGNALS_MAX_MEMBERS)
+        for (const member of conversation.participants) if (member !== userId) contacts.add(member);
+    }
+    return [...contacts];
   }
 }

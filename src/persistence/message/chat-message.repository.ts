@@ -203,6 +203,8 @@ export class MongoMessageRepository implements MessageRepository {
       .find({
         $or: ranges.map((range) => ({ conversationId: range.conversationId, seq: { $gt: range.floorSeq } })),
         deletedAt: null,
+        // A group's SYSTEM messages ("Added 2 members") are not what anyone searches for.
+        messageType: { $ne: 'system' },
         message: { $regex: pattern, $options: 'i' },
       })
       .sort({ createdAt: -1, _id: -1 })
