@@ -17,6 +17,7 @@ import {
   type Log,
   type Sizes,
 } from './scenarios/scenarios';
+import { groupFanOut } from './scenarios/group-fanout';
 import { redisPubSubCost, type RedisCostSizes } from './scenarios/redis-cost';
 import { datastorePids } from './scenarios/traffic';
 import { LimitSystem, SocketIoSystem, TextbookGraphqlSystem } from './systems/peers';
@@ -57,6 +58,7 @@ const FULL: Sizes = {
   b: { users1: 400, users5: 100, startRate: 20, factor: 1.6, maxRate: 20_000, stepSeconds: 3, drainMs: 3000 },
   c: { connections: 3000, churnDevices: 50, churnPerDevice: 100 },
   d: { messages: 10_000, rate: 2, seconds: 5, depths: [0, 2000, 4500] },
+  g: { members: 500, connected: 100, rate: 20, seconds: 15 },
 };
 const QUICK: Sizes = {
   a: { users: 100, rate: 30, seconds: 2 },
@@ -65,6 +67,7 @@ const QUICK: Sizes = {
   b: { users1: 100, users5: 20, startRate: 25, factor: 2, maxRate: 1600, stepSeconds: 1, drainMs: 1000 },
   c: { connections: 150, churnDevices: 10, churnPerDevice: 20 },
   d: { messages: 2000, rate: 5, seconds: 1, depths: [0, 1000] },
+  g: { members: 500, connected: 100, rate: 10, seconds: 3 },
 };
 const SMOKE: Sizes = {
   a: { users: 20, rate: 20, seconds: 1 },
@@ -73,6 +76,7 @@ const SMOKE: Sizes = {
   b: { users1: 20, users5: 10, startRate: 20, factor: 2, maxRate: 40, stepSeconds: 1, drainMs: 1000 },
   c: { connections: 20, churnDevices: 2, churnPerDevice: 5 },
   d: { messages: 2000, rate: 10, seconds: 1, depths: [0, 1000] },
+  g: { members: 50, connected: 10, rate: 5, seconds: 1 },
 };
 
 function sizesOf(mode: string): Sizes {
@@ -88,7 +92,7 @@ const preset = sizesOf(mode);
 const historyMessages = argument('history-messages');
 const sizes: Sizes = historyMessages ? { ...preset, d: { ...preset.d, messages: Number(historyMessages) } } : preset;
 const runs = Number(argument('runs') ?? (mode === 'full' ? 3 : 1));
-const scenarios = (argument('scenarios') ?? "A,A',B,O,C,D,R").split(',');
+const scenarios = (argument('scenarios') ?? "A,A',B,O,C,D,G,R").split(',');
 /** BENCH_REDIS_CLUSTER=1: also start a 3-master Redis Cluster and run the project on it ('project-cluster'). */
 const withCluster = process.env.BENCH_REDIS_CLUSTER === '1';
 const systemKeys = (
@@ -241,7 +245,15 @@ async function main(): Promise<void> {
   const save = () => writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   try {
     const users = makeUsers(
-      Math.max(sizes.a.users, sizes.a2.users, sizes.b.users1, sizes.b.users5 * 1, sizes.c.connections + 50, 210),
+      Math.max(
+        sizes.a.users,
+        sizes.a2.users,
+        sizes.b.users1,
+        sizes.b.users5 * 1,
+        sizes.c.connections + 50,
+        sizes.g.members,
+        210,
+      ),
     );
     await seedUsers(stores, users);
     const systems = makeSystems();
@@ -260,6 +272,16 @@ async function main(): Promise<void> {
     }
     if (scenarios.includes('O')) await collect('O', (s) => overload(s, users, sizes.overload, log));
     if (scenarios.includes('C')) await collect('C', (s) => idleCapacity(s, users, sizes.c, log));
+    if (scenarios.includes('G')) {
+      // Systems with groups, on the single Redis (whose command counters give publishes per message).
+      results.G = {};
+      for (const system of systems.filter((candidate) => candidate.groups && candidate.key !== 'project-cluster')) {
+        results.G[system.key] = await measure(system, stores, 'G', (s) =>
+          groupFanOut(s, users, sizes.g, stores.redisUrl, log),
+        );
+        save();
+      }
+    }
     if (scenarios.includes('D')) {
       const rows: Row[] = [];
       for (let run = 1; run <= runs; run += 1) {
@@ -436,6 +458,33 @@ function summarise(results: Record<string, Record<string, { median: Row }>>, run
       const value = ratio(d[`${depth}CursorP99Ms`]!, d[`${depth}NativeP99Ms`]!);
       atMost(`D ${depth} cursor p99 / native driver p99`, value, 1.3);
     }
+  }
+  if (results.G) {
+    const g = sizesOf(mode).g;
+    lines.push(
+      table(
+        `G. Group fan-out: ${g.members} members, ${g.connected} connected over 2 instances, ${g.rate} msg/s (ms)`,
+        rows('G'),
+        [
+          ['p50', 'p50Ms', 1],
+          ['p99', 'p99Ms', 1],
+          ['lost', 'lost', 0],
+          ['dup', 'duplicates', 0],
+          ['send errors', 'sendErrors', 0],
+          ['publishes/msg', 'redisPublishesPerMessage', 2],
+          ['CPU ms/delivery', 'serverCpuMsPerDelivery', 3],
+        ],
+      ),
+    );
+    // A group message is one publish whatever the group's size (a per-user design would be 100+).
+    atMost('G Redis publishes per message', get('G', 'project', 'redisPublishesPerMessage'), 1);
+    target('G lost deliveries (= 0)', get('G', 'project', 'lost'), get('G', 'project', 'lost') === 0);
+    atMost('G p99 / Socket.io room p99', ratio(get('G', 'project', 'p99Ms'), get('G', 'socketio', 'p99Ms')), 1.2);
+    atMost(
+      'G server CPU per delivery / Socket.io room',
+      ratio(get('G', 'project', 'serverCpuMsPerDelivery'), get('G', 'socketio', 'serverCpuMsPerDelivery')),
+      1,
+    );
   }
   if (results.R) {
     lines.push(

@@ -3,6 +3,7 @@ import { MongoClient, ObjectId, type Collection, type Document } from 'mongodb';
 import { percentiles } from '../measure/stats';
 import { rssBytes, sum } from '../measure/proc';
 import type { BenchUser, Datastores, SystemUnderTest } from '../systems/system';
+import type { GroupSizes } from './group-fanout';
 import { postGraphql } from '../systems/graphql-clients';
 import { ProjectSystem } from '../systems/project';
 import {
@@ -35,6 +36,7 @@ export interface Sizes {
   };
   readonly c: { connections: number; churnDevices: number; churnPerDevice: number };
   readonly d: { messages: number; rate: number; seconds: number; depths: readonly number[] };
+  readonly g: GroupSizes;
 }
 
 /** Connects `sizes.users` users (one device each), warms up, and sends at `sizes.rate` for `sizes.seconds`. */

@@ -55,6 +55,22 @@ async function main(): Promise<void> {
       io.to(`user:${data.targetUserId}`).to(`user:${userId}`).emit('new_message', message);
       ack?.({ success: true, id: String(doc._id) });
     });
+    // Groups, the way a Socket.io app adds them (scenario G): a room per group, one emit per
+    // message through the adapter. Membership is not checked: the seed has none to check.
+    socket.on('join_group', async (data: { groupId: string }, ack?: (r: unknown) => void) => {
+      await socket.join(`group:${data.groupId}`);
+      ack?.({ success: true });
+    });
+    socket.on('send_group_message', async (data: { groupId: string; message: string }, ack?: (r: unknown) => void) => {
+      const doc = await ChatMessage.create({
+        conversationId: data.groupId,
+        senderId: userId,
+        receiverId: userId,
+        message: data.message,
+      });
+      io.to(`group:${data.groupId}`).emit('new_message', doc.toJSON());
+      ack?.({ success: true, id: String(doc._id) });
+    });
   });
   await new Promise<void>((resolve) => http.listen(settings.port, '127.0.0.1', resolve));
   onShutdown(async () => {

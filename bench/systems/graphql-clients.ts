@@ -47,13 +47,24 @@ export async function connectGraphqlDevice(
 }
 
 /** POSTs a GraphQL operation over a keep-alive agent; rejects on a non-200 or any `errors`. */
-export function postGraphql(
+export async function postGraphql(
   port: number,
   agent: Agent,
   token: string,
   query: string,
   variables: object,
 ): Promise<void> {
+  await requestGraphql(port, agent, token, query, variables);
+}
+
+/** Like {@link postGraphql}, answering the response's `data`. */
+export function requestGraphql(
+  port: number,
+  agent: Agent,
+  token: string,
+  query: string,
+  variables: object,
+): Promise<Record<string, unknown>> {
   const body = JSON.stringify({ query, variables });
   return new Promise((resolve, reject) => {
     const outgoing = request(
@@ -74,7 +85,8 @@ export function postGraphql(
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          if (response.statusCode === 200 && !text.includes('"errors"')) resolve();
+          if (response.statusCode === 200 && !text.includes('"errors"'))
+            resolve((JSON.parse(text) as { data: Record<string, unknown> }).data);
           else reject(new Error(`GraphQL request failed: ${response.statusCode} ${text.slice(0, 300)}`));
         });
       },

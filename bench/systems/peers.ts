@@ -1,3 +1,4 @@
+import { ObjectId } from 'mongodb';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { churnGraphql, connectGraphqlDevice, type GraphqlDevice } from './graphql-clients';
@@ -9,6 +10,7 @@ import {
   type ConnectOptions,
   type Datastores,
   type Device,
+  type GroupSupport,
   type Spawned,
   type SystemUnderTest,
 } from './system';
@@ -132,6 +134,17 @@ export class SocketIoSystem extends TwoInstances implements SystemUnderTest {
   async send(from: Device, to: BenchUser, text: string): Promise<void> {
     await (from as SocketIoDevice).socket.emitWithAck('send_message', { targetUserId: to.id, message: text });
   }
+
+  /** The seed has no groups; this is the Socket.io way to add them: a room per group. */
+  readonly groups: GroupSupport = {
+    create: async () => new ObjectId().toHexString(),
+    join: async (device, groupId) => {
+      await (device as SocketIoDevice).socket.emitWithAck('join_group', { groupId });
+    },
+    send: async (from, groupId, text) => {
+      await (from as SocketIoDevice).socket.emitWithAck('send_group_message', { groupId, message: text });
+    },
+  };
 }
 
 const TEXTBOOK_SUBSCRIPTIONS = [

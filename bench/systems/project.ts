@@ -1,5 +1,5 @@
 import { Agent } from 'node:http';
-import { churnGraphql, connectGraphqlDevice, postGraphql, type GraphqlDevice } from './graphql-clients';
+import { churnGraphql, connectGraphqlDevice, postGraphql, requestGraphql, type GraphqlDevice } from './graphql-clients';
 import {
   PROJECT_DIST,
   spawnNode,
@@ -7,6 +7,7 @@ import {
   type ConnectOptions,
   type Datastores,
   type Device,
+  type GroupSupport,
   type Spawned,
   type SystemUnderTest,
 } from './system';
@@ -106,4 +107,21 @@ export class ProjectSystem implements SystemUnderTest {
   async churn(device: Device, count: number): Promise<void> {
     await churnGraphql((device as GraphqlDevice).client, count, 'subscription { typing { userId } }');
   }
+
+  /** Members' devices need no step: their newMessage feed follows the groups they are in. */
+  readonly groups: GroupSupport = {
+    create: async (owner, members) => {
+      const data = await requestGraphql(this.api!.port, this.agent, owner.token, CREATE_GROUP, {
+        input: { title: 'bench group', memberIds: members.map((member) => member.id) },
+      });
+      return (data['createGroup'] as { conversationId: string }).conversationId;
+    },
+    join: async () => undefined,
+    send: (from, groupId, text) =>
+      postGraphql(this.api!.port, this.agent, from.user.token, SEND, {
+        input: { conversationId: groupId, message: text },
+      }),
+  };
 }
+
+const CREATE_GROUP = 'mutation Create($input: CreateGroupInput!) { createGroup(input: $input) { conversationId } }';

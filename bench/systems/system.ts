@@ -51,6 +51,18 @@ export interface SystemUnderTest {
   send(from: Device, to: BenchUser, text: string): Promise<void>;
   /** Subscribe and complete `count` times on one device (only the GraphQL systems). */
   churn?(device: Device, count: number): Promise<void>;
+  /** Groups (scenario G), on the systems that have them. */
+  readonly groups?: GroupSupport;
+}
+
+/** What scenario G needs of a system: a group, its members' devices in it, and sends to it. */
+export interface GroupSupport {
+  /** Creates the group; returns its id. */
+  create(owner: BenchUser, members: readonly BenchUser[]): Promise<string>;
+  /** Makes a connected member's device receive the group's messages (where that takes a step). */
+  join(device: Device, groupId: string): Promise<void>;
+  /** Sends through the system's own send path; resolves when the system confirmed it. */
+  send(from: Device, groupId: string, text: string): Promise<void>;
 }
 
 /** .bench-build/ (this file is .bench-build/bench/systems/system.js once compiled). */

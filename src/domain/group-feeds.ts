@@ -52,24 +52,24 @@ export class GroupFeeds {
    * `kind` events for `userId`: of all their conversations (`conversationId` null), or of one.
    * A feed of one group ends when the user leaves it or is removed.
    */
-  async open(userId: UserId, kind: ConversationFeedKind, conversationId: ConversationId | null): Promise<LiveEvents> {
+  open(userId: UserId, kind: ConversationFeedKind, conversationId: ConversationId | null): LiveEvents {
     const control: Feed = { scope: 'user', userId, kind: 'CONVERSATION_UPDATED' };
     if (conversationId !== null && !isGroupConversationId(conversationId)) {
       return this.subscriber.open({ scope: 'conversation', conversationId, kind });
     }
-    const groups =
-      conversationId !== null
-        ? [conversationId]
-        : (await this.conversations.listAllFor(userId))
-            .filter((conversation) => conversation.kind === 'GROUP')
-            .map((group) => group.id);
     const own: Feed[] = conversationId === null ? [{ scope: 'user', userId, kind }] : [];
-    const live = this.subscriber.openMany([
-      ...own,
-      control,
-      ...groups.map((id): Feed => ({ scope: 'conversation', conversationId: id, kind })),
-    ]);
-    return { events: new GuardedEvents(this, live, userId, kind, conversationId), ready: live.ready };
+    const groupFeed = (id: ConversationId): Feed => ({ scope: 'conversation', conversationId: id, kind });
+    const live = this.subscriber.openMany([...own, control, ...(conversationId ? [groupFeed(conversationId)] : [])]);
+    // The user's groups are listed only once the control feed is confirmed: a group they join
+    // after the listing is then announced on it, one they joined before is in the listing.
+    const ready =
+      conversationId !== null
+        ? live.ready
+        : live.ready.then(async () => {
+            const groups = (await this.conversations.listAllFor(userId)).filter((c) => c.kind === 'GROUP');
+            await live.add(groups.map((group) => groupFeed(group.id)));
+          });
+    return { events: new GuardedEvents(this, live, userId, kind, conversationId), ready };
   }
 
   /** True when `userId` is in the group as of `memberVersion` or later (false when it cannot be read). */

@@ -92,7 +92,7 @@ export class LiveUpdatesService {
     const from = targetUserId == null ? null : parseUserId(targetUserId, 'targetUserId');
     const only = conversationId == null ? null : await this.scope(userId, conversationId);
     // A DIRECT conversation's typing travels on the user's own topic; a group's on the group's.
-    const live = await this.groupFeeds.open(userId, 'TYPING', only && isGroupConversationId(only) ? only : null);
+    const live = this.groupFeeds.open(userId, 'TYPING', only && isGroupConversationId(only) ? only : null);
     await this.confirmed(live);
     return new TypingStream(
       live.events,
@@ -127,7 +127,7 @@ export class LiveUpdatesService {
     select: (event: ChatEvent) => T | null,
   ): Promise<AsyncIterableIterator<T>> {
     const only = conversationId == null ? null : await this.scope(userId, conversationId);
-    return this.open(await this.groupFeeds.open(userId, kind, only), select);
+    return this.open(this.groupFeeds.open(userId, kind, only), select);
   }
 
   private async open<T>(live: LiveEvents, select: (event: ChatEvent) => T | null): Promise<AsyncIterableIterator<T>> {

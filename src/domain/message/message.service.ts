@@ -268,7 +268,7 @@ export class MessageService {
       );
     }
     const range = named ? await this.visibleRange(userId, target) : null;
-    const live = await this.groupFeeds.open(userId, 'MESSAGE_CREATED', range ? range.conversationId : null);
+    const live = this.groupFeeds.open(userId, 'MESSAGE_CREATED', range ? range.conversationId : null);
     try {
       await live.ready;
       const replay =
