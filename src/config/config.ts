@@ -27,6 +27,13 @@ const positiveInteger = makeValidator<number>((input) => {
   return value;
 });
 
+/** A group has at least its creator and one other member. */
+const groupSize = makeValidator<number>((input) => {
+  const value = Number(input);
+  if (!/^\d+$/.test(input.trim()) || value < 2) throw new Error('must be an integer of at least 2');
+  return value;
+});
+
 const mongoUrl = makeValidator<string>((input) => {
   if (!/^mongodb(\+srv)?:\/\/.+/.test(input)) throw new Error('must be a mongodb:// or mongodb+srv:// URI');
   return input;
@@ -173,7 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       PRESENCE_HEARTBEAT_MS: positiveInteger({ default: 5_000 }),
       TYPING_EXPIRY_MS: positiveInteger({ default: DEFAULT_TYPING_EXPIRY_MS }),
       SEND_MAX_IN_FLIGHT: positiveInteger({ default: DEFAULT_SEND_MAX_IN_FLIGHT }),
-      MAX_GROUP_MEMBERS: positiveInteger({ default: DEFAULT_MAX_GROUP_MEMBERS }),
+      MAX_GROUP_MEMBERS: groupSize({ default: DEFAULT_MAX_GROUP_MEMBERS }),
       LEASE_TTL_MS: positiveInteger({ default: 5_000 }),
       LOG_LEVEL: str({ choices: LOG_LEVELS, default: nodeEnv === 'test' ? 'silent' : 'info' }),
       NODE_ENV: str({ choices: ['development', 'production', 'test'] }),

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       jwtSecret: DEVELOPMENT_JWT_SECRET,
       usingDevelopmentSecret: true,
       logLevel: 'info',
+      maxGroupMembers: 1000,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -27,6 +28,7 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET/],
     [{ NODE_ENV: 'staging' }, /NODE_ENV/],
+    [{ MAX_GROUP_MEMBERS: '1' }, /MAX_GROUP_MEMBERS/],
     [{ REDIS_CLUSTER_NODES: '127.0.0.1' }, /REDIS_CLUSTER_NODES/],
     [{ REDIS_CLUSTER_NODES: '127.0.0.1:99999' }, /REDIS_CLUSTER_NODES/],
     [{ REDIS_SENTINELS: 'a:26379' }, /REDIS_SENTINEL_NAME is required/],
