@@ -31,7 +31,8 @@ function groupOf(event: ChatEvent): { conversationId: ConversationId; memberVers
 /**
  * Live feeds that follow the groups a user is in. A group's events travel on its own topics only
  * (pubsub/topics.ts), so a feed subscribes to the topics of the user's groups, adds a group when
- * a conversationUpdated says the user joined, and drops it when they leave or are removed.
+ * the user joins and drops it when they leave or are removed. Which groups those are is known
+ * once per user per process ({@link UserGroups}), however many feeds the user opens there.
  *
  * Access follows membership at once, on every instance: each group event carries the roster
  * version it was made under, and a feed delivers it only after checking the user is a member of
@@ -42,6 +43,7 @@ function groupOf(event: ChatEvent): { conversationId: ConversationId; memberVers
 export class GroupFeeds {
   private readonly rosters = new Map<ConversationId, Roster>();
   private readonly loading = new Map<ConversationId, Promise<Roster | null>>();
+  private readonly users = new Map<UserId, UserGroups>();
 
   constructor(
     private readonly subscriber: EventSubscriber,
@@ -54,22 +56,32 @@ export class GroupFeeds {
    */
   open(userId: UserId, kind: ConversationFeedKind, conversationId: ConversationId | null): LiveEvents {
     const control: Feed = { scope: 'user', userId, kind: 'CONVERSATION_UPDATED' };
-    if (conversationId !== null && !isGroupConversationId(conversationId)) {
-      return this.subscriber.open({ scope: 'conversation', conversationId, kind });
-    }
-    const own: Feed[] = conversationId === null ? [{ scope: 'user', userId, kind }] : [];
     const groupFeed = (id: ConversationId): Feed => ({ scope: 'conversation', conversationId: id, kind });
-    const live = this.subscriber.openMany([...own, control, ...(conversationId ? [groupFeed(conversationId)] : [])]);
-    // The user's groups are listed only once the control feed is confirmed: a group they join
-    // after the listing is then announced on it, one they joined before is in the listing.
-    const ready =
-      conversationId !== null
-        ? live.ready
-        : live.ready.then(async () => {
-            const groups = (await this.conversations.listAllFor(userId)).filter((c) => c.kind === 'GROUP');
-            await live.add(groups.map((group) => groupFeed(group.id)));
-          });
-    return { events: new GuardedEvents(this, live, userId, kind, conversationId), ready };
+    if (conversationId !== null) {
+      if (!isGroupConversationId(conversationId)) return this.subscriber.open(groupFeed(conversationId));
+      // One group: its topic, and the user's own changes, which end the feed when they leave.
+      const live = this.subscriber.openMany([groupFeed(conversationId), control]);
+      return {
+        events: new GuardedEvents(this, live, userId, kind, conversationId, () => undefined),
+        ready: live.ready,
+      };
+    }
+    const live = this.subscriber.openMany([{ scope: 'user', userId, kind }]);
+    const groups = this.groupsOf(userId);
+    let stopWatching: () => void = () => undefined;
+    const release = () => {
+      stopWatching();
+      this.release(userId, groups);
+    };
+    const ready = Promise.all([live.ready, groups.ready]).then(() => {
+      // The snapshot and the watch are taken together: every later join or leave reaches the watcher.
+      stopWatching = groups.watch((change, id) => {
+        if (change === 'join') void live.add([groupFeed(id)]).catch(() => undefined);
+        else live.remove([groupFeed(id)]);
+      });
+      return live.add([...groups.current].map(groupFeed));
+    });
+    return { events: new GuardedEvents(this, live, userId, kind, null, release), ready };
   }
 
   /** True when `userId` is in the group as of `memberVersion` or later (false when it cannot be read). */
@@ -77,6 +89,26 @@ export class GroupFeeds {
     let roster = this.rosters.get(conversationId);
     if (!roster || roster.memberVersion < memberVersion) roster = (await this.load(conversationId)) ?? undefined;
     return roster?.members.has(userId) ?? false;
+  }
+
+  private groupsOf(userId: UserId): UserGroups {
+    let groups = this.users.get(userId);
+    if (!groups) {
+      groups = new UserGroups(this.subscriber, this.conversations, userId);
+      this.users.set(userId, groups);
+      // A listing that failed is not kept: the next feed of the user asks again.
+      const failed = groups;
+      groups.ready.catch(() => this.users.get(userId) === failed && this.release(userId, failed, true));
+    }
+    groups.refs += 1;
+    return groups;
+  }
+
+  private release(userId: UserId, groups: UserGroups, failed = false): void {
+    if (!failed) groups.refs -= 1;
+    if ((groups.refs > 0 && !failed) || this.users.get(userId) !== groups) return;
+    this.users.delete(userId);
+    groups.close();
   }
 
   private load(conversationId: ConversationId): Promise<Roster | null> {
@@ -100,9 +132,65 @@ export class GroupFeeds {
   }
 }
 
-/** The events of one feed, past the membership checks; adds and drops group topics as the user joins and leaves. */
+/**
+ * The groups one user is in, as one process knows them while it holds any feed of theirs: listed
+ * once the user's conversationUpdated topic is confirmed (so a join after the listing is announced
+ * on it, and one before it is in the listing), then kept current by that topic, read here at once
+ * whatever the feeds' readers do.
+ */
+class UserGroups {
+  readonly current = new Set<ConversationId>();
+  readonly ready: Promise<void>;
+  refs = 0;
+  private readonly watchers = new Set<(change: 'join' | 'leave', conversationId: ConversationId) => void>();
+  private readonly live: LiveEvents;
+
+  constructor(
+    subscriber: EventSubscriber,
+    conversations: ConversationRepository,
+    private readonly userId: UserId,
+  ) {
+    this.live = subscriber.open({ scope: 'user', userId, kind: 'CONVERSATION_UPDATED' });
+    this.ready = this.live.ready.then(async () => {
+      for (const conversation of await conversations.listAllFor(userId))
+        if (conversation.kind === 'GROUP') this.current.add(conversation.id);
+    });
+    void this.pump();
+  }
+
+  watch(watcher: (change: 'join' | 'leave', conversationId: ConversationId) => void): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
+  close(): void {
+    void this.live.events.return?.();
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      for await (const event of this.live.events) {
+        if (event.kind !== 'CONVERSATION_UPDATED' || !event.userIds.includes(this.userId)) continue;
+        const { conversationId } = event;
+        if (JOINS.has(event.type) && !this.current.has(conversationId)) this.change('join', conversationId);
+        if (LEAVES.has(event.type) && this.current.has(conversationId)) this.change('leave', conversationId);
+      }
+    } catch {
+      // The topic failed (broker loss): feeds keep their groups; the client resubscribes after a reconnect.
+    }
+  }
+
+  private change(change: 'join' | 'leave', conversationId: ConversationId): void {
+    if (change === 'join') this.current.add(conversationId);
+    else this.current.delete(conversationId);
+    for (const watcher of this.watchers) watcher(change, conversationId);
+  }
+}
+
+/** The events of one feed, past the membership checks. */
 class GuardedEvents implements AsyncIterableIterator<ChatEvent> {
   private readonly seenUpdates: string[] = [];
+  private released = false;
 
   constructor(
     private readonly feeds: GroupFeeds,
@@ -111,19 +199,29 @@ class GuardedEvents implements AsyncIterableIterator<ChatEvent> {
     private readonly kind: ConversationFeedKind,
     /** The one group this feed is about; null for all of the user's conversations. */
     private readonly only: ConversationId | null,
+    private readonly onClose: () => void,
   ) {}
 
   async next(): Promise<IteratorResult<ChatEvent>> {
-    for (;;) {
-      const result = await this.live.events.next();
-      if (result.done) return result;
-      const verdict = await this.judge(result.value);
-      if (verdict === 'deliver') return result;
-      if (verdict === 'end') return this.return();
+    try {
+      for (;;) {
+        const result = await this.live.events.next();
+        if (result.done) {
+          this.release();
+          return result;
+        }
+        const verdict = await this.judge(result.value);
+        if (verdict === 'deliver') return result;
+        if (verdict === 'end') return await this.return();
+      }
+    } catch (error) {
+      this.release(); // a failed feed (overflow) is not followed by return()
+      throw error;
     }
   }
 
   async return(): Promise<IteratorResult<ChatEvent>> {
+    this.release();
     await this.live.events.return?.();
     return { value: undefined, done: true };
   }
@@ -132,32 +230,29 @@ class GuardedEvents implements AsyncIterableIterator<ChatEvent> {
     return this;
   }
 
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.onClose();
+  }
+
   private async judge(event: ChatEvent): Promise<'deliver' | 'skip' | 'end'> {
     const group = groupOf(event);
     if (!group) return event.kind === this.kind ? 'deliver' : 'skip';
     const { conversationId, memberVersion } = group;
     if (this.only !== null && conversationId !== this.only) return 'skip';
     if (event.kind === 'CONVERSATION_UPDATED' && event.userIds.includes(this.userId)) {
+      // About the user themselves (on their own topic and the group's): delivered once, even
+      // their removal; a feed of that one group ends with it.
       if (this.seen(`${conversationId}:${event.seq}`)) return 'skip';
-      if (JOINS.has(event.type) && this.only === null) await this.follow(conversationId);
-      const left = LEAVES.has(event.type);
-      if (left) this.unfollow(conversationId);
       if (this.kind === 'CONVERSATION_UPDATED') return 'deliver';
-      return left && this.only !== null ? 'end' : 'skip';
+      return LEAVES.has(event.type) && this.only !== null ? 'end' : 'skip';
     }
     if (event.kind !== this.kind) return 'skip';
     if (event.kind === 'CONVERSATION_UPDATED' && this.seen(`${conversationId}:${event.seq}`)) return 'skip';
     if (await this.feeds.isMember(conversationId, this.userId, memberVersion)) return 'deliver';
-    this.unfollow(conversationId);
-    return this.only !== null ? 'end' : 'skip';
-  }
-
-  private follow(conversationId: ConversationId): Promise<void> {
-    return this.live.add([{ scope: 'conversation', conversationId, kind: this.kind }]).catch(() => undefined);
-  }
-
-  private unfollow(conversationId: ConversationId): void {
     this.live.remove([{ scope: 'conversation', conversationId, kind: this.kind }]);
+    return this.only !== null ? 'end' : 'skip';
   }
 
   /** True for the second copy of a conversationUpdated (it comes on the user's topic and the group's). */

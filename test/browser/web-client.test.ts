@@ -9,7 +9,7 @@ import { startTestDatastores, type TestDatastores } from '../helpers/datastores'
 import { spawnServiceProcess, startSystem, TEST_JWT_SECRET, type TestSystem, type WsProcess } from '../helpers/system';
 import { seedDemoUsers } from '../helpers/users';
 
-const [ALICE, BOB] = [DEMO_USERS[0]!, DEMO_USERS[1]!];
+const [ALICE, BOB, CAROL] = [DEMO_USERS[0]!, DEMO_USERS[1]!, DEMO_USERS[2]!];
 
 jest.setTimeout(60_000);
 
@@ -26,7 +26,8 @@ describe('web client in Chromium: two people chatting', () => {
   let browser: Browser;
   let alice: Page;
   let bob: Page;
-  const pages = () => ({ alice, bob });
+  let carol: Page | undefined;
+  const pages = () => ({ alice, bob, carol });
 
   beforeAll(async () => {
     stores = await startTestDatastores();
@@ -260,6 +261,55 @@ describe('web client in Chromium: two people chatting', () => {
           onAlice: 1,
         });
       }
+    }),
+  );
+
+  it(
+    'creates a group with a third person, chats with sender names and "read by", then removes her: her chat closes',
+    withScreenshots(pages, async () => {
+      const carolPage = await openPage(browser, system.api.url);
+      carol = carolPage;
+      await signIn(carolPage, 'Carol');
+
+      // Alice creates the group, picking both people through the directory.
+      await alice.getByRole('button', { name: 'New group' }).click();
+      await alice.getByLabel('Group title').fill('Weekend plans');
+      for (const [prefix, person] of [
+        ['bo', BOB],
+        ['car', CAROL],
+      ] as const) {
+        await alice.getByLabel('Add people to the group').fill(prefix);
+        await alice
+          .getByTestId('people-results')
+          .getByRole('button', { name: `${person.name} ${person.email}` })
+          .click();
+      }
+      await alice.getByRole('button', { name: 'Create group' }).click();
+      await alice.getByRole('heading', { name: 'Weekend plans' }).waitFor();
+      await alice.getByTestId('system-message').filter({ hasText: 'You created the group “Weekend plans”' }).waitFor();
+
+      // It appears for Bob and Carol live; Carol opens it and sees Alice's message with her name.
+      await send(alice, 'Saturday hike?');
+      const group = (page: Page) => page.locator('.conversation').filter({ hasText: 'Weekend plans' });
+      await group(bob).getByTestId('unread-badge').waitFor();
+      await group(carolPage).click();
+      await messages(carolPage, 'Saturday hike?').locator('.sender').filter({ hasText: 'Alice' }).waitFor();
+      // Carol read it: Alice sees "read by 1"; once Bob reads too, "read by 2".
+      await messages(alice, 'Saturday hike?').getByTestId('read-by').filter({ hasText: 'read by 1' }).waitFor();
+      await group(bob).click();
+      await messages(alice, 'Saturday hike?').getByTestId('read-by').filter({ hasText: 'read by 2' }).waitFor();
+      await send(bob, 'Count me in');
+      await messages(carolPage, 'Count me in').waitFor();
+
+      // Alice removes Carol: Carol's chat closes and she is told; the others see the change.
+      await alice.getByRole('button', { name: '3 members' }).click();
+      await alice.getByRole('button', { name: 'Remove Carol' }).click();
+      await carolPage.getByTestId('no-chat').filter({ hasText: 'You were removed from Weekend plans.' }).waitFor();
+      await group(carolPage).waitFor({ state: 'detached' });
+      await bob.getByTestId('system-message').filter({ hasText: 'Alice removed Carol' }).waitFor();
+      await send(bob, 'Just us two then');
+      await messages(alice, 'Just us two then').waitFor();
+      expect(await messages(carolPage, 'Just us two then').count()).toBe(0);
     }),
   );
 });

@@ -207,6 +207,19 @@ describe('group conversations', () => {
       expect({ user: user.name, unread: view.unreadCount }).toEqual({ user: user.name, unread: expected });
     }
     expect(all.filter((message) => message.messageType !== 'SYSTEM')).toHaveLength(rounds * 12);
+    // Marks only move forward: each sender has read up to their own last message at least, and a
+    // read now leaves nothing unread whatever raced before it.
+    for (const sender of [ann, ben]) {
+      const view = (
+        await graphqlOk(api(), ConversationDocument, { conversationId: group.conversationId }, sender.token)
+      ).conversation;
+      const lastOwn = Math.max(
+        ...all.filter((message) => message.senderId === sender.id).map((message) => message.seq),
+      );
+      expect(view.readSeq).toBeGreaterThanOrEqual(lastOwn);
+    }
+    await graphqlOk(api(), MarkConversationReadDocument, { conversationId: group.conversationId }, cat.token);
+    expect(await unreadOf(cat, group.conversationId)).toEqual({ conversation: 0, total: 0 });
   });
 
   it('stops a removed member at once: no later event on either WS instance, conversationUpdated, then FORBIDDEN', async () => {

@@ -65,11 +65,15 @@ function page(seqs: number[], hasPreviousPage: boolean, hasNextPage = false): Me
 }
 
 function write(cache: InMemoryCache, data: MessagesQuery, cursors: { before?: string; after?: string } = {}) {
-  cache.writeQuery({ query: MessagesDocument, variables: { targetUserId: BOB, first: 3, ...cursors }, data });
+  cache.writeQuery({
+    query: MessagesDocument,
+    variables: { conversationId: CONVERSATION, first: 3, ...cursors },
+    data,
+  });
 }
 
 function read(cache: InMemoryCache) {
-  const data = cache.readQuery({ query: MessagesDocument, variables: { targetUserId: BOB } });
+  const data = cache.readQuery({ query: MessagesDocument, variables: { conversationId: CONVERSATION } });
   return {
     seqs: data?.messages.nodes.map((node) => node.seq),
     hasPreviousPage: data?.messages.pageInfo.hasPreviousPage,
@@ -134,11 +138,57 @@ describe('web client cache: one list per conversation', () => {
     ).toMatchObject({ unreadCount: 1, lastSeq: 3 });
   });
 
+  it("counts a group's messages from others, not its SYSTEM messages, and zeroes the count when I send (the server's rule)", () => {
+    const cache = new InMemoryCache({ typePolicies });
+    const GROUP = `g_${'c'.repeat(24)}`;
+    const inGroup = (seq: number, from: string, type: 'TEXT' | 'SYSTEM' = 'TEXT') =>
+      ({
+        ...message(seq, from),
+        conversationId: GROUP,
+        receiverId: null,
+        receiver: null,
+        messageType: type,
+      }) as MessageFieldsFragment;
+    cache.writeQuery({
+      query: ConversationsDocument,
+      variables: { limit: 100 },
+      data: {
+        conversations: [
+          {
+            __typename: 'Conversation',
+            conversationId: GROUP,
+            otherUserId: null,
+            otherUser: null,
+            lastMessage: null,
+            lastMessageTime: null,
+            lastSeq: 1,
+            unreadCount: 0,
+            kind: 'GROUP',
+            title: 'Team',
+            memberCount: 3,
+            viewerRole: 'MEMBER',
+            receiptsEnabled: true,
+            typingEnabled: true,
+            readSeq: 1,
+          } as ConversationFieldsFragment,
+        ],
+      },
+    });
+    const unread = () =>
+      cache.readQuery({ query: ConversationsDocument, variables: { limit: 100 } })?.conversations[0]?.unreadCount;
+    addMessage(cache, inGroup(2, BOB), ME);
+    addMessage(cache, inGroup(3, BOB, 'SYSTEM'), ME);
+    addMessage(cache, inGroup(4, BOB), ME);
+    expect(unread()).toBe(2);
+    addMessage(cache, inGroup(5, ME), ME);
+    expect(unread()).toBe(0);
+  });
+
   it('removes a deleted message from the list and finds loaded histories by conversation', () => {
     const cache = new InMemoryCache({ typePolicies });
     write(cache, page([1, 2, 3], false));
     removeMessage(cache, 'm2');
     expect(read(cache).seqs).toEqual([1, 3]);
-    expect(loadedHistories(cache)).toEqual([BOB]);
+    expect(loadedHistories(cache)).toEqual([CONVERSATION]);
   });
 });

@@ -59,7 +59,8 @@ export const typePolicies: TypePolicies = {
   UserPresence: { keyFields: ['userId'] },
   Query: {
     fields: {
-      messages: { keyArgs: ['targetUserId'], merge: mergeMessages },
+      // The client names every conversation by id (DIRECT "<a>_<b>" or a group's "g_…").
+      messages: { keyArgs: ['targetUserId', 'conversationId'], merge: mergeMessages },
       conversations: { keyArgs: false, merge: (_existing, incoming: unknown) => incoming },
     },
   },

@@ -8,8 +8,9 @@ import { usePresence } from '../live/usePresence';
 import { useTyping } from '../live/useTyping';
 import { ChatView } from './ChatView';
 import { ConnectionStatus } from './ConnectionStatus';
-import { ConversationList, isDirect } from './ConversationList';
+import { ConversationList, displayName } from './ConversationList';
 import { NewChat } from './NewChat';
+import { NewGroup } from './NewGroup';
 import { SearchPanel } from './SearchPanel';
 
 export function ChatShell(props: { monitor: ConnectionMonitor; onSignOut: () => void }) {
@@ -34,21 +35,30 @@ function SignedIn(props: {
   onSignOut: () => void;
 }) {
   const { me, monitor } = props;
-  useChatSubscriptions(me.id, monitor);
   const typing = useTyping();
   const { data } = useQuery(ConversationsDocument, { variables: { limit: MAX_PAGE_SIZE } });
-  const conversations = (data?.conversations ?? []).filter(isDirect);
+  const conversations = data?.conversations ?? [];
   const presence = usePresence(
-    conversations.map((conversation) => conversation.otherUserId),
+    conversations.flatMap((conversation) => conversation.otherUserId ?? []),
     monitor,
   );
-  const [openUserId, setOpenUserId] = useState<string | null>(null);
+  const [openId, setOpenId] = useState<string | null>(null);
   const [focusMessageId, setFocusMessageId] = useState<string | null>(null);
-  const openConversation = (userId: string, messageId: string | null = null) => {
-    setOpenUserId(userId);
+  const [notice, setNotice] = useState<string | null>(null);
+  const openConversation = (conversationId: string, messageId: string | null = null) => {
+    setOpenId(conversationId);
     setFocusMessageId(messageId);
+    setNotice(null);
   };
-  const open = conversations.find((conversation) => conversation.otherUserId === openUserId);
+  const open = conversations.find((conversation) => conversation.conversationId === openId);
+  useChatSubscriptions(me.id, monitor, {
+    onRemoved: (conversationId, how) => {
+      const found = conversations.find((conversation) => conversation.conversationId === conversationId);
+      const name = found ? displayName(found) : 'a group';
+      setNotice(how === 'left' ? `You left ${name}.` : `You were removed from ${name}.`);
+      setOpenId((current) => (current === conversationId ? null : current));
+    },
+  });
 
   return (
     <div className="shell">
@@ -60,11 +70,12 @@ function SignedIn(props: {
         </button>
       </header>
       <aside className="sidebar">
-        <SearchPanel me={me.id} onOpen={openConversation} />
+        <SearchPanel onOpen={openConversation} />
         <NewChat onStarted={openConversation} />
+        <NewGroup me={me.id} onCreated={openConversation} />
         <ConversationList
           conversations={conversations}
-          openUserId={openUserId}
+          openId={openId}
           presence={presence}
           typing={typing}
           onOpen={openConversation}
@@ -75,12 +86,15 @@ function SignedIn(props: {
           key={open.conversationId}
           me={me}
           conversation={open}
-          online={presence.get(open.otherUserId)}
-          typing={typing.has(open.otherUserId)}
+          online={open.otherUserId ? presence.get(open.otherUserId) : undefined}
+          typing={typing.get(open.conversationId) ?? new Set()}
           focusMessageId={focusMessageId}
+          onLeft={() => setOpenId(null)}
         />
       ) : (
-        <section className="chat empty muted">Pick a conversation.</section>
+        <section className="chat empty muted" data-testid="no-chat">
+          {notice ?? 'Pick a conversation.'}
+        </section>
       )}
     </div>
   );

@@ -1,9 +1,17 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { DeleteMessageDocument, MarkConversationReadDocument, MessagesDocument } from '../../../src/client/graphql';
+import {
+  ConversationMembersDocument,
+  DeleteMessageDocument,
+  MarkConversationReadDocument,
+  MessagesDocument,
+  type ConversationFieldsFragment,
+} from '../../../src/client/graphql';
+import { GROUP_LIVE_SIGNALS_MAX_MEMBERS } from '../../../src/domain/limits';
 import { removeMessage } from '../live/cache-updates';
 import { Composer } from './Composer';
-import { displayName, type DirectConversation } from './ConversationList';
+import { displayName, isGroup } from './ConversationList';
+import { MembersPanel } from './MembersPanel';
 import { MessageBubble } from './MessageBubble';
 import { PresenceDot } from './PresenceDot';
 import { useSendMessage } from './useSendMessage';
@@ -14,23 +22,41 @@ const LOAD_OLDER_AT_PX = 120;
 
 export function ChatView(props: {
   me: { id: string; name: string | null };
-  conversation: DirectConversation;
+  conversation: ConversationFieldsFragment;
+  /** DIRECT: the other person's presence. */
   online: boolean | undefined;
-  typing: boolean;
+  /** Who is typing in this conversation. */
+  typing: ReadonlySet<string>;
   /** A search hit to show: older pages load until it is on screen. */
   focusMessageId: string | null;
+  /** The caller left the group. */
+  onLeft: () => void;
 }) {
   const { me, conversation } = props;
-  const targetUserId = conversation.otherUserId;
+  const { conversationId } = conversation;
+  const group = isGroup(conversation);
   const { data, loading, error, fetchMore } = useQuery(MessagesDocument, {
-    variables: { targetUserId, first: PAGE_SIZE },
+    variables: { conversationId, first: PAGE_SIZE },
     notifyOnNetworkStatusChange: true,
   });
+  // A group's members name its senders, its typists and its SYSTEM messages (and are managed here).
+  const members = useQuery(ConversationMembersDocument, {
+    variables: { conversationId, first: GROUP_LIVE_SIGNALS_MAX_MEMBERS },
+    skip: !group,
+  });
+  const memberList = members.data?.conversation.members.nodes ?? [];
+  // Names seen so far stay known, so "Alice removed Carol" still names Carol once she is gone.
+  const names = useRef(new Map<string, string>()).current;
+  for (const member of memberList) names.set(member.userId, member.user?.name ?? member.userId);
+  if (conversation.otherUserId) names.set(conversation.otherUserId, displayName(conversation));
+  const [showMembers, setShowMembers] = useState(false);
   const messages = data?.messages.nodes ?? [];
+  for (const message of messages) if (message.sender?.name) names.set(message.senderId, message.sender.name);
+  names.set(me.id, 'You');
   const hasOlder = data?.messages.pageInfo.hasPreviousPage ?? false;
   const { failed, send, retry, discard } = useSendMessage(me, {
-    id: targetUserId,
-    conversationId: conversation.conversationId,
+    conversationId,
+    otherUserId: conversation.otherUserId ?? null,
   });
   const [markRead] = useMutation(MarkConversationReadDocument);
   const [deleteMessage] = useMutation(DeleteMessageDocument);
@@ -40,14 +66,14 @@ export function ChatView(props: {
   useEffect(() => {
     if (conversation.unreadCount === 0 || !visible) return;
     markRead({
-      variables: { targetUserId },
+      variables: { conversationId },
       update: (cache) =>
         cache.modify({
-          id: cache.identify({ __typename: 'Conversation', conversationId: conversation.conversationId }),
+          id: cache.identify({ __typename: 'Conversation', conversationId }),
           fields: { unreadCount: () => 0 },
         }),
     }).catch(() => undefined); // retried on the next message or visit
-  }, [visible, conversation.unreadCount, conversation.conversationId, targetUserId, markRead]);
+  }, [visible, conversation.unreadCount, conversationId, markRead]);
 
   // Scroll: stay at the bottom for new messages, keep the reading position when older ones load.
   const list = useRef<HTMLOListElement>(null);
@@ -103,15 +129,32 @@ export function ChatView(props: {
       (reason: unknown) => window.alert(`Could not delete: ${reason instanceof Error ? reason.message : reason}`),
     );
 
+  const typists = [...props.typing]
+    .filter((userId) => userId !== me.id)
+    .map((userId) => names.get(userId) ?? 'Someone');
   return (
     <section className="chat" aria-label={`Chat with ${displayName(conversation)}`}>
       <header className="chat-header">
-        <PresenceDot userId={targetUserId} online={props.online} />
+        {conversation.otherUserId && <PresenceDot userId={conversation.otherUserId} online={props.online} />}
         <h2>{displayName(conversation)}</h2>
+        {group && (
+          <button type="button" className="members-toggle" onClick={() => setShowMembers((shown) => !shown)}>
+            {conversation.memberCount} members
+          </button>
+        )}
         <span className="typing" data-testid="typing-indicator" aria-live="polite">
-          {props.typing ? `${displayName(conversation)} is typing…` : ''}
+          {typists.length > 0 ? `${typists.join(' and ')} ${typists.length > 1 ? 'are' : 'is'} typing…` : ''}
         </span>
       </header>
+      {group && showMembers && (
+        <MembersPanel
+          me={me.id}
+          conversationId={conversationId}
+          viewerRole={conversation.viewerRole}
+          members={memberList}
+          onLeft={props.onLeft}
+        />
+      )}
       <ol className="messages" ref={list} onScroll={onScroll} data-testid="message-list">
         {hasOlder && (
           <li className="older">
@@ -126,6 +169,8 @@ export function ChatView(props: {
             key={message.id}
             message={message}
             mine={message.senderId === me.id}
+            group={group}
+            names={names}
             onDelete={() => void onDelete(message.id)}
           />
         ))}
@@ -147,7 +192,7 @@ export function ChatView(props: {
           ))}
         </ul>
       )}
-      <Composer targetUserId={targetUserId} onSend={(text) => void send(text)} />
+      <Composer conversationId={conversationId} onSend={(text) => void send(text)} />
     </section>
   );
 }

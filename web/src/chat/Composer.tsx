@@ -8,7 +8,7 @@ const TYPING_REFRESH_MS = DEFAULT_TYPING_EXPIRY_MS / 2.4;
 /** After this long without a keystroke the other side is told we stopped. */
 const TYPING_IDLE_MS = 3000;
 
-export function Composer(props: { targetUserId: string; onSend: (text: string) => void }) {
+export function Composer(props: { conversationId: string; onSend: (text: string) => void }) {
   const [text, setText] = useState('');
   const [setTyping] = useMutation(SetTypingDocument);
   const lastAnnounced = useRef(0);
@@ -17,7 +17,7 @@ export function Composer(props: { targetUserId: string; onSend: (text: string) =
   const announce = (isTyping: boolean) => {
     lastAnnounced.current = isTyping ? Date.now() : 0;
     // Typing is best effort: a lost indicator is not worth an error on screen.
-    setTyping({ variables: { targetUserId: props.targetUserId, isTyping } }).catch(() => undefined);
+    setTyping({ variables: { conversationId: props.conversationId, isTyping } }).catch(() => undefined);
   };
 
   const stopTyping = () => {
@@ -28,7 +28,7 @@ export function Composer(props: { targetUserId: string; onSend: (text: string) =
   // Leaving the conversation (or the page) ends the typing indicator we started.
   const stopOnLeave = useRef(stopTyping);
   stopOnLeave.current = stopTyping;
-  useEffect(() => () => stopOnLeave.current(), [props.targetUserId]);
+  useEffect(() => () => stopOnLeave.current(), [props.conversationId]);
 
   const onChange = (value: string) => {
     setText(value);

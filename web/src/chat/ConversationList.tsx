@@ -1,28 +1,27 @@
 import type { ConversationFieldsFragment } from '../../../src/client/graphql';
+import type { TypingState } from '../live/useTyping';
 import { PresenceDot } from './PresenceDot';
 
-/** A DIRECT conversation: the ones this client shows (groups come with their own views). */
-export type DirectConversation = ConversationFieldsFragment & { otherUserId: string };
-
-export function isDirect(conversation: ConversationFieldsFragment): conversation is DirectConversation {
-  return conversation.otherUserId !== null;
+export function isGroup(conversation: Pick<ConversationFieldsFragment, 'kind'>): boolean {
+  return conversation.kind === 'GROUP';
 }
 
-export function displayName(conversation: DirectConversation): string {
-  return conversation.otherUser?.name ?? conversation.otherUserId;
+/** A group by its title, a DIRECT conversation by the other person's name. */
+export function displayName(conversation: ConversationFieldsFragment): string {
+  return conversation.title ?? conversation.otherUser?.name ?? conversation.otherUserId ?? conversation.conversationId;
 }
 
 function time(iso: string | null): string {
   return iso ? new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
 }
 
-/** Newest activity first, with unread badges and presence dots. */
+/** Newest activity first, with unread badges, presence dots (DIRECT) and member counts (groups). */
 export function ConversationList(props: {
-  conversations: readonly DirectConversation[];
-  openUserId: string | null;
+  conversations: readonly ConversationFieldsFragment[];
+  openId: string | null;
   presence: ReadonlyMap<string, boolean>;
-  typing: ReadonlySet<string>;
-  onOpen: (userId: string) => void;
+  typing: TypingState;
+  onOpen: (conversationId: string) => void;
 }) {
   const sorted = [...props.conversations].sort((a, b) =>
     (b.lastMessageTime ?? '').localeCompare(a.lastMessageTime ?? ''),
@@ -30,32 +29,39 @@ export function ConversationList(props: {
   if (sorted.length === 0) return <p className="muted empty">No conversations yet: start one above.</p>;
   return (
     <ul className="conversations" aria-label="Conversations">
-      {sorted.map((conversation) => (
-        <li key={conversation.conversationId}>
-          <button
-            type="button"
-            className={conversation.otherUserId === props.openUserId ? 'conversation open' : 'conversation'}
-            data-testid={`conversation-${conversation.otherUserId}`}
-            onClick={() => props.onOpen(conversation.otherUserId)}
-          >
-            <PresenceDot userId={conversation.otherUserId} online={props.presence.get(conversation.otherUserId)} />
-            <span className="conversation-text">
-              <span className="conversation-name">{displayName(conversation)}</span>
-              <span className="conversation-preview">
-                {props.typing.has(conversation.otherUserId) ? <em>typing…</em> : conversation.lastMessage}
-              </span>
-            </span>
-            <span className="conversation-meta">
-              <span className="muted">{time(conversation.lastMessageTime)}</span>
-              {conversation.unreadCount > 0 && (
-                <span className="badge" data-testid="unread-badge" aria-label={`${conversation.unreadCount} unread`}>
-                  {conversation.unreadCount}
+      {sorted.map((conversation) => {
+        const typing = (props.typing.get(conversation.conversationId)?.size ?? 0) > 0;
+        return (
+          <li key={conversation.conversationId}>
+            <button
+              type="button"
+              className={conversation.conversationId === props.openId ? 'conversation open' : 'conversation'}
+              data-testid={`conversation-${conversation.otherUserId ?? conversation.conversationId}`}
+              onClick={() => props.onOpen(conversation.conversationId)}
+            >
+              {conversation.otherUserId ? (
+                <PresenceDot userId={conversation.otherUserId} online={props.presence.get(conversation.otherUserId)} />
+              ) : (
+                <span className="group-icon" aria-hidden="true">
+                  #
                 </span>
               )}
-            </span>
-          </button>
-        </li>
-      ))}
+              <span className="conversation-text">
+                <span className="conversation-name">{displayName(conversation)}</span>
+                <span className="conversation-preview">{typing ? <em>typing…</em> : conversation.lastMessage}</span>
+              </span>
+              <span className="conversation-meta">
+                <span className="muted">{time(conversation.lastMessageTime)}</span>
+                {conversation.unreadCount > 0 && (
+                  <span className="badge" data-testid="unread-badge" aria-label={`${conversation.unreadCount} unread`}>
+                    {conversation.unreadCount}
+                  </span>
+                )}
+              </span>
+            </button>
+          </li>
+        );
+      })}
     </ul>
   );
 }

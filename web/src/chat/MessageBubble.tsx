@@ -5,13 +5,51 @@ export type DeliveryStatus = 'pending' | 'sent' | 'read';
 
 function statusOf(message: MessageFieldsFragment): DeliveryStatus {
   if (isPending(message)) return 'pending';
-  return message.isRead ? 'read' : 'sent';
+  return message.isRead || (message.readByCount ?? 0) > 0 ? 'read' : 'sent';
 }
 
 const TICKS: Record<DeliveryStatus, string> = { pending: '🕓', sent: '✓', read: '✓✓' };
 
-export function MessageBubble(props: { message: MessageFieldsFragment; mine: boolean; onDelete: () => void }) {
-  const { message, mine } = props;
+/** A group's membership or title change, in words (names from the members the view knows). */
+export function describeChange(
+  event: NonNullable<MessageFieldsFragment['systemEvent']>,
+  names: ReadonlyMap<string, string>,
+): string {
+  const name = (userId: string) => names.get(userId) ?? 'someone';
+  const actor = name(event.actorId);
+  const people = event.userIds.map(name).join(', ');
+  switch (event.type) {
+    case 'CREATED':
+      return `${actor} created the group “${event.title ?? ''}”`;
+    case 'MEMBERS_ADDED':
+      return `${actor} added ${people}`;
+    case 'MEMBER_REMOVED':
+      return `${actor} removed ${people}`;
+    case 'MEMBER_LEFT':
+      return `${people} left`;
+    case 'UPDATED':
+      return `${actor} renamed the group to “${event.title ?? ''}”`;
+    case 'ROLE_CHANGED':
+      return `${actor} made ${people} ${(event.role ?? 'MEMBER').toLowerCase()}`;
+  }
+}
+
+export function MessageBubble(props: {
+  message: MessageFieldsFragment;
+  mine: boolean;
+  /** In a group: senders are named, and "read by N" replaces the ticks' second mark. */
+  group: boolean;
+  names: ReadonlyMap<string, string>;
+  onDelete: () => void;
+}) {
+  const { message, mine, group } = props;
+  if (message.systemEvent) {
+    return (
+      <li className="message system" data-testid="system-message" data-id={message.id}>
+        {describeChange(message.systemEvent, props.names)}
+      </li>
+    );
+  }
   const status = statusOf(message);
   return (
     <li
@@ -21,6 +59,9 @@ export function MessageBubble(props: { message: MessageFieldsFragment; mine: boo
       data-status={mine ? status : undefined}
     >
       <div className="bubble">
+        {group && !mine && (
+          <span className="sender">{message.sender?.name ?? props.names.get(message.senderId) ?? 'someone'}</span>
+        )}
         {message.messageType !== 'TEXT' && message.attachmentUrl && (
           <a href={message.attachmentUrl} target="_blank" rel="noreferrer noopener" className="attachment">
             {message.messageType === 'IMAGE' ? '🖼' : '📎'} attachment
@@ -32,6 +73,11 @@ export function MessageBubble(props: { message: MessageFieldsFragment; mine: boo
           {mine && (
             <span className={`ticks ${status}`} aria-label={status} title={status}>
               {TICKS[status]}
+            </span>
+          )}
+          {mine && group && message.readByCount !== null && status !== 'pending' && (
+            <span className="read-by" data-testid="read-by">
+              read by {message.readByCount}
             </span>
           )}
         </span>

@@ -2,11 +2,10 @@ import { useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { SearchMessagesDocument } from '../../../src/client/graphql';
 import { MAX_SEARCH_LENGTH } from '../../../src/domain/limits';
-import { otherParticipant } from '../live/cache-updates';
 import { useDebouncedQuery } from './useDebounced';
 
 /** Literal search over my messages (the server escapes regex characters); a hit opens its chat at that message. */
-export function SearchPanel(props: { me: string; onOpen: (userId: string, messageId: string) => void }) {
+export function SearchPanel(props: { onOpen: (conversationId: string, messageId: string) => void }) {
   const [input, setInput] = useState('');
   const query = useDebouncedQuery(input);
   const { data, loading, error } = useQuery(SearchMessagesDocument, {
@@ -30,23 +29,19 @@ export function SearchPanel(props: { me: string; onOpen: (userId: string, messag
           {loading && <li className="muted">Searching…</li>}
           {error && <li className="error">{error.message}</li>}
           {data?.searchMessages.length === 0 && <li className="muted">No messages match “{query}”.</li>}
-          {data?.searchMessages.map((message) => {
-            const other = otherParticipant(message, props.me);
-            if (other === null) return null; // groups are not shown by this client yet
-            return (
-              <li key={message.id}>
-                <button
-                  type="button"
-                  onClick={() => {
-                    props.onOpen(other, message.id);
-                    setInput('');
-                  }}
-                >
-                  <strong>{message.sender?.name ?? message.senderId}:</strong> {message.message}
-                </button>
-              </li>
-            );
-          })}
+          {data?.searchMessages.map((message) => (
+            <li key={message.id}>
+              <button
+                type="button"
+                onClick={() => {
+                  props.onOpen(message.conversationId, message.id);
+                  setInput('');
+                }}
+              >
+                <strong>{message.sender?.name ?? message.senderId}:</strong> {message.message}
+              </button>
+            </li>
+          ))}
         </ul>
       )}
     </div>

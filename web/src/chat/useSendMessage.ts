@@ -26,7 +26,8 @@ export function newClientMessageId(): string {
  */
 export function useSendMessage(
   me: { id: string; name: string | null },
-  target: { id: string; conversationId: string },
+  /** `otherUserId`: the other person of a DIRECT conversation; null in a group. */
+  target: { conversationId: string; otherUserId: string | null },
 ) {
   const [send] = useMutation(SendMessageDocument);
   const [failed, setFailed] = useState<FailedSend[]>([]);
@@ -41,7 +42,7 @@ export function useSendMessage(
       conversationId: target.conversationId,
       seq: Number.MAX_SAFE_INTEGER, // sorts after everything stored
       senderId: me.id,
-      receiverId: target.id,
+      receiverId: target.otherUserId,
       message: text,
       messageType: 'TEXT',
       attachmentUrl: null,
@@ -57,7 +58,7 @@ export function useSendMessage(
     } as MessageFieldsFragment;
     try {
       await send({
-        variables: { input: { targetUserId: target.id, message: text, clientMessageId } },
+        variables: { input: { conversationId: target.conversationId, message: text, clientMessageId } },
         optimisticResponse: { sendMessage: optimistic },
         update: (cache, { data }) => {
           if (data) addMessage(cache, data.sendMessage, me.id);

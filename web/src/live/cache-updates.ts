@@ -11,10 +11,9 @@ export function isPending(message: Pick<MessageFieldsFragment, 'id'>): boolean {
   return message.id.startsWith(PENDING_PREFIX);
 }
 
-/** The other person of a DIRECT message; null for a group's (which has no one receiver). */
-export function otherParticipant(message: MessageFieldsFragment, me: string): string | null {
-  if (message.receiverId === null) return null;
-  return message.senderId === me ? message.receiverId : message.senderId;
+/** A group's message (no one receiver) rather than a DIRECT one. */
+export function inGroup(message: Pick<MessageFieldsFragment, 'receiverId'>): boolean {
+  return message.receiverId === null;
 }
 
 /**
@@ -23,9 +22,8 @@ export function otherParticipant(message: MessageFieldsFragment, me: string): st
  * the conversation is not in the list yet, so the caller can refetch the list.
  */
 export function addMessage(cache: ApolloCache, message: MessageFieldsFragment, me: string): boolean {
-  const targetUserId = otherParticipant(message, me);
-  if (targetUserId === null) return true; // groups are not shown by this client yet
-  cache.updateQuery({ query: MessagesDocument, variables: { targetUserId } }, (data) =>
+  const { conversationId } = message;
+  cache.updateQuery({ query: MessagesDocument, variables: { conversationId } }, (data) =>
     data && !data.messages.nodes.some((node) => node.id === message.id)
       ? { messages: { ...data.messages, nodes: [...data.messages.nodes, message] } }
       : undefined,
@@ -40,9 +38,13 @@ export function addMessage(cache: ApolloCache, message: MessageFieldsFragment, m
       lastMessage: (value, { readField }) => (isNewer(message, readField<number>('lastSeq')) ? message.message : value),
       lastMessageTime: (value, { readField }) =>
         isNewer(message, readField<number>('lastSeq')) ? message.createdAt : value,
-      // Counted only once per seq, so a message replayed on resume is not counted twice.
-      unreadCount: (count: number, { readField }) =>
-        message.receiverId === me && isNewer(message, readField<number>('lastSeq')) ? count + 1 : count,
+      // Counted only once per seq, so a message replayed on resume is not counted twice. In a
+      // group, sending reads the conversation (the server's rule), and SYSTEM messages never count.
+      unreadCount: (count: number, { readField }) => {
+        if (!isNewer(message, readField<number>('lastSeq'))) return count;
+        if (message.senderId === me) return inGroup(message) ? 0 : count;
+        return message.messageType === 'SYSTEM' ? count : count + 1;
+      },
       lastSeq: (seq: number) => Math.max(seq, message.seq),
     },
   });
@@ -88,14 +90,14 @@ export function removeMessage(cache: ApolloCache, messageId: string): void {
   cache.gc();
 }
 
-/** The targetUserIds whose history is loaded, read from the cache itself (no second registry). */
+/** The conversations whose history is loaded, read from the cache itself (no second registry). */
 export function loadedHistories(cache: ApolloCache): string[] {
   const root = (cache.extract() as Record<string, Record<string, unknown> | undefined>)['ROOT_QUERY'] ?? {};
   return (
     Object.keys(root)
-      // Store field names look like messages:{"targetUserId":"…"} (keyArgs: ['targetUserId']).
+      // Store field names look like messages:{"conversationId":"…"} (see cache-policies.ts).
       .map((key) => /^messages:(\{.*\})$/.exec(key)?.[1])
       .filter((args): args is string => args !== undefined)
-      .map((args) => (JSON.parse(args) as { targetUserId: string }).targetUserId)
+      .flatMap((args) => (JSON.parse(args) as { conversationId?: string }).conversationId ?? [])
   );
 }

@@ -8,7 +8,7 @@ const RECENT = DEFAULT_PAGE_SIZE;
 
 type Page = MessagesQuery['messages'];
 
-async function fetchPage(client: ApolloClient, variables: { targetUserId: string; first: number; after?: string }) {
+async function fetchPage(client: ApolloClient, variables: { conversationId: string; first: number; after?: string }) {
   // Fetched raw, then written with the same variables, so the merge policy sees `after` and this
   // loop follows the server's page, not the merged list (which may hold newer live messages).
   const { data } = await client.query({ query: MessagesDocument, variables, fetchPolicy: 'no-cache' });
@@ -25,14 +25,14 @@ async function fetchPage(client: ApolloClient, variables: { targetUserId: string
  */
 export async function resume(client: ApolloClient): Promise<void> {
   await client.query({ query: ConversationsDocument, fetchPolicy: 'network-only' });
-  for (const targetUserId of loadedHistories(client.cache)) {
-    const cached = client.cache.readQuery({ query: MessagesDocument, variables: { targetUserId } });
+  for (const conversationId of loadedHistories(client.cache)) {
+    const cached = client.cache.readQuery({ query: MessagesDocument, variables: { conversationId } });
     const seen = cached?.messages.nodes.filter((node) => !isPending(node)) ?? [];
     let after = seen[seen.length - 1]?.cursor;
     while (after) {
-      const page: Page = await fetchPage(client, { targetUserId, first: PAGE, after });
+      const page: Page = await fetchPage(client, { conversationId, first: PAGE, after });
       after = page.pageInfo.hasNextPage ? (page.pageInfo.endCursor ?? undefined) : undefined;
     }
-    await fetchPage(client, { targetUserId, first: RECENT });
+    await fetchPage(client, { conversationId, first: RECENT });
   }
 }

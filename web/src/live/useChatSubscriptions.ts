@@ -3,8 +3,11 @@ import { useEffect } from 'react';
 import {
   ChatEndedDocument,
   ChatStartedDocument,
+  ConversationMembersDocument,
   ConversationsDocument,
+  ConversationUpdatedDocument,
   MessageDeletedDocument,
+  MessagesDocument,
   MessagesReadDocument,
   NewMessageDocument,
 } from '../../../src/client/graphql';
@@ -14,9 +17,14 @@ import { resume } from './resume';
 
 /**
  * The app-wide subscriptions that keep the cache live: every message in my conversations, read
- * receipts, deletions, chats started and ended; plus resume after the socket comes back.
+ * receipts, deletions, chats started and ended, group changes; plus resume after the socket comes
+ * back.
  */
-export function useChatSubscriptions(me: string, monitor: ConnectionMonitor): void {
+export function useChatSubscriptions(
+  me: string,
+  monitor: ConnectionMonitor,
+  handlers: { onRemoved: (conversationId: string, how: 'removed' | 'left') => void },
+): void {
   const client = useApolloClient();
   const refetchConversations = () =>
     void client.query({ query: ConversationsDocument, fetchPolicy: 'network-only' }).catch(() => undefined);
@@ -27,7 +35,26 @@ export function useChatSubscriptions(me: string, monitor: ConnectionMonitor): vo
     },
   });
   useSubscription(MessagesReadDocument, {
-    onData: ({ client: { cache }, data }) => data.data && applyMessagesRead(cache, data.data.messagesRead, me),
+    onData: ({ client: { cache }, data }) => {
+      const event = data.data?.messagesRead;
+      if (!event) return;
+      applyMessagesRead(cache, event, me);
+      // A group's read says how far, not which messages: the open history's newest page is asked
+      // again for its "read by" counts.
+      if (event.conversationId.startsWith('g_') && event.readerId !== me)
+        void client.refetchQueries({ include: [MessagesDocument] }).catch(() => undefined);
+    },
+  });
+  useSubscription(ConversationUpdatedDocument, {
+    onData: ({ data }) => {
+      const event = data.data?.conversationUpdated;
+      if (!event) return;
+      if ((event.type === 'MEMBER_REMOVED' || event.type === 'MEMBER_LEFT') && event.userIds.includes(me))
+        handlers.onRemoved(event.conversationId, event.type === 'MEMBER_LEFT' ? 'left' : 'removed');
+      void client
+        .refetchQueries({ include: [ConversationsDocument, ConversationMembersDocument] })
+        .catch(() => undefined);
+    },
   });
   useSubscription(MessageDeletedDocument, {
     onData: ({ client: { cache }, data }) => {
