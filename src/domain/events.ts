@@ -93,6 +93,8 @@ export interface LiveEvents {
  */
 export type Feed =
   | { readonly scope: 'user'; readonly userId: UserId; readonly kind: ChatEventKind }
+  /** Every group membership change, for each WS instance to follow its users' groups with one subscription. */
+  | { readonly scope: 'all'; readonly kind: 'CONVERSATION_UPDATED' }
   | { readonly scope: 'conversation'; readonly conversationId: ConversationId; readonly kind: ConversationFeedKind };
 
 /** Kinds with a per-conversation topic (a group's events travel only there; see pubsub/topics.ts). */

@@ -1,5 +1,13 @@
 import type { ConversationRepository } from './conversation/conversation.types';
-import type { ChatEvent, ConversationFeedKind, DynamicLiveEvents, EventSubscriber, Feed, LiveEvents } from './events';
+import type {
+  ChatEvent,
+  ConversationFeedKind,
+  DynamicLiveEvents,
+  EventOfKind,
+  EventSubscriber,
+  Feed,
+  LiveEvents,
+} from './events';
 import { isGroupConversationId, type ConversationId, type UserId } from './ids';
 
 /** Group rosters a process remembers for delivery checks (least recently loaded forgotten first). @default 1000 */
@@ -44,6 +52,7 @@ export class GroupFeeds {
   private readonly rosters = new Map<ConversationId, Roster>();
   private readonly loading = new Map<ConversationId, Promise<Roster | null>>();
   private readonly users = new Map<UserId, UserGroups>();
+  private changes: MembershipChanges | null = null;
 
   constructor(
     private readonly subscriber: EventSubscriber,
@@ -68,14 +77,17 @@ export class GroupFeeds {
     }
     const live = this.subscriber.openMany([{ scope: 'user', userId, kind }]);
     const groups = this.groupsOf(userId);
+    let closed = false;
     let stopWatching: () => void = () => undefined;
     const release = () => {
+      closed = true;
       stopWatching();
       this.release(userId, groups);
     };
     const ready = Promise.all([live.ready, groups.ready]).then(() => {
+      if (closed) return; // ended before it was ready: nothing to watch
       // The snapshot and the watch are taken together: every later join or leave reaches the watcher.
-      stopWatching = groups.watch((change, id) => {
+      stopWatching = groups.watch((change: 'join' | 'leave', id: ConversationId) => {
         if (change === 'join') void live.add([groupFeed(id)]).catch(() => undefined);
         else live.remove([groupFeed(id)]);
       });
@@ -94,7 +106,7 @@ export class GroupFeeds {
   private groupsOf(userId: UserId): UserGroups {
     let groups = this.users.get(userId);
     if (!groups) {
-      groups = new UserGroups(this.subscriber, this.conversations, userId);
+      groups = new UserGroups(this.membershipChanges(), this.conversations, userId);
       this.users.set(userId, groups);
       // A listing that failed is not kept: the next feed of the user asks again.
       const failed = groups;
@@ -102,6 +114,19 @@ export class GroupFeeds {
     }
     groups.refs += 1;
     return groups;
+  }
+
+  /** The process's one subscription to every membership change (opened again after it failed). */
+  private membershipChanges(): MembershipChanges {
+    if (!this.changes) {
+      const changes = new MembershipChanges(this.subscriber);
+      this.changes = changes;
+      changes.ready.catch(() => {
+        if (this.changes === changes) this.changes = null;
+        changes.close();
+      });
+    }
+    return this.changes;
   }
 
   private release(userId: UserId, groups: UserGroups, failed = false): void {
@@ -132,35 +157,33 @@ export class GroupFeeds {
   }
 }
 
-/**
- * The groups one user is in, as one process knows them while it holds any feed of theirs: listed
- * once the user's conversationUpdated topic is confirmed (so a join after the listing is announced
- * on it, and one before it is in the listing), then kept current by that topic, read here at once
- * whatever the feeds' readers do.
- */
-class UserGroups {
-  readonly current = new Set<ConversationId>();
-  readonly ready: Promise<void>;
-  refs = 0;
-  private readonly watchers = new Set<(change: 'join' | 'leave', conversationId: ConversationId) => void>();
-  private readonly live: LiveEvents;
+type MembershipWatcher = (change: 'join' | 'leave', conversationId: ConversationId) => void;
 
-  constructor(
-    subscriber: EventSubscriber,
-    conversations: ConversationRepository,
-    private readonly userId: UserId,
-  ) {
-    this.live = subscriber.open({ scope: 'user', userId, kind: 'CONVERSATION_UPDATED' });
-    this.ready = this.live.ready.then(async () => {
-      for (const conversation of await conversations.listAllFor(userId))
-        if (conversation.kind === 'GROUP') this.current.add(conversation.id);
-    });
+/**
+ * Every group membership change, on one topic that each process subscribes to once
+ * (pubsub/topics.ts, `conversation_updates`), handed to the users' {@link UserGroups} it holds.
+ * One subscription per process rather than one per user: a Redis subscription costs a WS instance
+ * about as much memory as a GraphQL subscription (bench C), and membership changes are rare.
+ */
+class MembershipChanges {
+  readonly ready: Promise<void>;
+  private readonly live: LiveEvents;
+  private readonly watchers = new Map<UserId, Set<(event: EventOfKind<'CONVERSATION_UPDATED'>) => void>>();
+
+  constructor(subscriber: EventSubscriber) {
+    this.live = subscriber.open({ scope: 'all', kind: 'CONVERSATION_UPDATED' });
+    this.ready = this.live.ready;
     void this.pump();
   }
 
-  watch(watcher: (change: 'join' | 'leave', conversationId: ConversationId) => void): () => void {
-    this.watchers.add(watcher);
-    return () => this.watchers.delete(watcher);
+  watch(userId: UserId, watcher: (event: EventOfKind<'CONVERSATION_UPDATED'>) => void): () => void {
+    const set = this.watchers.get(userId) ?? new Set();
+    set.add(watcher);
+    this.watchers.set(userId, set);
+    return () => {
+      set.delete(watcher);
+      if (set.size === 0 && this.watchers.get(userId) === set) this.watchers.delete(userId);
+    };
   }
 
   close(): void {
@@ -170,14 +193,46 @@ class UserGroups {
   private async pump(): Promise<void> {
     try {
       for await (const event of this.live.events) {
-        if (event.kind !== 'CONVERSATION_UPDATED' || !event.userIds.includes(this.userId)) continue;
-        const { conversationId } = event;
-        if (JOINS.has(event.type) && !this.current.has(conversationId)) this.change('join', conversationId);
-        if (LEAVES.has(event.type) && this.current.has(conversationId)) this.change('leave', conversationId);
+        if (event.kind !== 'CONVERSATION_UPDATED') continue;
+        for (const userId of event.userIds) for (const watcher of this.watchers.get(userId) ?? []) watcher(event);
       }
     } catch {
-      // The topic failed (broker loss): feeds keep their groups; the client resubscribes after a reconnect.
+      // The topic failed (broker loss): clients resubscribe after their reconnect.
     }
+  }
+}
+
+/**
+ * The groups one user is in, as one process knows them while it holds any feed of theirs: listed
+ * once the process's membership topic is confirmed (so a join after the listing is announced on
+ * it, and one before it is in the listing), then kept current by it.
+ */
+class UserGroups {
+  readonly current = new Set<ConversationId>();
+  readonly ready: Promise<void>;
+  refs = 0;
+  private readonly watchers = new Set<MembershipWatcher>();
+  private readonly stop: () => void;
+
+  constructor(changes: MembershipChanges, conversations: ConversationRepository, userId: UserId) {
+    this.stop = changes.watch(userId, (event) => {
+      const { conversationId } = event;
+      if (JOINS.has(event.type) && !this.current.has(conversationId)) this.change('join', conversationId);
+      if (LEAVES.has(event.type) && this.current.has(conversationId)) this.change('leave', conversationId);
+    });
+    this.ready = changes.ready.then(async () => {
+      for (const conversation of await conversations.listAllFor(userId))
+        if (conversation.kind === 'GROUP') this.current.add(conversation.id);
+    });
+  }
+
+  watch(watcher: MembershipWatcher): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
+  close(): void {
+    this.stop();
   }
 
   private change(change: 'join' | 'leave', conversationId: ConversationId): void {

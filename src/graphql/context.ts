@@ -16,5 +16,16 @@ export interface ChatContext {
  * the process's shared, expiring loader (`createSharedUserLoader`) instead.
  */
 export function createContext(userId: UserId | null, services: Services, userLoader: UserLoader): ChatContext {
-  return { userId, services, loaders: { user: userLoader, receipts: createReceiptsLoader(services) } };
+  let receipts: ReceiptsLoader | null = null;
+  return {
+    userId,
+    services,
+    loaders: {
+      user: userLoader,
+      // Made on first use: a subscription's context lives for hours and most never ask for receipts.
+      get receipts() {
+        return (receipts ??= createReceiptsLoader(services));
+      },
+    },
+  };
 }

@@ -26,11 +26,14 @@ export const Topics = {
   conversationDeleted: (conversationId: ConversationId) => `chat:${conversationId}:deleted`,
   conversationTyping: (conversationId: ConversationId) => `chat:${conversationId}:typing`,
   conversationUpdated: (conversationId: ConversationId) => `chat:${conversationId}:updated`,
+  /** Every membership change, once: each WS instance subscribes once and follows its own users' groups. */
+  conversationUpdates: 'conversation_updates',
   userStatus: 'user_status',
 } as const;
 
 export function topicForFeed(feed: Feed): string {
   if (feed.scope === 'user') return Topics.user(feed.userId, feed.kind);
+  if (feed.scope === 'all') return Topics.conversationUpdates;
   const { kind } = feed;
   switch (kind) {
     case 'MESSAGE_CREATED':
@@ -53,8 +56,10 @@ export function topicForFeed(feed: Feed): string {
  * topics (and the conversation's, for subscriptions that name it). A group's go to its
  * conversation topic only, whatever its size: each WS instance subscribes once to the groups of
  * the users it holds (domain/group-feeds.ts), so a group message is one publish, not one per
- * member. conversationUpdated also reaches the users it names on their own topic: those just
- * added are not listening to the group yet, and those removed stop listening to it.
+ * member. conversationUpdated also reaches the users it names on their own topic (for their
+ * conversationUpdated subscriptions: those just added are not listening to the group yet, and
+ * those removed stop listening to it), and every WS instance on one shared topic, from which each
+ * follows which groups its users are in without a subscription per user.
  */
 export function topicsFor(event: ChatEvent): string[] {
   const toUsers = (...users: Array<UserId | null>) =>
@@ -80,7 +85,11 @@ export function topicsFor(event: ChatEvent): string[] {
       if (event.targetUserId === null) return [Topics.conversationTyping(event.conversationId)];
       return toUsers(event.targetUserId);
     case 'CONVERSATION_UPDATED':
-      return [...toUsers(...event.userIds), Topics.conversationUpdated(event.conversationId)];
+      return [
+        ...toUsers(...event.userIds),
+        Topics.conversationUpdated(event.conversationId),
+        Topics.conversationUpdates,
+      ];
     case 'USER_STATUS':
       return [...toUsers(...event.audience), Topics.userStatus];
     default:
