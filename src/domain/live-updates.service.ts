@@ -3,7 +3,7 @@ import type { MessagesRead } from './conversation/conversation.service';
 import type { ChatEvent, ConversationFeedKind, EventOfKind, EventSubscriber, LiveEvents } from './events';
 import { FeedStream } from './feed-stream';
 import type { GroupFeeds } from './group-feeds';
-import { isGroupConversationId, parseConversationRef, parseUserId, type ConversationId, type UserId } from './ids';
+import { isGroupConversationId, parseUserId, type ConversationId, type UserId } from './ids';
 import type { SystemEvent } from './message/message.types';
 import { TypingStream, type TypingEvent } from './typing/typing.stream';
 
@@ -116,8 +116,7 @@ export class LiveUpdatesService {
 
   /** A conversation the caller may watch: a DIRECT one they are in, or a group they are a member of. */
   private async scope(userId: UserId, conversationId: unknown): Promise<ConversationId> {
-    const ref = parseConversationRef(conversationId, 'conversationId');
-    return (await this.access.resolve(userId, { conversationId: ref.id })).conversationId;
+    return (await this.access.resolve(userId, { conversationId })).conversationId;
   }
 
   private async openConversations<T>(

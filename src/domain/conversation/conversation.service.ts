@@ -225,19 +225,9 @@ export class ConversationService {
     });
     if (!outcome) throw ChatError.forbidden('You are not a member of this group');
     const { conversation, mark, messageIds, changed, moved } = outcome;
-    if (moved) {
-      await this.publisher.publish({
-        kind: 'MESSAGES_READ',
-        conversationId,
-        messageIds,
-        readAt: readAt.toISOString(),
-        readerId: userId,
-        senderId: null,
-        readSeq: mark.seq,
-        memberVersion: conversation.group?.memberVersion ?? 0,
-      });
-    }
-    return { read: { conversationId, messageIds, readAt, readerId: userId, readSeq: mark.seq }, changed };
+    const read = { conversationId, messageIds, readAt, readerId: userId, readSeq: mark.seq };
+    if (moved) await this.announceRead(read, null, conversation.group?.memberVersion ?? 0);
+    return { read, changed };
   }
 
   private async markRead(
@@ -269,19 +259,23 @@ export class ConversationService {
       return { unread, changed, readSeq: Math.max(member.readSeq, readSeq) };
     });
     const { unread, changed, readSeq } = marked;
-    const messageIds = unread.map((message) => message.id);
-    if (messageIds.length > 0) {
-      await this.publisher.publish({
-        kind: 'MESSAGES_READ',
-        conversationId,
-        messageIds,
-        readAt: readAt.toISOString(),
-        readerId: userId,
-        senderId: otherId,
-        readSeq,
-      });
-    }
-    return { read: { conversationId, messageIds, readAt, readerId: userId, readSeq }, changed };
+    const read = { conversationId, messageIds: unread.map((message) => message.id), readAt, readerId: userId, readSeq };
+    if (read.messageIds.length > 0) await this.announceRead(read, otherId);
+    return { read, changed };
+  }
+
+  /** messagesRead: to the sender of a DIRECT conversation (`senderId`), or to every member of a group. */
+  private announceRead(read: MessagesRead, senderId: UserId | null, memberVersion?: number): Promise<void> {
+    return this.publisher.publish({
+      kind: 'MESSAGES_READ',
+      conversationId: read.conversationId,
+      messageIds: read.messageIds,
+      readAt: read.readAt.toISOString(),
+      readerId: read.readerId,
+      senderId,
+      readSeq: read.readSeq,
+      ...(memberVersion === undefined ? {} : { memberVersion }),
+    });
   }
 }
 
