@@ -7,8 +7,9 @@ import type { Logger } from '../logging/logger';
 /**
  * The commands this project runs on Redis (scripts, keys, sets, hashes), the same on one server, a
  * Sentinel-managed primary and a Cluster. On a Cluster a script's keys share one hash tag, and a
- * batch of commands on different keys is sent as separate commands (auto-pipelined per node), never
- * as one `pipeline()`, which a Cluster refuses across slots.
+ * batch of commands on different keys is sent as separate commands, never as one `pipeline()`,
+ * which a Cluster refuses across slots (auto-pipelined on one server or a Sentinel primary; one by
+ * one on a Cluster, see openClients).
  */
 export type RedisClient = Redis | Cluster;
 
@@ -140,7 +141,11 @@ function openClients(topology: RedisTopology): {
         retryDelayOnFailover: 200,
         retryDelayOnClusterDown: 200,
         slotsRefreshTimeout: 2_000,
-        enableAutoPipelining: true,
+        // No auto-pipelining on a Cluster: ioredis batches per node, and a batch that meets a MOVED
+        // (after a failover) fails whole and keeps its stale route, so publishes kept failing with
+        // MOVED until something else refreshed the slot map (ioredis issue 2075, seen in CI).
+        // Each command on its own follows MOVED and refreshes the map.
+        enableAutoPipelining: false,
       };
       const publisher = new Cluster(nodes, {
         ...cluster,
@@ -198,7 +203,7 @@ function shardedSubscriber(cluster: Cluster) {
 
 /**
  * Runs one command per item and settles them all: the Cluster-safe form of a `pipeline()` over
- * keys of different slots (auto-pipelining still sends each node's share in one write).
+ * keys of different slots (on one server, auto-pipelining still sends them in one write).
  */
 export function settleEach<T, R>(
   items: readonly T[],

@@ -8,7 +8,9 @@ import {
   SendMessageDocument,
   type MessageFieldsFragment,
 } from '../../src/client/graphql';
+import { conversationIdFor } from '../../src/domain/ids';
 import { startRedisCluster, type EmbeddedRedisCluster } from '../../src/launcher/embedded-redis-topologies';
+import { Topics } from '../../src/pubsub/topics';
 import { sendUntilStored } from '../helpers/chat';
 import { conversationSurvivesFailover } from '../helpers/failover';
 import {
@@ -112,8 +114,8 @@ describe('on a Redis Cluster (3 masters + 3 replicas), 2 API and 3 WS instances'
 
   it('loses no acknowledged message when a master dies mid-conversation, and recovers without restarts', async () => {
     const [alice, bob] = (await createUsers(stores, 'Alice', 'Bob')) as [TestUser, TestUser];
-    // The master that carries Bob's channel.
-    const victim = await cluster.masterOf(`user:${bob.id}:messages`);
+    // The master that carries the channel both subscriptions, scoped to this conversation, listen on.
+    const victim = await cluster.masterOf(Topics.conversationMessages(conversationIdFor(alice.id, bob.id)));
     await conversationSurvivesFailover(system, alice, bob, {
       subscribeOn: system.ws[1]!,
       resumeOn: system.ws[2]!,
