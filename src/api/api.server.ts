@@ -21,6 +21,7 @@ import type { Runtime } from '../runtime/runtime';
 import { chatRoutes } from '../rest/chat.routes';
 import { openApiDocument } from '../rest/openapi';
 import { demoRoutes } from './demo.route';
+import { startEventRetention } from './event-retention';
 import { graphiqlRoutes } from './graphiql.route';
 import { healthHandler, livenessHandler } from './health.route';
 import { requestLogging } from './request-logging';
@@ -173,11 +174,13 @@ export async function startApiServer(config: Config, runtime: Runtime, logger: L
   });
   const { port } = httpServer.address() as AddressInfo;
   logger.info({ port }, 'api service listening');
+  const stopRetention = startEventRetention(runtime.services.timeline, logger.child({ component: 'retention' }));
 
   return {
     port,
     url: `http://127.0.0.1:${port}`,
     async close() {
+      stopRetention();
       await apollo.stop(); // drains open requests, then closes the HTTP server
     },
   };

@@ -1,5 +1,11 @@
 import { cleanEnv, EnvMissingError, makeValidator, str, type ReporterOptions } from 'envalid';
-import { DEFAULT_MAX_GROUP_MEMBERS, DEFAULT_SEND_MAX_IN_FLIGHT, DEFAULT_TYPING_EXPIRY_MS } from '../domain/limits';
+import {
+  DEFAULT_EVENT_RETENTION_DAYS,
+  DEFAULT_MAX_GROUP_MEMBERS,
+  DEFAULT_MAX_REACTIONS_PER_MESSAGE,
+  DEFAULT_SEND_MAX_IN_FLIGHT,
+  DEFAULT_TYPING_EXPIRY_MS,
+} from '../domain/limits';
 
 /** Thrown when an environment variable is missing or malformed; the message names the variable. */
 export class ConfigError extends Error {
@@ -120,6 +126,12 @@ export interface Config {
   readonly sendMaxInFlight: number;
   /** Most members a group may have (2 at least); createGroup and addMembers refuse more. */
   readonly maxGroupMembers: number;
+  /** Distinct emoji one message may carry; a new one past it is refused. */
+  readonly maxReactionsPerMessage: number;
+  /** Days conversation events stay resumable; older cursors answer RESYNC_REQUIRED. */
+  readonly eventRetentionDays: number;
+  /** Groups: only the owner and admins pin and unpin (PIN_REQUIRES_ADMIN=off lets every member). */
+  readonly pinRequiresAdmin: boolean;
   /** How long a conversation lease lives unless renewed (renewed every third of it while held). */
   readonly leaseTtlMs: number;
   /** Per-user rate limits (RATE_LIMITS=off disables them, for load tests and the test suite). */
@@ -181,6 +193,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       TYPING_EXPIRY_MS: positiveInteger({ default: DEFAULT_TYPING_EXPIRY_MS }),
       SEND_MAX_IN_FLIGHT: positiveInteger({ default: DEFAULT_SEND_MAX_IN_FLIGHT }),
       MAX_GROUP_MEMBERS: groupSize({ default: DEFAULT_MAX_GROUP_MEMBERS }),
+      MAX_REACTIONS_PER_MESSAGE: positiveInteger({ default: DEFAULT_MAX_REACTIONS_PER_MESSAGE }),
+      EVENT_RETENTION_DAYS: positiveInteger({ default: DEFAULT_EVENT_RETENTION_DAYS }),
+      PIN_REQUIRES_ADMIN: str({ choices: ['on', 'off'], default: 'on' }),
       LEASE_TTL_MS: positiveInteger({ default: 5_000 }),
       LOG_LEVEL: str({ choices: LOG_LEVELS, default: nodeEnv === 'test' ? 'silent' : 'info' }),
       NODE_ENV: str({ choices: ['development', 'production', 'test'] }),
@@ -209,6 +224,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     typingExpiryMs: cleaned.TYPING_EXPIRY_MS,
     sendMaxInFlight: cleaned.SEND_MAX_IN_FLIGHT,
     maxGroupMembers: cleaned.MAX_GROUP_MEMBERS,
+    maxReactionsPerMessage: cleaned.MAX_REACTIONS_PER_MESSAGE,
+    eventRetentionDays: cleaned.EVENT_RETENTION_DAYS,
+    pinRequiresAdmin: cleaned.PIN_REQUIRES_ADMIN === 'on',
     leaseTtlMs: cleaned.LEASE_TTL_MS,
     rateLimits: cleaned.RATE_LIMITS === 'on',
     wsMaxSubscriptionsPerSocket: cleaned.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,

@@ -1,6 +1,19 @@
 import type { ConversationId, UserId } from './ids';
 import type { MessagePayload } from './message/message.events';
 import type { SystemEvent } from './message/message.types';
+import type { MessageChangeType } from './timeline/timeline.types';
+
+/** A stored message change as it travels through Redis (timeline/timeline.types.ts, MessageChange). */
+export interface MessageChangePayload {
+  readonly seq: number;
+  readonly afterSeq: number;
+  readonly type: MessageChangeType;
+  readonly actorId: UserId;
+  readonly occurredAt: string;
+  readonly messageId: string;
+  readonly messageSeq: number;
+  readonly emoji: string | null;
+}
 
 export type PresenceType = 'USER_ONLINE' | 'USER_OFFLINE';
 
@@ -35,6 +48,16 @@ export type ChatEvent =
       readonly memberVersion?: number;
     }
   | {
+      /** An edit, reaction, delete or pin, with the message as it now is. */
+      readonly kind: 'MESSAGE_CHANGED';
+      readonly conversationId: ConversationId;
+      readonly change: MessageChangePayload;
+      readonly message: MessagePayload;
+      /** DIRECT: both participants hear it on their own topics. Null in a group. */
+      readonly participants: readonly UserId[] | null;
+      readonly memberVersion?: number;
+    }
+  | {
       readonly kind: 'CHAT_STARTED';
       readonly conversationId: ConversationId;
       readonly initiatorId: UserId;
@@ -60,6 +83,8 @@ export type ChatEvent =
       readonly conversationId: ConversationId;
       /** The SYSTEM message that records the change. */
       readonly seq: number;
+      /** That message's id (absent from instances of the previous version). */
+      readonly messageId?: string;
       readonly memberVersion: number;
       readonly occurredAt: string;
     } & SystemEvent)
@@ -99,7 +124,7 @@ export type Feed =
 
 /** Kinds with a per-conversation topic (a group's events travel only there; see pubsub/topics.ts). */
 export type ConversationFeedKind =
-  'MESSAGE_CREATED' | 'MESSAGES_READ' | 'MESSAGE_DELETED' | 'TYPING' | 'CONVERSATION_UPDATED';
+  'MESSAGE_CREATED' | 'MESSAGE_CHANGED' | 'MESSAGES_READ' | 'MESSAGE_DELETED' | 'TYPING' | 'CONVERSATION_UPDATED';
 
 /** A live feed whose set of topics changes while it is open (a user's groups come and go). */
 export interface DynamicLiveEvents extends LiveEvents {

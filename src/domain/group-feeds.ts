@@ -63,19 +63,32 @@ export class GroupFeeds {
    * `kind` events for `userId`: of all their conversations (`conversationId` null), or of one.
    * A feed of one group ends when the user leaves it or is removed.
    */
-  open(userId: UserId, kind: ConversationFeedKind, conversationId: ConversationId | null): LiveEvents {
+  open(
+    userId: UserId,
+    kindOrKinds: ConversationFeedKind | readonly ConversationFeedKind[],
+    conversationId: ConversationId | null,
+    /**
+     * A feed of all the user's conversations also carries the changes to their own membership
+     * (added to a group, removed, role), which it would otherwise miss: the group's own events
+     * about them travel before the feed follows, or after it stopped following, that group.
+     */
+    options: { ownChanges?: boolean } = {},
+  ): LiveEvents {
+    const kinds: readonly ConversationFeedKind[] = typeof kindOrKinds === 'string' ? [kindOrKinds] : kindOrKinds;
     const control: Feed = { scope: 'user', userId, kind: 'CONVERSATION_UPDATED' };
-    const groupFeed = (id: ConversationId): Feed => ({ scope: 'conversation', conversationId: id, kind });
+    const groupFeeds = (id: ConversationId): Feed[] =>
+      kinds.map((kind) => ({ scope: 'conversation', conversationId: id, kind }));
     if (conversationId !== null) {
-      if (!isGroupConversationId(conversationId)) return this.subscriber.open(groupFeed(conversationId));
+      if (!isGroupConversationId(conversationId)) return this.subscriber.openMany(groupFeeds(conversationId));
       // One group: its topic, and the user's own changes, which end the feed when they leave.
-      const live = this.subscriber.openMany([groupFeed(conversationId), control]);
+      const live = this.subscriber.openMany([...groupFeeds(conversationId), control]);
       return {
-        events: new GuardedEvents(this, live, userId, kind, conversationId, () => undefined),
+        events: new GuardedEvents(this, live, userId, kinds, conversationId, () => undefined),
         ready: live.ready,
       };
     }
-    const live = this.subscriber.openMany([{ scope: 'user', userId, kind }]);
+    const own = options.ownChanges && !kinds.includes('CONVERSATION_UPDATED') ? [control] : [];
+    const live = this.subscriber.openMany([...kinds.map((kind): Feed => ({ scope: 'user', userId, kind })), ...own]);
     const groups = this.groupsOf(userId);
     let closed = false;
     let stopWatching: () => void = () => undefined;
@@ -88,12 +101,12 @@ export class GroupFeeds {
       if (closed) return; // ended before it was ready: nothing to watch
       // The snapshot and the watch are taken together: every later join or leave reaches the watcher.
       stopWatching = groups.watch((change: 'join' | 'leave', id: ConversationId) => {
-        if (change === 'join') void live.add([groupFeed(id)]).catch(() => undefined);
-        else live.remove([groupFeed(id)]);
+        if (change === 'join') void live.add(groupFeeds(id)).catch(() => undefined);
+        else live.remove(groupFeeds(id));
       });
-      return live.add([...groups.current].map(groupFeed));
+      return live.add([...groups.current].flatMap(groupFeeds));
     });
-    return { events: new GuardedEvents(this, live, userId, kind, null, release), ready };
+    return { events: new GuardedEvents(this, live, userId, kinds, null, release, own.length > 0), ready };
   }
 
   /** True when `userId` is in the group as of `memberVersion` or later (false when it cannot be read). */
@@ -251,10 +264,12 @@ class GuardedEvents implements AsyncIterableIterator<ChatEvent> {
     private readonly feeds: GroupFeeds,
     private readonly live: DynamicLiveEvents,
     private readonly userId: UserId,
-    private readonly kind: ConversationFeedKind,
+    private readonly kinds: readonly ConversationFeedKind[],
     /** The one group this feed is about; null for all of the user's conversations. */
     private readonly only: ConversationId | null,
     private readonly onClose: () => void,
+    /** Deliver conversationUpdated about the user themselves whatever `kinds` are. */
+    private readonly ownChanges = false,
   ) {}
 
   async next(): Promise<IteratorResult<ChatEvent>> {
@@ -293,20 +308,21 @@ class GuardedEvents implements AsyncIterableIterator<ChatEvent> {
 
   private async judge(event: ChatEvent): Promise<'deliver' | 'skip' | 'end'> {
     const group = groupOf(event);
-    if (!group) return event.kind === this.kind ? 'deliver' : 'skip';
+    const wanted = (this.kinds as readonly string[]).includes(event.kind);
+    if (!group) return wanted ? 'deliver' : 'skip';
     const { conversationId, memberVersion } = group;
     if (this.only !== null && conversationId !== this.only) return 'skip';
     if (event.kind === 'CONVERSATION_UPDATED' && event.userIds.includes(this.userId)) {
       // About the user themselves (on their own topic and the group's): delivered once, even
       // their removal; a feed of that one group ends with it.
       if (this.seen(`${conversationId}:${event.seq}`)) return 'skip';
-      if (this.kind === 'CONVERSATION_UPDATED') return 'deliver';
+      if (wanted || this.ownChanges) return 'deliver';
       return LEAVES.has(event.type) && this.only !== null ? 'end' : 'skip';
     }
-    if (event.kind !== this.kind) return 'skip';
+    if (!wanted) return 'skip';
     if (event.kind === 'CONVERSATION_UPDATED' && this.seen(`${conversationId}:${event.seq}`)) return 'skip';
     if (await this.feeds.isMember(conversationId, this.userId, memberVersion)) return 'deliver';
-    this.live.remove([{ scope: 'conversation', conversationId, kind: this.kind }]);
+    this.live.remove(this.kinds.map((kind): Feed => ({ scope: 'conversation', conversationId, kind })));
     return this.only !== null ? 'end' : 'skip';
   }
 

@@ -65,3 +65,18 @@ export const GROUP_LIVE_SIGNALS_MAX_MEMBERS = 100;
 export function describeBytes(bytes: number): string {
   return bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
 }
+
+/** Earlier versions kept per message; an edit past it is refused. @default 100 */
+export const MAX_EDITS_PER_MESSAGE = 100;
+/** Distinct emoji on one message (MAX_REACTIONS_PER_MESSAGE). @default 20 */
+export const DEFAULT_MAX_REACTIONS_PER_MESSAGE = 20;
+/** Longest reaction: one emoji (flags and families run to a dozen code units) or a `:short_code:`. @default 64 */
+export const MAX_EMOJI_LENGTH = 64;
+/** Users one message may mention (Stream allows 25). @default 50 */
+export const MAX_MENTIONS_PER_MESSAGE = 50;
+/** Pinned messages per conversation (Mattermost and Sendbird cap them too). @default 50 */
+export const MAX_PINS_PER_CONVERSATION = 50;
+/** Days conversation events stay resumable (EVENT_RETENTION_DAYS); older cursors get RESYNC_REQUIRED. @default 30 */
+export const DEFAULT_EVENT_RETENTION_DAYS = 30;
+/** Most events one conversationEvents page returns (as other pages; the operation cost limit allows it). @default 100 */
+export const MAX_EVENT_PAGE = 100;

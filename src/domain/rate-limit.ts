@@ -1,7 +1,8 @@
 import { ChatError } from './errors';
 import type { UserId } from './ids';
 
-export type RateLimitedAction = 'send' | 'typing' | 'search' | 'directory' | 'connect';
+/** `change`: edits, reactions and pins. */
+export type RateLimitedAction = 'send' | 'change' | 'typing' | 'search' | 'directory' | 'connect';
 
 /**
  * Per user and action, shared by every instance. Fixed windows of `windowSeconds`: "10/s with
@@ -9,6 +10,7 @@ export type RateLimitedAction = 'send' | 'typing' | 'search' | 'directory' | 'co
  */
 export const RATE_LIMITS: Readonly<Record<RateLimitedAction, { points: number; windowSeconds: number }>> = {
   send: { points: 20, windowSeconds: 2 },
+  change: { points: 30, windowSeconds: 5 },
   typing: { points: 10, windowSeconds: 2 },
   search: { points: 10, windowSeconds: 5 },
   directory: { points: 10, windowSeconds: 5 },

@@ -1,5 +1,6 @@
 import { ConversationAccess } from './conversation/conversation.access';
 import { ConversationService } from './conversation/conversation.service';
+import { ConversationVisibility } from './conversation/conversation.visibility';
 import { GroupService } from './conversation/group.service';
 import type { MembershipRepository } from './conversation/membership.types';
 import { GroupFeeds } from './group-feeds';
@@ -14,6 +15,9 @@ import { PresenceService } from './presence/presence.service';
 import type { PresenceStore } from './presence/presence.types';
 import type { ChatObserver } from './observer';
 import type { RateLimiter } from './rate-limit';
+import { MessageChangeService } from './timeline/message-changes.service';
+import { TimelineService } from './timeline/timeline.service';
+import type { MessageChangeRepository } from './timeline/timeline.types';
 import { TypingService } from './typing/typing.service';
 import type { UserRepository } from './user/user.types';
 import { UserService } from './user/user.service';
@@ -25,6 +29,7 @@ export interface DomainPorts {
   readonly memberships: MembershipRepository;
   readonly leases: ConversationLeases;
   readonly messages: MessageRepository;
+  readonly changes: MessageChangeRepository;
   readonly presence: PresenceStore;
   readonly rateLimiter: RateLimiter;
   readonly observer: ChatObserver;
@@ -36,6 +41,10 @@ export interface DomainPorts {
 export interface Services {
   readonly users: UserService;
   readonly messages: MessageService;
+  /** Edits, reactions, pins and deletes. */
+  readonly changes: MessageChangeService;
+  /** conversationEvents: the resumable event stream. */
+  readonly timeline: TimelineService;
   readonly conversations: ConversationService;
   readonly groups: GroupService;
   readonly typing: TypingService;
@@ -53,6 +62,12 @@ export interface DomainSettings {
   readonly sendMaxInFlight: number;
   /** @see Config.maxGroupMembers */
   readonly maxGroupMembers: number;
+  /** @see Config.maxReactionsPerMessage */
+  readonly maxReactionsPerMessage: number;
+  /** @see Config.pinRequiresAdmin */
+  readonly pinRequiresAdmin: boolean;
+  /** @see Config.eventRetentionDays */
+  readonly eventRetentionDays: number;
 }
 
 export function createServices(ports: DomainPorts, settings: DomainSettings): Services {
@@ -69,6 +84,7 @@ export function createServices(ports: DomainPorts, settings: DomainSettings): Se
     settings.maxGroupMembers,
   );
   const groupFeeds = new GroupFeeds(ports.subscriber, ports.conversations);
+  const visibility = new ConversationVisibility(access, ports.conversations, ports.memberships);
   const conversations = new ConversationService(
     ports.conversations,
     ports.memberships,
@@ -81,15 +97,30 @@ export function createServices(ports: DomainPorts, settings: DomainSettings): Se
     users: new UserService(ports.users, ports.rateLimiter),
     messages: new MessageService(
       ports.messages,
-      ports.conversations,
-      ports.memberships,
+      visibility,
       groupFeeds,
       access,
-      ports.leases,
       writer,
-      ports.publisher,
       ports.rateLimiter,
       ports.observer,
+    ),
+    changes: new MessageChangeService(
+      ports.messages,
+      ports.conversations,
+      ports.changes,
+      visibility,
+      ports.leases,
+      ports.publisher,
+      ports.rateLimiter,
+      settings,
+    ),
+    timeline: new TimelineService(
+      ports.messages,
+      ports.changes,
+      ports.conversations,
+      visibility,
+      groupFeeds,
+      settings.eventRetentionDays,
     ),
     conversations,
     groups: new GroupService(

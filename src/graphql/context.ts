@@ -2,12 +2,27 @@ import type { UserId } from '../domain/ids';
 import type { Services } from '../domain/services';
 import type { UserLoader } from '../edge/user.loader';
 import { createReceiptsLoader, type ReceiptsLoader } from '../edge/receipts.loader';
+import {
+  createMentionCountLoader,
+  createMessageLoader,
+  createReplyCountLoader,
+  type MentionCountLoader,
+  type MessageLoader,
+  type ReplyCountLoader,
+} from '../edge/message.loaders';
 
 /** What every resolver gets. Identity comes only from the verified token, never from arguments. */
 export interface ChatContext {
   readonly userId: UserId | null;
   readonly services: Services;
-  readonly loaders: { readonly user: UserLoader; readonly receipts: ReceiptsLoader };
+  readonly loaders: {
+    readonly user: UserLoader;
+    readonly receipts: ReceiptsLoader;
+    readonly message: MessageLoader;
+    readonly replyCount: ReplyCountLoader;
+    /** Null without a caller (mentionCount is only asked of one's own conversations). */
+    readonly mentionCount: MentionCountLoader | null;
+  };
 }
 
 /**
@@ -17,6 +32,9 @@ export interface ChatContext {
  */
 export function createContext(userId: UserId | null, services: Services, userLoader: UserLoader): ChatContext {
   let receipts: ReceiptsLoader | null = null;
+  let message: MessageLoader | null = null;
+  let replyCount: ReplyCountLoader | null = null;
+  let mentionCount: MentionCountLoader | null = null;
   return {
     userId,
     services,
@@ -25,6 +43,15 @@ export function createContext(userId: UserId | null, services: Services, userLoa
       // Made on first use: a subscription's context lives for hours and most never ask for receipts.
       get receipts() {
         return (receipts ??= createReceiptsLoader(services));
+      },
+      get message() {
+        return (message ??= createMessageLoader(services));
+      },
+      get replyCount() {
+        return (replyCount ??= createReplyCountLoader(services));
+      },
+      get mentionCount() {
+        return userId === null ? null : (mentionCount ??= createMentionCountLoader(services, userId));
       },
     },
   };

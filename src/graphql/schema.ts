@@ -6,12 +6,14 @@ import { ConversationResolver } from './conversation/conversation.resolver';
 import { MemberResolver } from './conversation/member.resolver';
 import { MessageResolver } from './message/message.resolver';
 import { PresenceResolver } from './presence/presence.resolver';
+import { TimelineResolver } from './timeline/timeline.resolver';
 import { TypingResolver } from './typing/typing.resolver';
 import { UserResolver } from './user/user.resolver';
 
 export const RESOLVERS = [
   UserResolver,
   MessageResolver,
+  TimelineResolver,
   ConversationResolver,
   MemberResolver,
   TypingResolver,

@@ -7,6 +7,7 @@ import {
   RETIRED_CONVERSATION_INDEXES,
 } from './conversation/conversation.model';
 import { MembershipModelName, membershipSchema } from './membership/membership.model';
+import { MessageChangeModelName, messageChangeSchema } from './timeline/message-change.model';
 import { UserModelName, userSchema } from './user/user.model';
 
 export interface MongoHandle {
@@ -51,6 +52,7 @@ export async function connectMongo(
     connection.model(ConversationModelName, conversationSchema),
     connection.model(ChatMessageModelName, chatMessageSchema),
     connection.model(MembershipModelName, membershipSchema),
+    connection.model(MessageChangeModelName, messageChangeSchema),
   ];
   try {
     await Promise.all(models.map((model) => ensureIndexes(model)));

@@ -3,6 +3,7 @@ import type { ConversationId, UserId } from '../domain/ids';
 
 const USER_STREAM: Readonly<Record<ChatEventKind, string>> = {
   MESSAGE_CREATED: 'messages',
+  MESSAGE_CHANGED: 'changes',
   MESSAGES_READ: 'read',
   MESSAGE_DELETED: 'deleted',
   CHAT_STARTED: 'chat_started',
@@ -22,6 +23,8 @@ export const Topics = {
   /** One kind of event addressed to one user, on all their devices. */
   user: (userId: UserId, kind: ChatEventKind) => `user:${userId}:${USER_STREAM[kind]}`,
   conversationMessages: (conversationId: ConversationId) => `chat:${conversationId}`,
+  /** Edits, reactions, deletes and pins (conversationEvents). */
+  conversationChanges: (conversationId: ConversationId) => `chat:${conversationId}:changes`,
   conversationRead: (conversationId: ConversationId) => `chat:${conversationId}:read`,
   conversationDeleted: (conversationId: ConversationId) => `chat:${conversationId}:deleted`,
   conversationTyping: (conversationId: ConversationId) => `chat:${conversationId}:typing`,
@@ -38,6 +41,8 @@ export function topicForFeed(feed: Feed): string {
   switch (kind) {
     case 'MESSAGE_CREATED':
       return Topics.conversationMessages(feed.conversationId);
+    case 'MESSAGE_CHANGED':
+      return Topics.conversationChanges(feed.conversationId);
     case 'MESSAGES_READ':
       return Topics.conversationRead(feed.conversationId);
     case 'MESSAGE_DELETED':
@@ -77,6 +82,9 @@ export function topicsFor(event: ChatEvent): string[] {
     case 'MESSAGE_DELETED':
       if (event.otherUserId === null) return [Topics.conversationDeleted(event.conversationId)];
       return [...toUsers(event.deletedBy, event.otherUserId), Topics.conversationDeleted(event.conversationId)];
+    case 'MESSAGE_CHANGED':
+      if (event.participants === null) return [Topics.conversationChanges(event.conversationId)];
+      return [...toUsers(...event.participants), Topics.conversationChanges(event.conversationId)];
     case 'CHAT_STARTED':
       return toUsers(event.targetId);
     case 'CHAT_ENDED':
@@ -113,6 +121,16 @@ export function isChatEvent(value: unknown): value is ChatEvent {
       typeof message?.['id'] === 'string' &&
       typeof message['seq'] === 'number' &&
       typeof message['conversationId'] === 'string'
+    );
+  }
+  if (event['kind'] === 'MESSAGE_CHANGED') {
+    const change = event['change'] as Record<string, unknown> | undefined;
+    const message = event['message'] as Record<string, unknown> | undefined;
+    return (
+      typeof event['conversationId'] === 'string' &&
+      typeof change?.['seq'] === 'number' &&
+      typeof change['type'] === 'string' &&
+      typeof message?.['id'] === 'string'
     );
   }
   if (event['kind'] === 'USER_STATUS') return typeof event['userId'] === 'string' && Array.isArray(event['audience']);

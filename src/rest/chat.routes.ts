@@ -86,7 +86,7 @@ export function chatRoutes(deps: RestDependencies): Router {
   });
 
   router.delete('/message/:messageId', async (request, response) => {
-    await services.messages.delete(caller(response).userId, request.params['messageId']);
+    await services.changes.delete(caller(response).userId, request.params['messageId']);
     response.json({ success: true });
   });
 

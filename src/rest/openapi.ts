@@ -90,6 +90,7 @@ export const openApiDocument = {
                   'FORBIDDEN',
                   'NOT_FOUND',
                   'CONFLICT',
+                  'RESYNC_REQUIRED',
                   'PAYLOAD_TOO_LARGE',
                   'RATE_LIMITED',
                   'INTERNAL_SERVER_ERROR',

@@ -9,6 +9,7 @@ import type { Logger } from '../logging/logger';
 import { MongoConversationRepository } from '../persistence/conversation/conversation.repository';
 import { MongoMembershipRepository } from '../persistence/membership/membership.repository';
 import { MongoMessageRepository } from '../persistence/message/chat-message.repository';
+import { MongoMessageChangeRepository } from '../persistence/timeline/message-change.repository';
 import { translateDatastoreErrors } from '../persistence/errors';
 import { connectMongo, type MongoHandle } from '../persistence/mongo.connection';
 import { unlimited } from '../domain/rate-limit';
@@ -55,6 +56,7 @@ export async function openRuntime(
       memberships: translateDatastoreErrors(new MongoMembershipRepository(mongo.connection)),
       leases: new RedisConversationLeases(redis.publisher, logger.child({ component: 'leases' }), config.leaseTtlMs),
       messages: translateDatastoreErrors(new MongoMessageRepository(mongo.connection)),
+      changes: translateDatastoreErrors(new MongoMessageChangeRepository(mongo.connection)),
       presence: new RedisPresenceStore(redis.publisher),
       observer: metrics,
       rateLimiter: config.rateLimits ? new RedisRateLimiter(redis.publisher) : unlimited,
@@ -65,6 +67,9 @@ export async function openRuntime(
       typingExpiryMs: config.typingExpiryMs,
       sendMaxInFlight: config.sendMaxInFlight,
       maxGroupMembers: config.maxGroupMembers,
+      maxReactionsPerMessage: config.maxReactionsPerMessage,
+      pinRequiresAdmin: config.pinRequiresAdmin,
+      eventRetentionDays: config.eventRetentionDays,
     },
   );
   const schema = await buildChatSchema();

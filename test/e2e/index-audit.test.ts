@@ -13,12 +13,15 @@ import { MongoMembershipRepository } from '../../src/persistence/membership/memb
 import { connectMongo, type MongoHandle } from '../../src/persistence/mongo.connection';
 import { USER_SHARD_KEY } from '../../src/persistence/user/user.model';
 import { MongoUserRepository } from '../../src/persistence/user/user.repository';
+import { MESSAGE_CHANGE_SHARD_KEY } from '../../src/persistence/timeline/message-change.model';
+import { MongoMessageChangeRepository } from '../../src/persistence/timeline/message-change.repository';
 import { indexFor, targetsShards, type Filter, type IndexKey, type IndexSpec } from '../helpers/index-audit';
 
 const SHARD_KEYS: Readonly<Record<string, IndexKey>> = {
   chatmessages: CHAT_MESSAGE_SHARD_KEY,
   conversations: CONVERSATION_SHARD_KEY,
   memberships: MEMBERSHIP_SHARD_KEY,
+  messagechanges: MESSAGE_CHANGE_SHARD_KEY,
   users: USER_SHARD_KEY,
 };
 
@@ -28,7 +31,7 @@ const SHARD_KEYS: Readonly<Record<string, IndexKey>> = {
  */
 const SCATTER_GATHER_ALLOWED: Readonly<Record<string, string>> = {
   'messages.findById': 'deleteMessage and markAsRead by message id only: rare, not the send path',
-  'messages.softDelete': 'deleteMessage by message id only',
+  'changes.pruneBefore': 'the retention sweep: every conversation at once, in the background, hourly',
   'conversations.listVisibleFor': 'the per-user list, until per-member records sharded by user replace it',
   'conversations.listAllFor': 'the same per-user list, hidden ones included',
   'users.searchByPrefix': 'the people directory: a search by name, which no shard key of users can route',
@@ -111,6 +114,7 @@ describe('index audit: each repository query, its index and its shard routing', 
     const conversations = new MongoConversationRepository(mongo.connection);
     const users = new MongoUserRepository(mongo.connection);
     const memberships = new MongoMembershipRepository(mongo.connection);
+    const changes = new MongoMessageChangeRepository(mongo.connection);
     const alice = new Types.ObjectId().toHexString() as UserId;
     const bob = new Types.ObjectId().toHexString() as UserId;
     const conversationId = [alice, bob].sort().join('_') as ConversationId;
@@ -128,6 +132,9 @@ describe('index audit: each repository query, its index and its shard routing', 
       clientMessageId: `k${seq}`,
       systemEvent: null,
       tally: null,
+      replyToId: null,
+      mentions: seq === 3 ? [bob] : [],
+      eventSeq: 0,
     });
 
     // Each repository method once, in an order that gives each something to find.
@@ -190,15 +197,39 @@ describe('index audit: each repository query, its index and its shard routing', 
         recorded.length = 0;
         return messages.findById(newest!.id);
       },
-      'messages.softDelete': async () => {
+      'messages.applyPatch': async () => {
         const [newest] = await messages.newestFirst(range, null, 0, 1);
         recorded.length = 0;
-        return messages.softDelete(newest!.id, alice, new Date());
+        return messages.applyPatch(conversationId, newest!.id, 1, { reactions: [{ emoji: '👍', userIds: [bob] }] });
       },
+      'messages.findOne': async () => {
+        const [newest] = await messages.newestFirst(range, null, 0, 1);
+        recorded.length = 0;
+        return messages.findOne(conversationId, newest!.id);
+      },
+      'messages.replies': () => messages.replies(range, new Types.ObjectId().toHexString(), 0, 50),
+      'messages.countReplies': () => messages.countReplies(conversationId, [new Types.ObjectId().toHexString()]),
+      'messages.countMentions': () =>
+        messages.countMentions(bob, [
+          { conversationId, floorSeq: 0, direct: true },
+          { conversationId: group, floorSeq: 2, direct: false },
+        ]),
+      'changes.insert': () =>
+        changes.insert({
+          conversationId,
+          seq: 1,
+          afterSeq: 3,
+          type: 'REACTION_ADDED',
+          actorId: bob,
+          occurredAt: new Date(),
+          messageId: new Types.ObjectId().toHexString(),
+          messageSeq: 3,
+          emoji: '👍',
+          patch: {},
+        }),
+      'changes.after': () => changes.after(conversationId, 0, 100),
+      'changes.pruneBefore': () => changes.pruneBefore(new Date(0)),
       'messages.latestVisible': () => messages.latestVisible(conversationId),
-      'conversations.decrementUnread': () => conversations.decrementUnread(lease, bob, 1),
-      'conversations.replacePreview': () =>
-        conversations.replacePreview(lease, new Types.ObjectId().toHexString(), null),
       'messages.search': () => messages.search([range], 'm', 50),
       'conversations.hideFor': () => conversations.hideFor(lease, bob, 3),
       'conversations.change': () => conversations.change(lease, (base) => ({ ...base, lastSeq: 4 })),
@@ -248,11 +279,12 @@ describe('index audit: each repository query, its index and its shard routing', 
         ...methodsOf('conversations', MongoConversationRepository.prototype),
         ...methodsOf('users', MongoUserRepository.prototype),
         ...methodsOf('memberships', MongoMembershipRepository.prototype),
+        ...methodsOf('changes', MongoMessageChangeRepository.prototype),
       ].sort(),
     );
 
     const indexes = new Map<string, IndexSpec[]>();
-    for (const name of ['chatmessages', 'conversations', 'users', 'memberships']) {
+    for (const name of Object.keys(SHARD_KEYS)) {
       indexes.set(name, (await mongo.connection.db!.collection(name).indexes()) as IndexSpec[]);
     }
     const report: string[] = [];
@@ -294,11 +326,14 @@ describe('index audit: each repository query, its index and its shard routing', 
       'conversations.markRead: conversations.find -> _id_, by shard key',
       'conversations.markRead: conversations.update -> _id_, by shard key',
       'messages.findById: chatmessages.find -> _id_, all shards (allowed)',
-      'messages.softDelete: chatmessages.findAndModify -> _id_, all shards (allowed)',
+      'messages.applyPatch: chatmessages.update -> _id_, by shard key',
+      'messages.findOne: chatmessages.find -> _id_, by shard key',
+      'messages.replies: chatmessages.find -> conversationId_1_replyToId_1_seq_1, by shard key',
+      'messages.countReplies: chatmessages.aggregate -> conversationId_1_replyToId_1_seq_1, by shard key',
+      'messages.countMentions: chatmessages.aggregate -> conversationId_1_mentions_1_seq_1, by shard key',
+      'changes.after: messagechanges.find -> conversationId_1_seq_1, by shard key',
+      'changes.pruneBefore: messagechanges.delete -> occurredAt_1, all shards (allowed)',
       'messages.latestVisible: chatmessages.find -> conversationId_1_seq_1, by shard key',
-      'conversations.decrementUnread: conversations.find -> _id_, by shard key',
-      'conversations.decrementUnread: conversations.update -> _id_, by shard key',
-      'conversations.replacePreview: conversations.find -> _id_, by shard key',
       'messages.search: chatmessages.find -> conversationId_1_seq_1, by shard key',
       'conversations.hideFor: conversations.find -> _id_, by shard key',
       'conversations.hideFor: conversations.update -> _id_, by shard key',

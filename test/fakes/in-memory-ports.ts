@@ -7,7 +7,6 @@ import {
   type ConversationRepository,
   type ConversationWrite,
   type MemberState,
-  type MessagePreview,
 } from '../../src/domain/conversation/conversation.types';
 import { ChatError } from '../../src/domain/errors';
 import {
@@ -28,7 +27,15 @@ import type {
 import type { ConversationId, UserId } from '../../src/domain/ids';
 import type { ChatObserver } from '../../src/domain/observer';
 import type { PresenceState, PresenceStore } from '../../src/domain/presence/presence.types';
-import type { MessageRepository, NewChatMessage, VisibleRange } from '../../src/domain/message/message.repository';
+import type {
+  MentionRange,
+  MessagePatch,
+  MessageRepository,
+  NewChatMessage,
+  VisibleRange,
+} from '../../src/domain/message/message.repository';
+import { patched } from '../../src/domain/timeline/message-change.rules';
+import type { MessageChange, MessageChangeRepository } from '../../src/domain/timeline/timeline.types';
 import type { ChatMessage } from '../../src/domain/message/message.types';
 import { unlimited } from '../../src/domain/rate-limit';
 import { createServices, type DomainPorts, type Services } from '../../src/domain/services';
@@ -134,10 +141,6 @@ export class InMemoryConversations implements ConversationRepository {
     Object.assign(member, { hidden: true, unreadCount: 0, clearedSeq, readSeq: Math.max(member.readSeq, clearedSeq) });
   }
 
-  async decrementUnread(lease: ConversationLease, userId: UserId, by: number): Promise<void> {
-    if (by > 0) this.member(this.fenced(lease)!, userId).unreadCount -= by;
-  }
-
   async change(
     lease: ConversationLease,
     change: (base: Conversation) => Conversation | null,
@@ -150,13 +153,6 @@ export class InMemoryConversations implements ConversationRepository {
     const next = { ...changed, ...stampFor(base, lease) };
     this.stored.set(next.id, structuredClone(next) as MutableConversation);
     return next;
-  }
-
-  async replacePreview(lease: ConversationLease, messageId: string, preview: MessagePreview | null): Promise<void> {
-    const conversation = this.fenced(lease);
-    if (conversation?.lastMessage?.messageId !== messageId) return;
-    conversation.lastMessage = preview;
-    conversation.lastMessageTime = preview?.createdAt ?? null;
   }
 
   private fencedOut(id: ConversationId, lease: ConversationLease): boolean {
@@ -183,6 +179,8 @@ export class InMemoryConversations implements ConversationRepository {
         lastMessageTime: null,
         lastActivityAt: new Date(),
         lastSeq: 0,
+        eventSeq: 0,
+        pins: [],
         fence: 0,
         version: 0,
         members: {},
@@ -198,6 +196,43 @@ export class InMemoryConversations implements ConversationRepository {
   ): { -readonly [K in keyof MemberState]: MemberState[K] } {
     conversation.members[userId] ??= { ...EMPTY_MEMBER_STATE };
     return conversation.members[userId] as { -readonly [K in keyof MemberState]: MemberState[K] };
+  }
+}
+
+/** What a message stored by hand carries before anything happens to it after the send. */
+export const FRESH_MESSAGE_FIELDS = {
+  replyToId: null,
+  mentions: [],
+  eventSeq: 0,
+  editedAt: null,
+  edits: [],
+  reactions: [],
+  pinnedAt: null,
+  pinnedBy: null,
+  changeSeq: 0,
+} as const satisfies Partial<ChatMessage>;
+
+export class InMemoryMessageChanges implements MessageChangeRepository {
+  readonly stored: MessageChange[] = [];
+
+  async insert(change: MessageChange): Promise<boolean> {
+    if (this.stored.some((c) => c.conversationId === change.conversationId && c.seq === change.seq)) return false;
+    this.stored.push(change);
+    return true;
+  }
+
+  async after(conversationId: ConversationId, afterEventSeq: number, limit: number): Promise<MessageChange[]> {
+    return this.stored
+      .filter((c) => c.conversationId === conversationId && c.seq > afterEventSeq)
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, limit);
+  }
+
+  async pruneBefore(before: Date): Promise<number> {
+    const kept = this.stored.filter((c) => c.occurredAt >= before);
+    const deleted = this.stored.length - kept.length;
+    this.stored.splice(0, this.stored.length, ...kept);
+    return deleted;
   }
 }
 
@@ -240,6 +275,10 @@ export class InMemoryMessages implements MessageRepository {
         deletedAt: null,
         createdAt: now,
         updatedAt: now,
+        ...FRESH_MESSAGE_FIELDS,
+        replyToId: message.replyToId,
+        mentions: message.mentions,
+        eventSeq: message.eventSeq,
       };
       this.stored.push(stored);
       return stored;
@@ -305,10 +344,41 @@ export class InMemoryMessages implements MessageRepository {
     ).length;
   }
 
-  async softDelete(id: string, senderId: UserId, at: Date): Promise<ChatMessage | null> {
-    const before = this.stored.find((m) => m.id === id && m.senderId === senderId && m.deletedAt === null) ?? null;
-    if (before) this.update((message) => (message.id === id ? { ...message, deletedAt: at } : message));
-    return before;
+  async applyPatch(conversationId: ConversationId, id: string, changeSeq: number, patch: MessagePatch): Promise<void> {
+    this.update((message) =>
+      message.id === id && message.conversationId === conversationId && message.changeSeq < changeSeq
+        ? patched(message, patch, changeSeq)
+        : message,
+    );
+  }
+
+  async findOne(conversationId: ConversationId, id: string): Promise<ChatMessage | null> {
+    return this.stored.find((m) => m.id === id && m.conversationId === conversationId) ?? null;
+  }
+
+  async replies(range: VisibleRange, replyToId: string, afterSeq: number, limit: number): Promise<ChatMessage[]> {
+    return this.visible(range)
+      .filter((m) => m.replyToId === replyToId && m.seq > afterSeq)
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, limit);
+  }
+
+  async countReplies(conversationId: ConversationId, ids: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const m of this.visible({ conversationId, floorSeq: 0 }))
+      if (m.replyToId && ids.includes(m.replyToId)) counts.set(m.replyToId, (counts.get(m.replyToId) ?? 0) + 1);
+    return counts;
+  }
+
+  async countMentions(userId: UserId, ranges: readonly MentionRange[]): Promise<Map<ConversationId, number>> {
+    const counts = new Map<ConversationId, number>();
+    for (const range of ranges) {
+      const count = this.visible(range).filter(
+        (m) => m.mentions.includes(userId) && m.senderId !== userId && (!range.direct || !m.isRead),
+      ).length;
+      if (count > 0) counts.set(range.conversationId, count);
+    }
+    return counts;
   }
 
   async latestVisible(conversationId: ConversationId): Promise<ChatMessage | null> {
@@ -525,6 +595,7 @@ interface SharedStores {
   readonly memberships: InMemoryMemberships;
   readonly leases: InMemoryLeases;
   readonly messages: InMemoryMessages;
+  readonly changes: InMemoryMessageChanges;
   readonly presence: InMemoryPresence;
   readonly broker: InMemoryBroker;
 }
@@ -549,6 +620,7 @@ export function inMemoryDomain(
     memberships: options.sharing?.memberships ?? new InMemoryMemberships(),
     leases: options.sharing?.leases ?? new InMemoryLeases(),
     messages: options.messages ?? options.sharing?.messages ?? new InMemoryMessages(),
+    changes: options.sharing?.changes ?? new InMemoryMessageChanges(),
     presence: options.sharing?.presence ?? new InMemoryPresence(),
     rateLimiter: unlimited,
     observer: quietObserver,
@@ -559,6 +631,9 @@ export function inMemoryDomain(
     typingExpiryMs: 6_000,
     sendMaxInFlight: options.sendMaxInFlight ?? 256,
     maxGroupMembers: options.maxGroupMembers ?? 1_000,
+    maxReactionsPerMessage: 20,
+    pinRequiresAdmin: true,
+    eventRetentionDays: 30,
   });
   return { ...ports, broker, services };
 }

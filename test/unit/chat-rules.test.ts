@@ -56,11 +56,11 @@ describe('chat rules', () => {
       await send(alice, bob, 'also unread');
       expect(await unread(bob)).toEqual({ total: 2, listed: [2] });
 
-      await services.messages.delete(alice, read.id);
+      await services.changes.delete(alice, read.id);
       expect(await unread(bob)).toEqual({ total: 2, listed: [2] });
-      await services.messages.delete(alice, unreadOne.id);
+      await services.changes.delete(alice, unreadOne.id);
       expect(await unread(bob)).toEqual({ total: 1, listed: [1] });
-      await services.messages.delete(alice, unreadOne.id); // a retried delete changes nothing
+      await services.changes.delete(alice, unreadOne.id); // a retried delete changes nothing
       expect(await unread(bob)).toEqual({ total: 1, listed: [1] });
     });
 
@@ -70,7 +70,7 @@ describe('chat rules', () => {
       await services.conversations.hide(bob, { targetUserId: alice });
       expect(await unread(bob)).toEqual({ total: 0, listed: [] });
 
-      await services.messages.delete(alice, hiddenUnread.id);
+      await services.changes.delete(alice, hiddenUnread.id);
       expect(await unread(bob)).toEqual({ total: 0, listed: [] });
 
       const after = await send(alice, bob, 'brings it back');
@@ -116,14 +116,14 @@ describe('chat rules', () => {
       const earlier = await send(alice, bob, 'earlier');
       const latest = await send(alice, bob, 'latest');
 
-      expect(await codeOf(services.messages.delete(bob, latest.id))).toBe('FORBIDDEN');
-      expect(await codeOf(services.messages.delete(carol, latest.id))).toBe('FORBIDDEN');
-      expect(await codeOf(services.messages.delete(alice, newId()))).toBe('NOT_FOUND');
-      expect(await codeOf(services.messages.delete(alice, 'not-an-id'))).toBe('BAD_USER_INPUT');
+      expect(await codeOf(services.changes.delete(bob, latest.id))).toBe('FORBIDDEN');
+      expect(await codeOf(services.changes.delete(carol, latest.id))).toBe('FORBIDDEN');
+      expect(await codeOf(services.changes.delete(alice, newId()))).toBe('NOT_FOUND');
+      expect(await codeOf(services.changes.delete(alice, 'not-an-id'))).toBe('BAD_USER_INPUT');
       expect(broker.ofKind('MESSAGE_DELETED')).toHaveLength(0);
 
-      expect(await services.messages.delete(alice, latest.id)).toBe(true);
-      expect(await services.messages.delete(alice, latest.id)).toBe(true);
+      expect(await services.changes.delete(alice, latest.id)).toBe(true);
+      expect(await services.changes.delete(alice, latest.id)).toBe(true);
       expect(broker.ofKind('MESSAGE_DELETED').map((event) => event.messageId)).toEqual([latest.id]);
       for (const user of [alice, bob]) {
         const [view] = await services.conversations.list(user, 50);

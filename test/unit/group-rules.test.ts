@@ -3,7 +3,7 @@ import { GroupRoster } from '../../src/domain/conversation/group.roster';
 import { MAX_KEPT_DELETIONS } from '../../src/domain/conversation/unread';
 import type { ConversationId, UserId } from '../../src/domain/ids';
 import type { SystemEvent } from '../../src/domain/message/message.types';
-import { inMemoryDomain } from '../fakes/in-memory-ports';
+import { FRESH_MESSAGE_FIELDS, inMemoryDomain } from '../fakes/in-memory-ports';
 
 const [owner, ann, ben, cat] = ['o', 'a', 'b', 'c'].map((letter) => letter.repeat(24) as UserId) as [
   UserId,
@@ -105,7 +105,7 @@ describe('group unread counts (service layer over in-memory ports)', () => {
     for (let i = 0; i < MAX_KEPT_DELETIONS + 30; i += 1) sent.push(await send(i % 2 ? a : b, `m${i}`));
     expect(await unread(c)).toBe(MAX_KEPT_DELETIONS + 30);
     for (const message of sent.slice(0, MAX_KEPT_DELETIONS + 10))
-      await services.messages.delete(message.senderId, message.id);
+      await services.changes.delete(message.senderId, message.id);
     const stored = await conversations.findById(id);
     // The group document kept only the newest deletions; Cat's mark is older than what it dropped.
     expect(stored!.group!.deletions).toHaveLength(MAX_KEPT_DELETIONS);
@@ -121,6 +121,7 @@ describe('group unread counts (service layer over in-memory ports)', () => {
     const stored = (await conversations.findById(id))!;
     const now = new Date();
     messages.stored.push({
+      ...FRESH_MESSAGE_FIELDS,
       id: 'e'.repeat(24),
       conversationId: id,
       seq: stored.lastSeq + 1,

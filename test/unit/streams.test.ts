@@ -6,9 +6,11 @@ import { fromMessagePayload } from '../../src/domain/message/message.events';
 import { TypingStream } from '../../src/domain/typing/typing.stream';
 import type { ChatMessage } from '../../src/domain/message/message.types';
 import { EventQueue, QueueOverflowError } from '../../src/pubsub/event-queue';
+import { FRESH_MESSAGE_FIELDS } from '../fakes/in-memory-ports';
 
 function message(seq: number): ChatMessage {
   return {
+    ...FRESH_MESSAGE_FIELDS,
     id: `m${seq}`,
     conversationId: 'a_b' as ConversationId,
     seq,

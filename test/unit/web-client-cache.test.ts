@@ -39,6 +39,11 @@ function message(seq: number, from = BOB): MessageFieldsFragment {
     updatedAt: new Date(1_700_000_000_000 + seq * 1000).toISOString(),
     sender: { __typename: 'User', id: from, name: null },
     receiver: { __typename: 'User', id: to, name: null },
+    editedAt: null,
+    replyToId: null,
+    mentionedUserIds: [],
+    pinnedAt: null,
+    reactions: [],
   } as MessageFieldsFragment;
 }
 
@@ -119,6 +124,8 @@ describe('web client cache: one list per conversation', () => {
             viewerRole: 'MEMBER',
             receiptsEnabled: true,
             typingEnabled: true,
+            mentionCount: 0,
+            eventCursor: 'e0',
             readSeq: 1,
           } as ConversationFieldsFragment,
         ],
@@ -169,6 +176,8 @@ describe('web client cache: one list per conversation', () => {
             viewerRole: 'MEMBER',
             receiptsEnabled: true,
             typingEnabled: true,
+            mentionCount: 0,
+            eventCursor: 'e0',
             readSeq: 1,
           } as ConversationFieldsFragment,
         ],

@@ -21,6 +21,14 @@ export interface MessagePreview {
   readonly createdAt: Date;
 }
 
+/** A pinned message, as the conversation lists it (newest pin last). */
+export interface Pin {
+  readonly messageId: string;
+  readonly seq: number;
+  readonly pinnedAt: Date;
+  readonly pinnedBy: UserId;
+}
+
 export type ConversationKind = 'DIRECT' | 'GROUP';
 export type MemberRole = 'OWNER' | 'ADMIN' | 'MEMBER';
 
@@ -63,6 +71,13 @@ export interface Conversation {
    * writer that stalled or died before recording it; the next writer folds it in (message.writer.ts).
    */
   readonly lastSeq: number;
+  /**
+   * Events recorded in the conversation's timeline (edits, reactions, deletes, pins), each with
+   * its own position 1, 2, 3 ... (timeline/). Messages are positioned by `lastSeq`.
+   */
+  readonly eventSeq: number;
+  /** At most MAX_PINS_PER_CONVERSATION, oldest pin first. */
+  readonly pins: readonly Pin[];
   /** Fence of the last lease that wrote this document (0 before any). */
   readonly fence: number;
   /**
@@ -150,12 +165,9 @@ export interface ConversationRepository {
   markRead(lease: ConversationLease, readerId: UserId, readSeq: number, readCount: number): Promise<void>;
   /** Hides the conversation and everything in it up to `clearedSeq` for one member; zeroes their unread count. */
   hideFor(lease: ConversationLease, userId: UserId, clearedSeq: number): Promise<void>;
-  decrementUnread(lease: ConversationLease, userId: UserId, by: number): Promise<void>;
   /**
    * Reads the conversation and writes what `change` makes of it (null: nothing to write).
    * Returns the document as it now is; null when there is no such conversation.
    */
   change(lease: ConversationLease, change: (base: Conversation) => Conversation | null): Promise<Conversation | null>;
-  /** Replaces the preview if it still shows `messageId` (after that message was deleted). */
-  replacePreview(lease: ConversationLease, messageId: string, preview: MessagePreview | null): Promise<void>;
 }

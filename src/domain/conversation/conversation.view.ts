@@ -8,6 +8,7 @@ import {
   type ConversationKind,
   type MemberRole,
   type MessagePreview,
+  type Pin,
 } from './conversation.types';
 import type { Membership } from './membership.types';
 
@@ -30,6 +31,12 @@ export interface ConversationView {
   readonly viewerRole: MemberRole | null;
   /** Read receipts and typing indicators reach members (off in groups above the size limit). */
   readonly liveSignals: boolean;
+  /** Messages up to this seq are not the member's to see (before they joined, or cleared by them). */
+  readonly floorSeq: number;
+  /** The conversation's changes so far (timeline/): with lastSeq, where its event stream stands. */
+  readonly eventSeq: number;
+  /** Pins of messages the member can see, oldest pin first. */
+  readonly pins: readonly Pin[];
 }
 
 /** A DIRECT conversation as `userId` sees it (its per-member state is in the document). */
@@ -82,5 +89,8 @@ function common(conversation: Conversation, userId: UserId, floorSeq: number) {
     lastSeq: conversation.lastSeq,
     viewerRole: roleOf(conversation, userId),
     liveSignals: conversation.participants.length <= GROUP_LIVE_SIGNALS_MAX_MEMBERS,
+    floorSeq,
+    eventSeq: conversation.eventSeq,
+    pins: conversation.pins.filter((pin) => pin.seq > floorSeq),
   };
 }

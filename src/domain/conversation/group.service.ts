@@ -178,6 +178,8 @@ export class GroupService {
         attachmentUrl: null,
         clientMessageId,
         systemEvent: null,
+        replyToId: null,
+        mentions: [],
       },
     });
   }

@@ -1,16 +1,26 @@
 import type { User } from '../user/user.types';
 import type { ChatMessage, LiveMessage } from './message.types';
 
-/** A message as it travels through Redis: JSON-safe, dates as ISO strings, no `deletedAt` (live messages are not deleted). */
-export type MessagePayload = Omit<ChatMessage, 'readAt' | 'deletedAt' | 'createdAt' | 'updatedAt'> & {
+type DateFields = 'readAt' | 'deletedAt' | 'createdAt' | 'updatedAt' | 'editedAt' | 'edits' | 'pinnedAt';
+
+/** A message as it travels through Redis: JSON-safe, dates as ISO strings. */
+export type MessagePayload = Omit<ChatMessage, DateFields> & {
   readonly readAt: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
+  readonly editedAt: string | null;
+  readonly edits: ReadonlyArray<{ readonly message: string; readonly editedAt: string }>;
+  readonly pinnedAt: string | null;
+  /** Set only on a changed message that was deleted (a new message never is). */
+  readonly deletedAt?: string | null;
   /** Sender's and receiver's profiles at publish time (see {@link LiveMessage}). */
   readonly people?: { readonly sender: User | null; readonly receiver: User | null };
   /** Groups: see {@link LiveMessage.memberVersion}. */
   readonly memberVersion?: number;
 };
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+const date = (value: string | null | undefined) => (value == null ? null : new Date(value));
 
 export function toMessagePayload(
   message: ChatMessage,
@@ -20,6 +30,7 @@ export function toMessagePayload(
   return {
     ...(people ? { people } : {}),
     ...(memberVersion !== undefined ? { memberVersion } : {}),
+    ...(message.deletedAt ? { deletedAt: message.deletedAt.toISOString() } : {}),
     id: message.id,
     conversationId: message.conversationId,
     seq: message.seq,
@@ -32,18 +43,37 @@ export function toMessagePayload(
     systemEvent: message.systemEvent,
     tally: message.tally,
     isRead: message.isRead,
-    readAt: message.readAt?.toISOString() ?? null,
+    readAt: iso(message.readAt),
     createdAt: message.createdAt.toISOString(),
     updatedAt: message.updatedAt.toISOString(),
+    replyToId: message.replyToId,
+    mentions: message.mentions,
+    eventSeq: message.eventSeq,
+    editedAt: iso(message.editedAt),
+    edits: message.edits.map((edit) => ({ message: edit.message, editedAt: edit.editedAt.toISOString() })),
+    reactions: message.reactions,
+    pinnedAt: iso(message.pinnedAt),
+    pinnedBy: message.pinnedBy,
+    changeSeq: message.changeSeq,
   };
 }
 
 export function fromMessagePayload(payload: MessagePayload): LiveMessage {
   return {
     ...payload,
-    readAt: payload.readAt === null ? null : new Date(payload.readAt),
-    deletedAt: null,
+    readAt: date(payload.readAt),
+    deletedAt: date(payload.deletedAt),
     createdAt: new Date(payload.createdAt),
     updatedAt: new Date(payload.updatedAt),
+    // Payloads published by an instance from before the timeline lack these.
+    replyToId: payload.replyToId ?? null,
+    mentions: payload.mentions ?? [],
+    eventSeq: payload.eventSeq ?? 0,
+    editedAt: date(payload.editedAt),
+    edits: (payload.edits ?? []).map((edit) => ({ message: edit.message, editedAt: new Date(edit.editedAt) })),
+    reactions: payload.reactions ?? [],
+    pinnedAt: date(payload.pinnedAt),
+    pinnedBy: payload.pinnedBy ?? null,
+    changeSeq: payload.changeSeq ?? 0,
   };
 }

@@ -1,12 +1,52 @@
 import type { ConversationId, UserId } from '../ids';
-import type { ChatMessage } from './message.types';
+import type { ChatMessage, MessageEdit, Reaction } from './message.types';
 
-export type NewChatMessage = Omit<ChatMessage, 'id' | 'isRead' | 'readAt' | 'deletedAt' | 'createdAt' | 'updatedAt'>;
+/** What a writer stores; everything a message gains after it is sent starts empty. */
+export type NewChatMessage = Omit<
+  ChatMessage,
+  | 'id'
+  | 'isRead'
+  | 'readAt'
+  | 'deletedAt'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'editedAt'
+  | 'edits'
+  | 'reactions'
+  | 'pinnedAt'
+  | 'pinnedBy'
+  | 'changeSeq'
+>;
+
+/**
+ * What a conversation event does to its message. Applied at most once: the message records the
+ * last event applied (`changeSeq`), and a patch applies only above it.
+ */
+export interface MessagePatch {
+  readonly message?: string;
+  readonly editedAt?: Date;
+  /** The version an edit replaced, appended to `edits`. */
+  readonly appendEdit?: MessageEdit;
+  readonly reactions?: readonly Reaction[];
+  readonly pinnedAt?: Date | null;
+  readonly pinnedBy?: UserId | null;
+  readonly deletedAt?: Date;
+}
 
 /** A slice of one conversation visible to one member: `seq > floorSeq`, not deleted. */
 export interface VisibleRange {
   readonly conversationId: ConversationId;
   readonly floorSeq: number;
+}
+
+/**
+ * Where a member's unread mentions start in one conversation: above `floorSeq` (their read
+ * position, or what they cannot see). DIRECT messages also carry their own `isRead`.
+ */
+export interface MentionRange {
+  readonly conversationId: ConversationId;
+  readonly floorSeq: number;
+  readonly direct: boolean;
 }
 
 /** Storage of messages; implemented with mongoose in persistence/. Deleted messages are never listed. */
@@ -47,8 +87,22 @@ export interface MessageRepository {
   findInConversation(conversationId: ConversationId, ids: readonly string[]): Promise<ChatMessage[]>;
   /** Deleted messages other than SYSTEM ones with `afterSeq < seq <= upToSeq` (a group's unread fallback). */
   countDeleted(conversationId: ConversationId, afterSeq: number, upToSeq: number): Promise<number>;
-  /** Soft-deletes the sender's message; returns it as it was, or null if it was already gone. */
-  softDelete(id: string, senderId: UserId, at: Date): Promise<ChatMessage | null>;
+  /**
+   * Applies the patch of conversation event `changeSeq` unless a later event was applied already
+   * (a writer that stalled past its lease cannot undo its successor's change).
+   */
+  applyPatch(conversationId: ConversationId, id: string, changeSeq: number, patch: MessagePatch): Promise<void>;
+  /** One message of the conversation by id, deleted ones included. */
+  findOne(conversationId: ConversationId, id: string): Promise<ChatMessage | null>;
+  /** Replies to `replyToId` in the range with `seq > afterSeq`, oldest first, not deleted. */
+  replies(range: VisibleRange, replyToId: string, afterSeq: number, limit: number): Promise<ChatMessage[]>;
+  /** How many visible replies each of these messages has (absent: none). */
+  countReplies(conversationId: ConversationId, ids: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * For each range: messages that mention `userId`, are not theirs, not deleted, and lie above
+   * the range's floor (its read position) and within its `unreadOnly` rule.
+   */
+  countMentions(userId: UserId, ranges: readonly MentionRange[]): Promise<Map<ConversationId, number>>;
   /** The newest message in the conversation that is not deleted. */
   latestVisible(conversationId: ConversationId): Promise<ChatMessage | null>;
   /** Case-insensitive search for `pattern` (an escaped regex) within the ranges, newest first. */

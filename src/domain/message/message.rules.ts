@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ChatError } from '../errors';
-import { parseUserId, type UserId } from '../ids';
+import { parseMessageId, parseUserId, type UserId } from '../ids';
 import {
   DEFAULT_PAGE_SIZE,
   MAX_ATTACHMENT_URL_LENGTH,
   MAX_CLIENT_MESSAGE_ID_LENGTH,
+  MAX_MENTIONS_PER_MESSAGE,
   MAX_MESSAGE_LENGTH,
   MAX_PAGE_SIZE,
 } from '../limits';
@@ -62,6 +63,17 @@ function parseClientMessageId(value: unknown): string {
   return value;
 }
 
+/** Distinct user ids, at most MAX_MENTIONS_PER_MESSAGE; whether they are members is judged under the lease. */
+function parseMentions(value: unknown): UserId[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value))
+    throw ChatError.badInput('mentionedUserIds must be a list of user ids', 'mentionedUserIds');
+  if (value.length > MAX_MENTIONS_PER_MESSAGE) {
+    throw ChatError.badInput(`A message can mention at most ${MAX_MENTIONS_PER_MESSAGE} users`, 'mentionedUserIds');
+  }
+  return [...new Set(value.map((id) => parseUserId(id, 'mentionedUserIds')))];
+}
+
 /** Validates a send request from `sender`; throws BAD_USER_INPUT naming the field at fault. */
 export function validateOutgoingMessage(sender: UserId, request: SendMessageRequest): OutgoingMessage {
   const receiverId = parseUserId(request.targetUserId, 'targetUserId');
@@ -69,20 +81,28 @@ export function validateOutgoingMessage(sender: UserId, request: SendMessageRequ
   return { receiverId, ...validateMessageContent(request) };
 }
 
-/** The content of a send (text, type, attachment, idempotency key), whoever it goes to. */
-export function validateMessageContent(request: SendMessageRequest): Omit<OutgoingMessage, 'receiverId'> {
-  if (typeof request.message !== 'string') throw ChatError.badInput('message must be a string', 'message');
-  if (request.message.trim().length === 0) throw ChatError.badInput('message must not be empty', 'message');
-  if ([...request.message].length > MAX_MESSAGE_LENGTH) {
+/** A message's text, at a send or an edit: a non-blank string of at most MAX_MESSAGE_LENGTH code points, kept as sent. */
+export function validateMessageText(value: unknown): string {
+  if (typeof value !== 'string') throw ChatError.badInput('message must be a string', 'message');
+  if (value.trim().length === 0) throw ChatError.badInput('message must not be empty', 'message');
+  if ([...value].length > MAX_MESSAGE_LENGTH) {
     throw ChatError.badInput(`message must be at most ${MAX_MESSAGE_LENGTH} characters`, 'message');
   }
+  return value;
+}
+
+/** The content of a send (text, type, attachment, idempotency key), whoever it goes to. */
+export function validateMessageContent(request: SendMessageRequest): Omit<OutgoingMessage, 'receiverId'> {
+  const message = validateMessageText(request.message);
   const messageType = parseMessageType(request.messageType);
   return {
-    message: request.message,
+    message,
     messageType,
     attachmentUrl: parseAttachmentUrl(request.attachmentUrl, messageType),
     clientMessageId: parseClientMessageId(request.clientMessageId),
     systemEvent: null,
+    replyToId: request.replyToId == null ? null : parseMessageId(request.replyToId, 'replyToId'),
+    mentions: parseMentions(request.mentionedUserIds),
   };
 }
 

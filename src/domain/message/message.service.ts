@@ -1,13 +1,10 @@
 import type { ConversationAccess, ConversationTarget } from '../conversation/conversation.access';
-import { visibleFloor } from '../conversation/conversation.view';
-import type { MembershipRepository } from '../conversation/membership.types';
-import { trimDeletions } from '../conversation/unread';
+import type { ConversationView } from '../conversation/conversation.view';
+import type { ConversationVisibility } from '../conversation/conversation.visibility';
+import { stubOf } from '../timeline/timeline.service';
 import type { GroupFeeds } from '../group-feeds';
-import { withLease, type ConversationLeases } from '../conversation/conversation.lease';
-import { memberState, previewOf, type ConversationRepository } from '../conversation/conversation.types';
 import { ChatError } from '../errors';
 import { escapeRegex } from '../regex';
-import type { EventPublisher } from '../events';
 import { FeedStream } from '../feed-stream';
 import { parseConversationRef, parseMessageId, type ConversationId, type UserId } from '../ids';
 import type { ChatObserver } from '../observer';
@@ -15,7 +12,7 @@ import { MAX_REPLAY, MAX_SEARCH_LENGTH } from '../limits';
 import type { RateLimiter } from '../rate-limit';
 import { decodeCursor } from './message.cursor';
 import { fromMessagePayload } from './message.events';
-import type { MessageRepository, VisibleRange } from './message.repository';
+import type { MessageRepository } from './message.repository';
 import { clampLimit, clampPage, validateMessageContent, validateOutgoingMessage } from './message.rules';
 import type { ChatMessage, OutgoingMessage, SendMessageRequest } from './message.types';
 import type { MessageWriter, SendRequestForWriter } from './message.writer';
@@ -54,13 +51,10 @@ function sameRequest(original: ChatMessage, retry: Pick<OutgoingMessage, 'receiv
 export class MessageService {
   constructor(
     private readonly messages: MessageRepository,
-    private readonly conversations: ConversationRepository,
-    private readonly memberships: MembershipRepository,
+    private readonly visibility: ConversationVisibility,
     private readonly groupFeeds: GroupFeeds,
     private readonly access: ConversationAccess,
-    private readonly leases: ConversationLeases,
     private readonly writer: MessageWriter,
-    private readonly publisher: EventPublisher,
     private readonly rateLimiter: RateLimiter,
     private readonly observer: ChatObserver,
   ) {}
@@ -84,9 +78,14 @@ export class MessageService {
     } else {
       const targetUserId = ref ? this.access.asParticipant(senderId, ref.id).otherId : request.targetUserId;
       const outgoing = validateOutgoingMessage(senderId, { ...request, targetUserId });
+      const outsider = outgoing.mentions.find((userId) => userId !== senderId && userId !== outgoing.receiverId);
+      if (outsider !== undefined) {
+        throw ChatError.badInput(`User ${outsider} is not a member of this conversation`, 'mentionedUserIds');
+      }
       const { conversationId } = await this.access.withUser(senderId, outgoing.receiverId);
       submitted = { conversationId, participants: [senderId, outgoing.receiverId!], senderId, outgoing };
     }
+    if (submitted.outgoing.replyToId !== null) await this.checkQuote(senderId, submitted);
     const outcome = await this.writer.submit(submitted);
     const outgoing = submitted.outgoing;
     // A retry whose original was stored earlier (or by a concurrent request): that is the message.
@@ -97,10 +96,70 @@ export class MessageService {
     return outcome.stored;
   }
 
+  /** A reply quotes a message of its own conversation that the sender can see and that is still there. */
+  private async checkQuote(senderId: UserId, request: SendRequestForWriter): Promise<void> {
+    const quoted = await this.messages.findOne(request.conversationId, request.outgoing.replyToId!);
+    const { floorSeq } = await this.visibility.range(senderId, { conversationId: request.conversationId });
+    if (!quoted || quoted.seq <= floorSeq) {
+      throw ChatError.badInput('replyToId must be a message of this conversation', 'replyToId');
+    }
+    if (quoted.deletedAt !== null) throw new ChatError('CONFLICT', 'The message replied to was deleted');
+  }
+
+  /** The replies to a message, oldest first, paged by cursor. */
+  async replies(userId: UserId, messageIdInput: unknown, first: unknown, after: unknown): Promise<MessageSlice> {
+    const messageId = parseMessageId(messageIdInput, 'messageId');
+    const count = clampLimit(first, 'first');
+    const parent = await this.messages.findById(messageId);
+    if (!parent) throw ChatError.notFound('No such message');
+    const range = await this.visibility.range(userId, { conversationId: parent.conversationId });
+    if (parent.seq <= range.floorSeq) throw ChatError.notFound('No such message');
+    const afterSeq = after == null ? 0 : decodeCursor(String(after), range.conversationId, 'after');
+    const replies = await this.messages.replies(range, messageId, afterSeq, count + 1);
+    return {
+      conversationId: range.conversationId,
+      messages: replies.slice(0, count),
+      hasNextPage: replies.length > count,
+      hasPreviousPage: afterSeq > 0,
+    };
+  }
+
+  /**
+   * Messages of one conversation by id, for quotes and pins of a conversation the caller already
+   * reached (the resolver of its parent checked access). Deleted ones come back as stubs.
+   */
+  async inConversation(conversationId: ConversationId, ids: readonly string[]): Promise<ChatMessage[]> {
+    return (await this.messages.findInConversation(conversationId, ids)).map(stubOf);
+  }
+
+  /** How many replies (not deleted) each of these messages has. */
+  replyCounts(conversationId: ConversationId, ids: readonly string[]): Promise<Map<string, number>> {
+    return this.messages.countReplies(conversationId, ids);
+  }
+
+  /**
+   * Unread messages that mention `userId`, per conversation, in one query: above the member's
+   * read position in a group, unread (`isRead` false) in a DIRECT one, and never what they cannot
+   * see or what is deleted. Counted from the messages themselves, so exact by construction.
+   */
+  mentionCounts(
+    userId: UserId,
+    views: ReadonlyArray<Pick<ConversationView, 'conversationId' | 'kind' | 'readSeq' | 'floorSeq'>>,
+  ): Promise<Map<ConversationId, number>> {
+    return this.messages.countMentions(
+      userId,
+      views.map((view) => ({
+        conversationId: view.conversationId,
+        direct: view.kind === 'DIRECT',
+        floorSeq: view.kind === 'DIRECT' ? view.floorSeq : Math.max(view.floorSeq, view.readSeq),
+      })),
+    );
+  }
+
   /** Page `page` of the conversation, newest first, hidden and deleted messages excluded. */
   async history(userId: UserId, target: ConversationTarget, limit: unknown, page: unknown): Promise<HistoryPage> {
     const paging = clampPage(limit, page);
-    const range = await this.visibleRange(userId, target);
+    const range = await this.visibility.range(userId, target);
     const [messages, total] = await Promise.all([
       this.messages.newestFirst(range, null, (paging.page - 1) * paging.limit, paging.limit),
       this.messages.count(range),
@@ -122,7 +181,7 @@ export class MessageService {
   ): Promise<MessageSlice> {
     const count = clampLimit(first, 'first');
     if (before != null && after != null) throw ChatError.badInput('Pass before or after, not both', 'before');
-    const range = await this.visibleRange(userId, target);
+    const range = await this.visibility.range(userId, target);
     if (after != null) {
       const afterSeq = decodeCursor(String(after), range.conversationId, 'after');
       this.observer.resumed('page');
@@ -145,89 +204,6 @@ export class MessageService {
     };
   }
 
-  /** Soft-deletes the caller's own message; fixes unread counts and the preview; tells both sides. */
-  async delete(userId: UserId, messageIdInput: unknown): Promise<boolean> {
-    const messageId = parseMessageId(messageIdInput, 'messageId');
-    const message = await this.messages.findById(messageId);
-    if (!message) throw ChatError.notFound('No such message');
-    const resolved = await this.access.resolve(userId, { conversationId: message.conversationId });
-    if (message.senderId !== userId || message.messageType === 'system')
-      throw ChatError.forbidden('Only the sender can delete a message');
-    const deletedAt = new Date();
-    if (resolved.kind === 'GROUP') return this.deleteFromGroup(userId, message, deletedAt);
-    const { otherId } = resolved;
-    const deleted = await withLease(this.leases, message.conversationId, async (lease) => {
-      const before = await this.messages.softDelete(messageId, userId, deletedAt);
-      if (!before) return false; // already deleted: a retry gets the same answer
-      const conversation = await this.conversations.findById(message.conversationId);
-      // A message above the recorded lastSeq was never counted (its writer stalled); folding it
-      // in later skips it, being deleted.
-      const counted = conversation !== null && before.seq <= conversation.lastSeq;
-      if (counted && !before.isRead && before.seq > memberState(conversation, otherId).clearedSeq) {
-        await this.conversations.decrementUnread(lease, otherId, 1);
-      }
-      if (conversation?.lastMessage?.messageId === messageId) {
-        const latest = await this.messages.latestVisible(message.conversationId);
-        await this.conversations.replacePreview(lease, messageId, latest ? previewOf(latest) : null);
-      }
-      return true;
-    });
-    if (!deleted) return true;
-    await this.publisher.publish({
-      kind: 'MESSAGE_DELETED',
-      conversationId: message.conversationId,
-      messageId,
-      seq: message.seq,
-      deletedBy: userId,
-      otherUserId: otherId,
-      deletedAt: deletedAt.toISOString(),
-    });
-    return true;
-  }
-
-  /**
-   * A group message: soft-deleted, then recorded in the group's deletions (which keeps every
-   * member's unread count exact without a write per member) and, if it was the preview, replaced.
-   */
-  private async deleteFromGroup(userId: UserId, message: ChatMessage, deletedAt: Date): Promise<boolean> {
-    const conversationId = message.conversationId;
-    const outcome = await withLease(this.leases, conversationId, async (lease) => {
-      const before = await this.messages.softDelete(message.id, userId, deletedAt);
-      if (!before) return null;
-      const latest =
-        (await this.conversations.findById(conversationId))?.lastMessage?.messageId === message.id
-          ? await this.messages.latestVisible(conversationId)
-          : undefined;
-      return this.conversations.change(lease, (conversation) => {
-        // Above lastSeq it is not counted yet: the writer that folds it in records the deletion.
-        if (!conversation.group || message.seq > conversation.lastSeq) return null;
-        const trimmed = trimDeletions(
-          [...conversation.group.deletions, message.seq],
-          conversation.group.deletionsFloor,
-        );
-        const preview = latest === undefined ? conversation.lastMessage : latest && previewOf(latest);
-        return {
-          ...conversation,
-          group: { ...conversation.group, ...trimmed },
-          lastMessage: preview,
-          lastMessageTime: preview?.createdAt ?? null,
-        };
-      });
-    });
-    if (outcome === null) return true; // already deleted: a retry gets the same answer
-    await this.publisher.publish({
-      kind: 'MESSAGE_DELETED',
-      conversationId,
-      messageId: message.id,
-      seq: message.seq,
-      deletedBy: userId,
-      otherUserId: null,
-      deletedAt: deletedAt.toISOString(),
-      memberVersion: outcome?.group?.memberVersion ?? 0,
-    });
-    return true;
-  }
-
   /**
    * Literal, case-insensitive search in the caller's conversations (or the one with
    * `targetUserId`), newest first. Regex metacharacters are escaped, so the query cannot become
@@ -243,8 +219,8 @@ export class MessageService {
     const count = clampLimit(limit, 'limit');
     const ranges =
       target.targetUserId == null && target.conversationId == null
-        ? await this.allVisibleRanges(userId)
-        : [await this.visibleRange(userId, target)];
+        ? await this.visibility.allRanges(userId)
+        : [await this.visibility.range(userId, target)];
     return this.messages.search(ranges, escapeRegex(query.trim()), count);
   }
 
@@ -267,7 +243,7 @@ export class MessageService {
         'after',
       );
     }
-    const range = named ? await this.visibleRange(userId, target) : null;
+    const range = named ? await this.visibility.range(userId, target) : null;
     const live = this.groupFeeds.open(userId, 'MESSAGE_CREATED', range ? range.conversationId : null);
     try {
       await live.ready;
@@ -287,28 +263,5 @@ export class MessageService {
       await live.events.return?.();
       throw error;
     }
-  }
-
-  /** The part of the conversation the caller can see (in a group, from the message that added them on). */
-  private async visibleRange(userId: UserId, target: ConversationTarget): Promise<VisibleRange> {
-    const resolved = await this.access.resolve(userId, target);
-    const { conversationId } = resolved;
-    if (resolved.kind === 'GROUP')
-      return { conversationId, floorSeq: visibleFloor(await this.memberships.find(conversationId, userId)) };
-    const conversation = await this.conversations.findById(conversationId);
-    return { conversationId, floorSeq: memberState(conversation, userId).clearedSeq };
-  }
-
-  private async allVisibleRanges(userId: UserId): Promise<VisibleRange[]> {
-    const conversations = await this.conversations.listAllFor(userId);
-    const groups = conversations.filter((conversation) => conversation.kind === 'GROUP').map((group) => group.id);
-    const records = groups.length > 0 ? await this.memberships.findFor(userId, groups) : new Map();
-    return conversations.map((conversation) => ({
-      conversationId: conversation.id,
-      floorSeq:
-        conversation.kind === 'GROUP'
-          ? visibleFloor(records.get(conversation.id) ?? null)
-          : memberState(conversation, userId).clearedSeq,
-    }));
   }
 }

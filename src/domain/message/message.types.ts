@@ -25,6 +25,19 @@ export interface SystemEvent {
   readonly role: 'OWNER' | 'ADMIN' | 'MEMBER' | null;
 }
 
+/** An earlier version of an edited message. */
+export interface MessageEdit {
+  readonly message: string;
+  /** When this version was replaced. */
+  readonly editedAt: Date;
+}
+
+/** One emoji on a message and who put it there, in the order they did. */
+export interface Reaction {
+  readonly emoji: string;
+  readonly userIds: readonly UserId[];
+}
+
 /** A stored chat message as the domain sees it (no mongoose types). */
 export interface ChatMessage {
   readonly id: string;
@@ -51,6 +64,23 @@ export interface ChatMessage {
   readonly deletedAt: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** The message of the same conversation this one quotes. */
+  readonly replyToId: string | null;
+  /** Members this message mentions (validated at send: members only). */
+  readonly mentions: readonly UserId[];
+  /**
+   * The conversation's event position when this message was stored (timeline/): with `seq`, where
+   * the message stands among the conversation's edits, reactions and pins.
+   */
+  readonly eventSeq: number;
+  readonly editedAt: Date | null;
+  /** Earlier versions, oldest first. */
+  readonly edits: readonly MessageEdit[];
+  readonly reactions: readonly Reaction[];
+  readonly pinnedAt: Date | null;
+  readonly pinnedBy: UserId | null;
+  /** The last conversation event applied to this message (0: none); guards late writers. */
+  readonly changeSeq: number;
 }
 
 /**
@@ -72,6 +102,8 @@ export interface SendMessageRequest {
   readonly messageType?: unknown;
   readonly attachmentUrl?: unknown;
   readonly clientMessageId?: unknown;
+  readonly replyToId?: unknown;
+  readonly mentionedUserIds?: unknown;
 }
 
 export interface OutgoingMessage {
@@ -83,4 +115,8 @@ export interface OutgoingMessage {
   /** Given by the client for idempotent retries, or generated when absent. */
   readonly clientMessageId: string;
   readonly systemEvent: SystemEvent | null;
+  /** Checked before the send is queued: a message of the same conversation the sender can see. */
+  readonly replyToId: string | null;
+  /** Checked under the lease against the members as they are then. */
+  readonly mentions: readonly UserId[];
 }

@@ -200,11 +200,22 @@ class ConversationDraft {
     tally: number,
     maxGroupMembers: number,
   ): NewChatMessage | ChatError {
-    const base = { conversationId: job.conversationId, senderId: job.senderId, seq };
+    // Where the message stands among the conversation's changes (none are made inside a batch).
+    const base = {
+      conversationId: job.conversationId,
+      senderId: job.senderId,
+      seq,
+      eventSeq: this.stored?.eventSeq ?? 0,
+    };
     if (!this.isGroup) return { ...job.outgoing, ...base, tally: null };
     if (!job.change) {
       const refusal = roster.refuseSend(job.conversationId, job.senderId);
-      return refusal ?? { ...job.outgoing, ...base, receiverId: null, systemEvent: null, tally: tally + 1 };
+      if (refusal) return refusal;
+      const outsider = job.outgoing.mentions.find((userId) => !roster.participants.includes(userId));
+      if (outsider !== undefined) {
+        return ChatError.badInput(`User ${outsider} is not a member of this conversation`, 'mentionedUserIds');
+      }
+      return { ...job.outgoing, ...base, receiverId: null, systemEvent: null, tally: tally + 1 };
     }
     const event = roster.admit(job.senderId, job.change, maxGroupMembers);
     if (event instanceof ChatError) return event;
@@ -217,6 +228,8 @@ class ConversationDraft {
       clientMessageId: job.outgoing.clientMessageId,
       systemEvent: event,
       tally,
+      replyToId: null,
+      mentions: [],
     };
   }
 
@@ -229,6 +242,8 @@ class ConversationDraft {
       lastMessageTime: preview?.createdAt ?? null,
       lastActivityAt: this.lastActivityAt,
       lastSeq: this.lastSeq,
+      eventSeq: this.stored?.eventSeq ?? 0,
+      pins: this.stored?.pins ?? [],
       ...stampFor(this.stored, this.lease),
     };
     if (this.isGroup) {
@@ -697,6 +712,7 @@ export class MessageWriter {
           title,
           role,
           seq: message.seq,
+          messageId: message.id,
           memberVersion,
           occurredAt: message.createdAt.toISOString(),
         });

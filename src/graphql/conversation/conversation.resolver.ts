@@ -21,6 +21,9 @@ import { GROUP_LIVE_SIGNALS_MAX_MEMBERS } from '../../domain/limits';
 import type { UserId } from '../../domain/ids';
 import { DEFAULT_PAGE_SIZE } from '../../domain/limits';
 import type { User } from '../../domain/user/user.types';
+import type { ChatMessage } from '../../domain/message/message.types';
+import { TimelineService } from '../../domain/timeline/timeline.service';
+import { MessageObject } from '../message/message.type';
 import type { ChatContext } from '../context';
 import { CurrentUser } from '../current-user';
 import { ConversationFilterArgs, TargetUserFilterArgs } from '../filter.args';
@@ -156,6 +159,29 @@ export class ConversationResolver {
       nodes: page.members,
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
     }));
+  }
+
+  @FieldResolver(() => Int, {
+    description: 'Unread messages that mention me (exact: counted from the messages, never a drifting counter).',
+  })
+  mentionCount(@Root() conversation: ConversationRoot, @Ctx() context: ChatContext): Promise<number> {
+    return context.loaders.mentionCount?.load(conversation) ?? Promise.resolve(0);
+  }
+
+  @FieldResolver(() => [MessageObject], { description: 'Pinned messages, oldest pin first.' })
+  async pinnedMessages(@Root() conversation: ConversationRoot, @Ctx() context: ChatContext): Promise<ChatMessage[]> {
+    const { conversationId } = conversation;
+    const messages = await context.loaders.message.loadMany(
+      conversation.pins.map((pin) => ({ conversationId, id: pin.messageId })),
+    );
+    return messages.filter((message): message is ChatMessage => !(message instanceof Error) && message !== null);
+  }
+
+  @FieldResolver(() => String, {
+    description: 'Where a client that just loaded this conversation starts conversationEvents (`after`).',
+  })
+  eventCursor(@Root() conversation: ConversationRoot): string {
+    return TimelineService.cursorOf(conversation.conversationId, conversation.lastSeq, conversation.eventSeq);
   }
 
   @FieldResolver(() => Boolean, {

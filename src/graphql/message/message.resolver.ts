@@ -29,6 +29,7 @@ import {
   MessageDeletedEventObject,
   MessagePageObject,
   MessageObject,
+  ReactionGroupObject,
   SendMessageInput,
 } from './message.type';
 
@@ -109,7 +110,7 @@ export class MessageResolver {
     @CurrentUser() caller: UserId,
     @Ctx() context: ChatContext,
   ): Promise<boolean> {
-    return context.services.messages.delete(caller, messageId);
+    return context.services.changes.delete(caller, messageId);
   }
 
   @Authorized()
@@ -177,6 +178,43 @@ export class MessageResolver {
           member.userId !== message.senderId && member.joinedSeq < message.seq && member.read.seq >= message.seq,
       )
       .map((member) => member.userId);
+  }
+
+  @FieldResolver(() => [ReactionGroupObject], { description: 'Emoji on it, in the order each was first given.' })
+  reactions(@Root() message: ChatMessage, @CurrentUser() caller: UserId): ReactionGroupObject[] {
+    return message.reactions.map((reaction) => ({
+      emoji: reaction.emoji,
+      count: reaction.userIds.length,
+      viewerHasReacted: reaction.userIds.includes(caller),
+      userIds: [...reaction.userIds],
+    }));
+  }
+
+  @FieldResolver(() => MessageObject, {
+    nullable: true,
+    description: 'The message this one replies to; once deleted, a stub with empty text and deletedAt set.',
+  })
+  replyTo(@Root() message: ChatMessage, @Ctx() context: ChatContext): Promise<ChatMessage | null> {
+    if (message.replyToId === null) return Promise.resolve(null);
+    return context.loaders.message.load({ conversationId: message.conversationId, id: message.replyToId });
+  }
+
+  @FieldResolver(() => Int, { description: 'Replies to it that are not deleted (see replies).' })
+  replyCount(@Root() message: ChatMessage, @Ctx() context: ChatContext): Promise<number> {
+    return context.loaders.replyCount.load({ conversationId: message.conversationId, id: message.id });
+  }
+
+  @FieldResolver(() => [ID], { description: 'Who it mentions.' })
+  mentionedUserIds(@Root() message: ChatMessage): readonly string[] {
+    return message.mentions;
+  }
+
+  @FieldResolver(() => [UserObject], { description: 'Who it mentions (users the main app still has).' })
+  async mentions(@Root() message: ChatMessage, @Ctx() context: ChatContext): Promise<User[]> {
+    if (message.mentions.length === 0) return [];
+    return (await context.loaders.user.loadMany(message.mentions)).filter(
+      (user): user is User => !(user instanceof Error) && user !== null,
+    );
   }
 
   @FieldResolver(() => UserObject, { nullable: true, description: 'Null when the main app no longer has this user.' })

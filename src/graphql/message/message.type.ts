@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { MAX_MESSAGE_LENGTH } from '../../domain/limits';
+import { MAX_MENTIONS_PER_MESSAGE, MAX_MESSAGE_LENGTH } from '../../domain/limits';
 import { SystemEventObject } from '../conversation/conversation.type';
 
 /** Keys are the GraphQL names, values the stored (seed) spelling. */
@@ -11,6 +11,30 @@ export enum MessageTypeEnum {
   SYSTEM = 'system',
 }
 registerEnumType(MessageTypeEnum, { name: 'MessageType', description: 'What a message carries.' });
+
+@ObjectType('MessageEdit', { description: 'An earlier version of an edited message.' })
+export class MessageEditObject {
+  @Field()
+  message!: string;
+
+  @Field({ description: 'When this version was replaced.' })
+  editedAt!: Date;
+}
+
+@ObjectType('ReactionGroup', { description: 'One emoji on a message.' })
+export class ReactionGroupObject {
+  @Field()
+  emoji!: string;
+
+  @Field(() => Int)
+  count!: number;
+
+  @Field({ description: 'The caller is among userIds.' })
+  viewerHasReacted!: boolean;
+
+  @Field(() => [ID], { description: 'Who reacted with it, in the order they did.' })
+  userIds!: string[];
+}
 
 @ObjectType('Message')
 export class MessageObject {
@@ -58,6 +82,27 @@ export class MessageObject {
 
   @Field()
   updatedAt!: Date;
+
+  @Field(() => Date, { nullable: true, description: 'When the sender last edited it.' })
+  editedAt!: Date | null;
+
+  @Field(() => [MessageEditObject], { description: 'Earlier versions, oldest first.' })
+  edits!: MessageEditObject[];
+
+  @Field(() => ID, { nullable: true, description: 'The message this one replies to (see replyTo).' })
+  replyToId!: string | null;
+
+  @Field(() => Date, { nullable: true })
+  pinnedAt!: Date | null;
+
+  @Field(() => ID, { nullable: true, description: 'Who pinned it.' })
+  pinnedBy!: string | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Set on a deleted message (seen only as a quote or in conversationEvents: its text is then empty).',
+  })
+  deletedAt!: Date | null;
 }
 
 @ObjectType('Pagination', { description: "The seed's page arithmetic." })
@@ -112,6 +157,18 @@ export class SendMessageInput {
     description: 'Idempotency key chosen by the client (e.g. a UUID); retries with the same key never duplicate.',
   })
   clientMessageId?: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'A message of the same conversation this one replies to (quoted as replyTo).',
+  })
+  replyToId?: string | null;
+
+  @Field(() => [ID], {
+    nullable: true,
+    description: `Members this message mentions (at most ${MAX_MENTIONS_PER_MESSAGE}); anyone else is refused.`,
+  })
+  mentionedUserIds?: string[] | null;
 
   @Field(() => ID, {
     nullable: true,

@@ -24,6 +24,16 @@ const previewSchema = new Schema(
   { _id: false },
 );
 
+const pinSchema = new Schema(
+  {
+    messageId: { type: Schema.Types.ObjectId, required: true },
+    seq: { type: Number, required: true },
+    pinnedAt: { type: Date, required: true },
+    pinnedBy: { type: String, required: true },
+  },
+  { _id: false },
+);
+
 const groupSchema = new Schema(
   {
     title: { type: String, required: true },
@@ -47,6 +57,9 @@ const stateSchema = new Schema(
     lastMessageTime: { type: Date, default: null },
     members: { type: Map, of: memberStateSchema, default: {} },
     group: { type: groupSchema, default: null },
+    // Absent on documents from before the event timeline: no events, no pins.
+    eventSeq: { type: Number, default: 0 },
+    pins: { type: [pinSchema], default: [] },
   },
   { _id: false },
 );
@@ -122,5 +135,7 @@ export interface ConversationDocument {
     lastMessageTime: Date | null;
     members: Record<string, StoredMemberState>;
     group?: StoredGroupState | null;
+    eventSeq?: number;
+    pins?: Array<{ messageId: Types.ObjectId; seq: number; pinnedAt: Date; pinnedBy: string }>;
   };
 }

@@ -8,7 +8,6 @@ import {
   type ConversationWrite,
   type GroupState,
   type MemberState,
-  type MessagePreview,
 } from '../../domain/conversation/conversation.types';
 import type { ConversationId, UserId } from '../../domain/ids';
 import type { MessageType } from '../../domain/message/message.types';
@@ -64,6 +63,13 @@ function toConversation(doc: ConversationDocument): Conversation {
     lastMessageTime: state.lastMessageTime,
     lastActivityAt: state.lastActivityAt,
     lastSeq: state.lastSeq,
+    eventSeq: state.eventSeq ?? 0,
+    pins: (state.pins ?? []).map((pin) => ({
+      messageId: pin.messageId.toHexString(),
+      seq: pin.seq,
+      pinnedAt: pin.pinnedAt,
+      pinnedBy: pin.pinnedBy as UserId,
+    })),
     fence: state.fence,
     version: state.version,
     members,
@@ -99,6 +105,8 @@ function storedState(conversation: Conversation): StoredState {
       roles: { ...conversation.group.roles },
       deletions: [...conversation.group.deletions],
     },
+    eventSeq: conversation.eventSeq,
+    pins: conversation.pins.map((pin) => ({ ...pin, messageId: new Types.ObjectId(pin.messageId) })),
   };
 }
 
@@ -288,6 +296,8 @@ export class MongoConversationRepository implements ConversationRepository {
           lastMessageTime: null,
           lastActivityAt: new Date(),
           lastSeq: 0,
+          eventSeq: 0,
+          pins: [],
           ...stampFor(null, lease),
           members,
         };
@@ -309,26 +319,6 @@ export class MongoConversationRepository implements ConversationRepository {
       clearedSeq,
       readSeq: Math.max(member.readSeq, clearedSeq),
     }));
-  }
-
-  async decrementUnread(lease: ConversationLease, userId: UserId, by: number): Promise<void> {
-    if (by <= 0) return;
-    await this.changeMember(lease, userId, (member) => ({
-      ...member,
-      unreadCount: Math.max(0, member.unreadCount - by),
-    }));
-  }
-
-  async replacePreview(lease: ConversationLease, messageId: string, preview: MessagePreview | null): Promise<void> {
-    const base = await this.findById(lease.conversationId);
-    if (base?.lastMessage?.messageId !== messageId) return;
-    const next = {
-      ...base,
-      ...stampFor(base, lease),
-      lastMessage: preview,
-      lastMessageTime: preview?.createdAt ?? null,
-    };
-    await this.writeUnderLease({ lease, base, next });
   }
 
   async change(

@@ -26,6 +26,16 @@ export const chatMessageSchema = new Schema(
     // Always set (generated when the client sends none): FerretDB has no partial indexes, so a
     // unique index over an optional field would collide on the missing values.
     clientMessageId: { type: String, required: true },
+    // What a message gains, each only where set (a plain message's document is as before).
+    replyToId: { type: Schema.Types.ObjectId, default: undefined },
+    mentions: { type: [Schema.Types.ObjectId], default: undefined },
+    eventSeq: { type: Number, default: undefined },
+    editedAt: { type: Date, default: undefined },
+    edits: { type: [{ _id: false, message: String, editedAt: Date }], default: undefined },
+    reactions: { type: [{ _id: false, emoji: String, userIds: [String] }], default: undefined },
+    pinnedAt: { type: Date, default: undefined },
+    pinnedBy: { type: String, default: undefined },
+    changeSeq: { type: Number, default: undefined },
   },
   { collection: 'chatmessages', timestamps: true, versionKey: false, strictQuery: 'throw' },
 );
@@ -42,6 +52,10 @@ chatMessageSchema.index({ conversationId: 1, createdAt: -1 });
 chatMessageSchema.index({ senderId: 1, receiverId: 1 });
 chatMessageSchema.index({ receiverId: 1, isRead: 1 });
 chatMessageSchema.index({ conversationId: 1, seq: 1 }, { unique: true });
+// replies(messageId) and replyCount.
+chatMessageSchema.index({ conversationId: 1, replyToId: 1, seq: 1 });
+// Conversation.mentionCount: a member's unread mentions.
+chatMessageSchema.index({ conversationId: 1, mentions: 1, seq: 1 });
 // The idempotency key is unique per sender within a conversation (a retry names the same
 // conversation). It replaced `{ senderId, clientMessageId }`, which a collection sharded by
 // conversation cannot keep unique; see RETIRED_INDEXES.
@@ -70,4 +84,13 @@ export interface ChatMessageDocument {
   clientMessageId: string;
   createdAt: Date;
   updatedAt: Date;
+  replyToId?: Types.ObjectId | null;
+  mentions?: Types.ObjectId[];
+  eventSeq?: number;
+  editedAt?: Date | null;
+  edits?: Array<{ message: string; editedAt: Date }>;
+  reactions?: Array<{ emoji: string; userIds: string[] }>;
+  pinnedAt?: Date | null;
+  pinnedBy?: string | null;
+  changeSeq?: number;
 }

@@ -1,6 +1,12 @@
 import { mongo, Types, type Connection, type Model } from 'mongoose';
 import type { ConversationId, UserId } from '../../domain/ids';
-import type { MessageRepository, NewChatMessage, VisibleRange } from '../../domain/message/message.repository';
+import type {
+  MentionRange,
+  MessagePatch,
+  MessageRepository,
+  NewChatMessage,
+  VisibleRange,
+} from '../../domain/message/message.repository';
 import type { ChatMessage, MessageType } from '../../domain/message/message.types';
 import { DUPLICATE_KEY } from '../errors';
 import { ChatMessageModelName, type ChatMessageDocument } from './chat-message.model';
@@ -23,7 +29,32 @@ function toChatMessage(doc: ChatMessageDocument): ChatMessage {
     deletedAt: doc.deletedAt ?? null,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
+    replyToId: doc.replyToId ? doc.replyToId.toHexString() : null,
+    mentions: (doc.mentions ?? []).map((id) => id.toHexString() as UserId),
+    eventSeq: doc.eventSeq ?? 0,
+    editedAt: doc.editedAt ?? null,
+    edits: (doc.edits ?? []).map((edit) => ({ message: edit.message, editedAt: edit.editedAt })),
+    reactions: (doc.reactions ?? []).map((reaction) => ({
+      emoji: reaction.emoji,
+      userIds: reaction.userIds as UserId[],
+    })),
+    pinnedAt: doc.pinnedAt ?? null,
+    pinnedBy: (doc.pinnedBy as UserId | null | undefined) ?? null,
+    changeSeq: doc.changeSeq ?? 0,
   };
+}
+
+/** The `$set` of a patch: only the fields it sets (an edit's earlier version is pushed). */
+function storedPatch(patch: MessagePatch): Partial<ChatMessageDocument> {
+  const stored: Partial<ChatMessageDocument> = {};
+  if (patch.message !== undefined) stored.message = patch.message;
+  if (patch.editedAt !== undefined) stored.editedAt = patch.editedAt;
+  if (patch.reactions !== undefined)
+    stored.reactions = patch.reactions.map((reaction) => ({ emoji: reaction.emoji, userIds: [...reaction.userIds] }));
+  if (patch.pinnedAt !== undefined) stored.pinnedAt = patch.pinnedAt;
+  if (patch.pinnedBy !== undefined) stored.pinnedBy = patch.pinnedBy;
+  if (patch.deletedAt !== undefined) stored.deletedAt = patch.deletedAt;
+  return stored;
 }
 
 export class MongoMessageRepository implements MessageRepository {
@@ -69,6 +100,9 @@ export class MongoMessageRepository implements MessageRepository {
       // Only where set, so a DIRECT message's document is exactly what it was before groups.
       ...(message.systemEvent ? { systemEvent: message.systemEvent } : {}),
       ...(message.tally !== null ? { tally: message.tally } : {}),
+      ...(message.replyToId !== null ? { replyToId: new Types.ObjectId(message.replyToId) } : {}),
+      ...(message.mentions.length > 0 ? { mentions: message.mentions.map((id) => new Types.ObjectId(id)) } : {}),
+      ...(message.eventSeq > 0 ? { eventSeq: message.eventSeq } : {}),
       createdAt: now,
       updatedAt: now,
     }));
@@ -178,15 +212,75 @@ export class MongoMessageRepository implements MessageRepository {
     });
   }
 
-  async softDelete(id: string, senderId: UserId, at: Date): Promise<ChatMessage | null> {
-    const before = await this.model
-      .findOneAndUpdate(
-        { _id: new Types.ObjectId(id), senderId: new Types.ObjectId(senderId), deletedAt: null },
-        { $set: { deletedAt: at } },
-        { returnDocument: 'before' },
-      )
-      .lean<ChatMessageDocument>();
-    return before ? toChatMessage(before) : null;
+  async applyPatch(conversationId: ConversationId, id: string, changeSeq: number, patch: MessagePatch): Promise<void> {
+    await this.collection.updateOne(
+      // Documents from before the timeline have no changeSeq: `$not $gte` matches them too.
+      { _id: new Types.ObjectId(id), conversationId, changeSeq: { $not: { $gte: changeSeq } } },
+      {
+        $set: { ...storedPatch(patch), changeSeq, updatedAt: new Date() },
+        ...(patch.appendEdit ? { $push: { edits: { ...patch.appendEdit } } } : {}),
+      },
+    );
+  }
+
+  async findOne(conversationId: ConversationId, id: string): Promise<ChatMessage | null> {
+    if (!Types.ObjectId.isValid(id)) return null;
+    const doc = await this.model.findOne({ _id: new Types.ObjectId(id), conversationId }).lean<ChatMessageDocument>();
+    return doc ? toChatMessage(doc) : null;
+  }
+
+  async replies(range: VisibleRange, replyToId: string, afterSeq: number, limit: number): Promise<ChatMessage[]> {
+    const docs = await this.model
+      .find({
+        conversationId: range.conversationId,
+        replyToId: new Types.ObjectId(replyToId),
+        seq: { $gt: Math.max(afterSeq, range.floorSeq) },
+        deletedAt: null,
+      })
+      .sort({ seq: 1 })
+      .limit(limit)
+      .lean<ChatMessageDocument[]>();
+    return docs.map(toChatMessage);
+  }
+
+  async countReplies(conversationId: ConversationId, ids: readonly string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.collection
+      .aggregate<{ _id: Types.ObjectId; count: number }>([
+        {
+          $match: {
+            conversationId,
+            replyToId: { $in: ids.map((id) => new Types.ObjectId(id)) },
+            deletedAt: null,
+          },
+        },
+        { $group: { _id: '$replyToId', count: { $sum: 1 } } },
+      ])
+      .toArray();
+    return new Map(rows.map((row) => [row._id.toHexString(), row.count]));
+  }
+
+  async countMentions(userId: UserId, ranges: readonly MentionRange[]): Promise<Map<ConversationId, number>> {
+    if (ranges.length === 0) return new Map();
+    const user = new Types.ObjectId(userId);
+    const rows = await this.collection
+      .aggregate<{ _id: string; count: number }>([
+        {
+          $match: {
+            $or: ranges.map((range) => ({
+              conversationId: range.conversationId,
+              mentions: user,
+              seq: { $gt: range.floorSeq },
+              ...(range.direct ? { isRead: false } : {}),
+            })),
+            senderId: { $ne: user },
+            deletedAt: null,
+          },
+        },
+        { $group: { _id: '$conversationId', count: { $sum: 1 } } },
+      ])
+      .toArray();
+    return new Map(rows.map((row) => [row._id as ConversationId, row.count]));
   }
 
   async latestVisible(conversationId: ConversationId): Promise<ChatMessage | null> {

@@ -25,6 +25,7 @@ export class RedisRateLimiter implements RateLimiter {
     };
     this.limiters = {
       send: build('send'),
+      change: build('change'),
       typing: build('typing'),
       search: build('search'),
       directory: build('directory'),

@@ -55,6 +55,11 @@ export function useSendMessage(
       updatedAt: now,
       sender: { __typename: 'User', id: me.id, name: me.name },
       receiver: null,
+      editedAt: null,
+      replyToId: null,
+      mentionedUserIds: [],
+      pinnedAt: null,
+      reactions: [],
     } as MessageFieldsFragment;
     try {
       await send({

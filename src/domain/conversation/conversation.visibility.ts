@@ -1,0 +1,58 @@
+import type { VisibleRange } from '../message/message.repository';
+import type { UserId } from '../ids';
+import type { ConversationAccess, ConversationTarget, ResolvedConversation } from './conversation.access';
+import { memberState, roleOf, type ConversationRepository, type MemberRole } from './conversation.types';
+import { visibleFloor } from './conversation.view';
+import type { MembershipRepository } from './membership.types';
+
+/** A conversation the caller may use, with what of it they can see and their role in it. */
+export type VisibleConversation = ResolvedConversation & { readonly range: VisibleRange; readonly role: MemberRole };
+
+/**
+ * What part of a conversation a member sees: in a group, from the message that added them on;
+ * in either kind, nothing they cleared (deleteConversation).
+ */
+export class ConversationVisibility {
+  constructor(
+    private readonly access: ConversationAccess,
+    private readonly conversations: ConversationRepository,
+    private readonly memberships: MembershipRepository,
+  ) {}
+
+  async resolve(userId: UserId, target: ConversationTarget): Promise<VisibleConversation> {
+    const resolved = await this.access.resolve(userId, target);
+    const { conversationId } = resolved;
+    if (resolved.kind === 'GROUP') {
+      const floorSeq = visibleFloor(await this.memberships.find(conversationId, userId));
+      return {
+        ...resolved,
+        range: { conversationId, floorSeq },
+        role: roleOf(resolved.conversation, userId) ?? 'MEMBER',
+      };
+    }
+    const conversation = await this.conversations.findById(conversationId);
+    return {
+      ...resolved,
+      range: { conversationId, floorSeq: memberState(conversation, userId).clearedSeq },
+      role: 'MEMBER',
+    };
+  }
+
+  async range(userId: UserId, target: ConversationTarget): Promise<VisibleRange> {
+    return (await this.resolve(userId, target)).range;
+  }
+
+  /** Every conversation of the user, hidden ones included, with what they see of each. */
+  async allRanges(userId: UserId): Promise<VisibleRange[]> {
+    const conversations = await this.conversations.listAllFor(userId);
+    const groups = conversations.filter((conversation) => conversation.kind === 'GROUP').map((group) => group.id);
+    const records = groups.length > 0 ? await this.memberships.findFor(userId, groups) : new Map();
+    return conversations.map((conversation) => ({
+      conversationId: conversation.id,
+      floorSeq:
+        conversation.kind === 'GROUP'
+          ? visibleFloor(records.get(conversation.id) ?? null)
+          : memberState(conversation, userId).clearedSeq,
+    }));
+  }
+}
