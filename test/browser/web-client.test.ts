@@ -312,4 +312,112 @@ describe('web client in Chromium: two people chatting', () => {
       expect(await messages(carolPage, 'Just us two then').count()).toBe(0);
     }),
   );
+
+  it(
+    'edits, reacts, replies, mentions and pins between two people; an offline device catches up through the event stream',
+    withScreenshots(pages, async () => {
+      /**
+       * Clicks one of a message's actions, which show while the message is hovered. Retried: a
+       * live update can move the list under the pointer between the hover and the click.
+       */
+      const act = async (page: Page, text: string, name: string) => {
+        const message = messages(page, text).first();
+        for (let attempt = 1; ; attempt += 1) {
+          await message.hover();
+          try {
+            await message.getByRole('button', { name, exact: true }).click({ timeout: 2_000 });
+            return;
+          } catch (error) {
+            if (attempt >= 5) throw error;
+          }
+        }
+      };
+      await conversationWith(alice, BOB.id).click();
+      await conversationWith(bob, ALICE.id).click();
+      // Bob's phone: a third device with the conversation open.
+      const phone = await openPage(browser, system.api.url);
+      await signIn(phone, 'Bob');
+      await conversationWith(phone, ALICE.id).click();
+
+      // Markdown renders its safe subset; raw HTML stays text.
+      await send(alice, 'Lunch at *noon*? <b>bold?</b>');
+      await messages(bob, 'Lunch at noon?').locator('em').filter({ hasText: 'noon' }).waitFor();
+      expect(await messages(bob, 'Lunch at noon?').locator('b').count()).toBe(0);
+      await messages(phone, 'Lunch at noon?').waitFor();
+
+      // Bob reacts; Alice sees the count.
+      await act(bob, 'Lunch at noon?', 'Add reaction');
+      await bob.getByRole('menuitem', { name: 'React 👍' }).click();
+      await messages(alice, 'Lunch at noon?')
+        .locator('[data-testid=reaction][data-emoji="👍"]')
+        .filter({ hasText: '1' })
+        .waitFor();
+
+      // Bob replies with a quote; Alice sees the quote, and the thread lists the reply.
+      await act(bob, 'Lunch at noon?', 'Reply');
+      await bob.getByTestId('replying').waitFor();
+      await send(bob, 'Yes, see you there');
+      await messages(alice, 'Yes, see you there').getByTestId('quote').filter({ hasText: 'Lunch at' }).waitFor();
+      await act(alice, 'Lunch at noon?', 'Thread');
+      await alice.getByTestId('thread-reply').filter({ hasText: 'Yes, see you there' }).waitFor();
+      await alice.getByRole('button', { name: 'Close thread' }).click();
+
+      // Alice mentions Bob through the autocomplete; his copy is marked as mentioning him.
+      await composer(alice).fill('@Bo');
+      await alice.getByRole('option', { name: '@Bob' }).click();
+      await composer(alice).pressSequentially('bring the tickets');
+      await alice.getByRole('button', { name: 'Send', exact: true }).click();
+      await messages(bob, '@Bob bring the tickets').and(bob.locator('.mentions')).waitFor();
+
+      // Alice pins Bob's reply; Bob sees the mark and the pinned list.
+      await act(alice, 'Yes, see you there', 'Pin');
+      await messages(bob, 'Yes, see you there').getByTestId('pinned').waitFor();
+      await bob.getByRole('button', { name: '📌 Pinned' }).click();
+      await bob.getByTestId('pinned-message').filter({ hasText: 'Yes, see you there' }).waitFor();
+
+      // Alice edits; Bob sees the new text, the mark, and the earlier version on demand.
+      await act(alice, 'Lunch at noon?', 'Edit');
+      await alice.getByLabel('Edit message').fill('Lunch at *12:30*?');
+      await alice.getByRole('button', { name: 'Save' }).click();
+      await messages(bob, 'Lunch at 12:30?').getByTestId('edited').click();
+      await bob.getByTestId('edit-history').filter({ hasText: 'Lunch at *noon*?' }).waitFor();
+
+      // The phone goes offline (the WS service is down for everyone); changes go on over HTTP.
+      // What the phone asks the API (operation name and whether it pages forward from a cursor).
+      const asked: string[] = [];
+      phone.on('request', (request) => {
+        const body = request.url().endsWith('/graphql') ? request.postData() : null;
+        if (!body) return;
+        const { operationName, variables } = JSON.parse(body) as {
+          operationName?: string;
+          variables?: Record<string, unknown>;
+        };
+        if (operationName) asked.push(variables?.['after'] ? `${operationName}(after)` : operationName);
+      });
+      expect(await ws.terminate()).toBe(0);
+      await connection(phone, 'reconnecting');
+      await act(alice, 'Lunch at 12:30?', 'Edit');
+      await alice.getByLabel('Edit message').fill('Lunch at one?');
+      await alice.getByRole('button', { name: 'Save' }).click();
+      await act(alice, 'Yes, see you there', 'Add reaction');
+      await alice.getByRole('menuitem', { name: 'React 🎉' }).click();
+      await act(alice, 'Yes, see you there', 'Unpin');
+      await act(alice, '@Bob bring the tickets', 'Delete message');
+      await messages(alice, 'Lunch at one?').getByTestId('edited').waitFor();
+      expect(await messages(phone, 'Lunch at one?').count()).toBe(0);
+
+      // Back online: the phone applies what it missed from the event stream, without reloading history.
+      asked.length = 0;
+      ws = await spawnServiceProcess(stores, 'ws', {}, wsPort);
+      await connection(phone, 'connected');
+      await messages(phone, 'Lunch at one?').getByTestId('edited').waitFor();
+      await messages(phone, 'Yes, see you there').locator('[data-testid=reaction][data-emoji="🎉"]').waitFor();
+      await messages(phone, 'Yes, see you there').getByTestId('pinned').waitFor({ state: 'detached' });
+      await messages(phone, '@Bob bring the tickets').waitFor({ state: 'detached' });
+      expect(asked).toContain('ConversationEvents(after)');
+      // Messages only forward from the last one seen: no page of history is fetched again.
+      expect(asked.filter((operation) => operation === 'Messages')).toEqual([]);
+      await phone.close();
+    }),
+  );
 });

@@ -1,12 +1,12 @@
 import type { VisibleRange } from '../message/message.repository';
 import type { UserId } from '../ids';
 import type { ConversationAccess, ConversationTarget, ResolvedConversation } from './conversation.access';
-import { memberState, roleOf, type ConversationRepository, type MemberRole } from './conversation.types';
+import { memberState, type ConversationRepository } from './conversation.types';
 import { visibleFloor } from './conversation.view';
 import type { MembershipRepository } from './membership.types';
 
-/** A conversation the caller may use, with what of it they can see and their role in it. */
-export type VisibleConversation = ResolvedConversation & { readonly range: VisibleRange; readonly role: MemberRole };
+/** A conversation the caller may use, with what of it they can see. */
+export type VisibleConversation = ResolvedConversation & { readonly range: VisibleRange };
 
 /**
  * What part of a conversation a member sees: in a group, from the message that added them on;
@@ -24,18 +24,10 @@ export class ConversationVisibility {
     const { conversationId } = resolved;
     if (resolved.kind === 'GROUP') {
       const floorSeq = visibleFloor(await this.memberships.find(conversationId, userId));
-      return {
-        ...resolved,
-        range: { conversationId, floorSeq },
-        role: roleOf(resolved.conversation, userId) ?? 'MEMBER',
-      };
+      return { ...resolved, range: { conversationId, floorSeq } };
     }
     const conversation = await this.conversations.findById(conversationId);
-    return {
-      ...resolved,
-      range: { conversationId, floorSeq: memberState(conversation, userId).clearedSeq },
-      role: 'MEMBER',
-    };
+    return { ...resolved, range: { conversationId, floorSeq: memberState(conversation, userId).clearedSeq } };
   }
 
   async range(userId: UserId, target: ConversationTarget): Promise<VisibleRange> {

@@ -106,6 +106,16 @@ export class MessageService {
     if (quoted.deletedAt !== null) throw new ChatError('CONFLICT', 'The message replied to was deleted');
   }
 
+  /** One message of the caller's conversations (its edit history, a quote); deleted: its stub. */
+  async one(userId: UserId, messageIdInput: unknown): Promise<ChatMessage> {
+    const messageId = parseMessageId(messageIdInput, 'messageId');
+    const message = await this.messages.findById(messageId);
+    if (!message) throw ChatError.notFound('No such message');
+    const { floorSeq } = await this.visibility.range(userId, { conversationId: message.conversationId });
+    if (message.seq <= floorSeq) throw ChatError.notFound('No such message');
+    return stubOf(message);
+  }
+
   /** The replies to a message, oldest first, paged by cursor. */
   async replies(userId: UserId, messageIdInput: unknown, first: unknown, after: unknown): Promise<MessageSlice> {
     const messageId = parseMessageId(messageIdInput, 'messageId');

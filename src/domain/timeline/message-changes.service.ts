@@ -7,6 +7,7 @@ import {
 import {
   memberState,
   previewOf,
+  roleOf,
   stampFor,
   type Conversation,
   type ConversationRepository,
@@ -146,7 +147,10 @@ export class MessageChangeService {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
         const message = await this.messages.findOne(conversationId, messageId);
         if (!message) throw ChatError.notFound('No such message');
-        const decision = decide({ message, conversation, role: visible.role, now: new Date() });
+        // Membership and role as the lease holder sees them: a member removed a moment ago is refused.
+        const role = roleOf(conversation, userId);
+        if (!role) throw ChatError.forbidden('You are not a member of this conversation');
+        const decision = decide({ message, conversation, role, now: new Date() });
         if (!decision) return message;
         const change: MessageChange = {
           conversationId,

@@ -89,6 +89,18 @@ export class TimelineResolver {
   }
 
   @Authorized()
+  @Query(() => MessageObject, {
+    description: 'One message of my conversations (e.g. its edit history); a deleted one as its stub.',
+  })
+  message(
+    @Arg('messageId', () => ID) messageId: string,
+    @CurrentUser() caller: UserId,
+    @Ctx() context: ChatContext,
+  ): Promise<ChatMessage> {
+    return context.services.messages.one(caller, messageId);
+  }
+
+  @Authorized()
   @Query(() => MessageConnectionObject, { description: 'Replies to a message, oldest first.' })
   async replies(
     @Arg('messageId', () => ID) messageId: string,

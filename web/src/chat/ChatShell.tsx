@@ -1,6 +1,7 @@
 import { useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { ConversationsDocument, MeDocument } from '../../../src/client/graphql';
+import { eventCursors } from '../live/event-cursors';
 import { MAX_PAGE_SIZE } from '../../../src/domain/limits';
 import type { ConnectionMonitor } from '../api/connection';
 import { useChatSubscriptions } from '../live/useChatSubscriptions';
@@ -38,6 +39,8 @@ function SignedIn(props: {
   const typing = useTyping();
   const { data } = useQuery(ConversationsDocument, { variables: { limit: MAX_PAGE_SIZE } });
   const conversations = data?.conversations ?? [];
+  // Each conversation's event stream starts where the list first saw it (see live/event-cursors).
+  for (const conversation of conversations) eventCursors.startAt(conversation.conversationId, conversation.eventCursor);
   const presence = usePresence(
     conversations.flatMap((conversation) => conversation.otherUserId ?? []),
     monitor,

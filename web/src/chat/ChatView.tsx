@@ -6,13 +6,16 @@ import {
   MarkConversationReadDocument,
   MessagesDocument,
   type ConversationFieldsFragment,
+  type MessageFieldsFragment,
 } from '../../../src/client/graphql';
 import { GROUP_LIVE_SIGNALS_MAX_MEMBERS } from '../../../src/domain/limits';
 import { removeMessage } from '../live/cache-updates';
-import { Composer } from './Composer';
+import { Composer, type Mentionable } from './Composer';
 import { displayName, isGroup } from './ConversationList';
 import { MembersPanel } from './MembersPanel';
-import { MessageBubble } from './MessageBubble';
+import { MessageBubble, type QuotedMessage } from './MessageBubble';
+import { PinnedPanel } from './PinnedPanel';
+import { ThreadPanel } from './ThreadPanel';
 import { PresenceDot } from './PresenceDot';
 import { useSendMessage } from './useSendMessage';
 
@@ -58,6 +61,26 @@ export function ChatView(props: {
     conversationId,
     otherUserId: conversation.otherUserId ?? null,
   });
+  const [replyTo, setReplyTo] = useState<MessageFieldsFragment | null>(null);
+  const [threadRootId, setThreadRootId] = useState<string | null>(null);
+  const [showPinned, setShowPinned] = useState(false);
+  const byId = new Map(messages.map((message) => [message.id, message]));
+  const threadRoot = threadRootId ? (byId.get(threadRootId) ?? null) : null;
+  // Pins: everyone in a DIRECT conversation; the owner and admins in a group (the server's default rule).
+  const canPin = !group || conversation.viewerRole === 'OWNER' || conversation.viewerRole === 'ADMIN';
+  const mentionable: Mentionable[] = group
+    ? memberList
+        .filter((member) => member.userId !== me.id)
+        .map((member) => ({ userId: member.userId, name: member.user?.name ?? member.userId }))
+    : conversation.otherUserId
+      ? [{ userId: conversation.otherUserId, name: displayName(conversation) }]
+      : [];
+  // Panels ask the server again when what they show may have changed.
+  const pinVersion = messages
+    .filter((message) => message.pinnedAt)
+    .map((message) => message.id)
+    .join(',');
+  const threadVersion = threadRootId ? messages.filter((message) => message.replyToId === threadRootId).length : 0;
   const [markRead] = useMutation(MarkConversationReadDocument);
   const [deleteMessage] = useMutation(DeleteMessageDocument);
 
@@ -70,7 +93,7 @@ export function ChatView(props: {
       update: (cache) =>
         cache.modify({
           id: cache.identify({ __typename: 'Conversation', conversationId }),
-          fields: { unreadCount: () => 0 },
+          fields: { unreadCount: () => 0, mentionCount: () => 0 },
         }),
     }).catch(() => undefined); // retried on the next message or visit
   }, [visible, conversation.unreadCount, conversationId, markRead]);
@@ -142,6 +165,9 @@ export function ChatView(props: {
             {conversation.memberCount} members
           </button>
         )}
+        <button type="button" className="pinned-toggle" onClick={() => setShowPinned((shown) => !shown)}>
+          📌 Pinned
+        </button>
         <span className="typing" data-testid="typing-indicator" aria-live="polite">
           {typists.length > 0 ? `${typists.join(' and ')} ${typists.length > 1 ? 'are' : 'is'} typing…` : ''}
         </span>
@@ -153,6 +179,17 @@ export function ChatView(props: {
           viewerRole={conversation.viewerRole}
           members={memberList}
           onLeft={props.onLeft}
+        />
+      )}
+      {showPinned && <PinnedPanel conversationId={conversationId} names={names} version={pinVersion} />}
+      {threadRoot && (
+        <ThreadPanel
+          root={threadRoot}
+          names={names}
+          members={mentionable}
+          version={threadVersion}
+          onSend={(text, extras) => void send(text, extras)}
+          onClose={() => setThreadRootId(null)}
         />
       )}
       <ol className="messages" ref={list} onScroll={onScroll} data-testid="message-list">
@@ -171,7 +208,11 @@ export function ChatView(props: {
             mine={message.senderId === me.id}
             group={group}
             names={names}
+            canPin={canPin}
+            quoted={quoteOf(message, byId)}
             onDelete={() => void onDelete(message.id)}
+            onReply={() => setReplyTo(message)}
+            onOpenThread={() => setThreadRootId(message.id)}
           />
         ))}
       </ol>
@@ -192,9 +233,32 @@ export function ChatView(props: {
           ))}
         </ul>
       )}
-      <Composer conversationId={conversationId} onSend={(text) => void send(text)} />
+      <Composer
+        conversationId={conversationId}
+        members={mentionable}
+        replyTo={
+          replyTo
+            ? { id: replyTo.id, label: `${names.get(replyTo.senderId) ?? 'someone'}: ${replyTo.message.slice(0, 60)}` }
+            : null
+        }
+        onCancelReply={() => setReplyTo(null)}
+        onSend={(text, extras) => {
+          setReplyTo(null);
+          void send(text, extras);
+        }}
+      />
     </section>
   );
+}
+
+/** What a reply quotes, from the loaded history (null: not loaded here, shown as "Original message"). */
+function quoteOf(
+  message: MessageFieldsFragment,
+  byId: ReadonlyMap<string, MessageFieldsFragment>,
+): QuotedMessage | null {
+  if (!message.replyToId) return null;
+  const quoted = byId.get(message.replyToId);
+  return quoted ? { senderId: quoted.senderId, message: quoted.message, deleted: false } : null;
 }
 
 function usePageVisible(): boolean {

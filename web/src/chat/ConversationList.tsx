@@ -52,6 +52,15 @@ export function ConversationList(props: {
               </span>
               <span className="conversation-meta">
                 <span className="muted">{time(conversation.lastMessageTime)}</span>
+                {conversation.mentionCount > 0 && (
+                  <span
+                    className="badge mention"
+                    data-testid="mention-badge"
+                    aria-label={`${conversation.mentionCount} unread mentions`}
+                  >
+                    @{conversation.mentionCount}
+                  </span>
+                )}
                 {conversation.unreadCount > 0 && (
                   <span className="badge" data-testid="unread-badge" aria-label={`${conversation.unreadCount} unread`}>
                     {conversation.unreadCount}

@@ -3,9 +3,16 @@ import { useState } from 'react';
 import { SendMessageDocument, type MessageFieldsFragment } from '../../../src/client/graphql';
 import { addMessage, PENDING_PREFIX } from '../live/cache-updates';
 
+/** What a send adds to its text: the message it replies to, the members it mentions. */
+export interface SendExtras {
+  readonly replyToId?: string | null;
+  readonly mentionedUserIds?: readonly string[];
+}
+
 export interface FailedSend {
   readonly clientMessageId: string;
   readonly text: string;
+  readonly extras: SendExtras;
   readonly reason: string;
 }
 
@@ -32,7 +39,9 @@ export function useSendMessage(
   const [send] = useMutation(SendMessageDocument);
   const [failed, setFailed] = useState<FailedSend[]>([]);
 
-  const attempt = async (text: string, clientMessageId: string) => {
+  const attempt = async (text: string, clientMessageId: string, extras: SendExtras) => {
+    const replyToId = extras.replyToId ?? null;
+    const mentionedUserIds = [...(extras.mentionedUserIds ?? [])];
     setFailed((list) => list.filter((entry) => entry.clientMessageId !== clientMessageId));
     const now = new Date().toISOString();
     const optimistic = {
@@ -56,14 +65,16 @@ export function useSendMessage(
       sender: { __typename: 'User', id: me.id, name: me.name },
       receiver: null,
       editedAt: null,
-      replyToId: null,
-      mentionedUserIds: [],
+      replyToId,
+      mentionedUserIds,
       pinnedAt: null,
       reactions: [],
     } as MessageFieldsFragment;
     try {
       await send({
-        variables: { input: { conversationId: target.conversationId, message: text, clientMessageId } },
+        variables: {
+          input: { conversationId: target.conversationId, message: text, clientMessageId, replyToId, mentionedUserIds },
+        },
         optimisticResponse: { sendMessage: optimistic },
         update: (cache, { data }) => {
           if (data) addMessage(cache, data.sendMessage, me.id);
@@ -71,14 +82,14 @@ export function useSendMessage(
       });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      setFailed((list) => [...list, { clientMessageId, text, reason }]);
+      setFailed((list) => [...list, { clientMessageId, text, extras, reason }]);
     }
   };
 
   return {
     failed,
-    send: (text: string) => attempt(text, newClientMessageId()),
-    retry: (entry: FailedSend) => attempt(entry.text, entry.clientMessageId),
+    send: (text: string, extras: SendExtras = {}) => attempt(text, newClientMessageId(), extras),
+    retry: (entry: FailedSend) => attempt(entry.text, entry.clientMessageId, entry.extras),
     discard: (entry: FailedSend) =>
       setFailed((list) => list.filter((other) => other.clientMessageId !== entry.clientMessageId)),
   };

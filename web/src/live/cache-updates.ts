@@ -1,9 +1,11 @@
 import type { ApolloCache, Reference } from '@apollo/client';
 import {
   MessagesDocument,
+  type ConversationEventFieldsFragment,
   type MessageFieldsFragment,
   type MessagesReadSubscription,
 } from '../../../src/client/graphql';
+import { eventCursors } from './event-cursors';
 
 export const PENDING_PREFIX = 'pending:';
 
@@ -45,6 +47,11 @@ export function addMessage(cache: ApolloCache, message: MessageFieldsFragment, m
         if (message.senderId === me) return inGroup(message) ? 0 : count;
         return message.messageType === 'SYSTEM' ? count : count + 1;
       },
+      mentionCount: (count: number, { readField }) => {
+        if (!isNewer(message, readField<number>('lastSeq'))) return count;
+        if (message.senderId === me) return inGroup(message) ? 0 : count;
+        return message.mentionedUserIds.includes(me) ? count + 1 : count;
+      },
       lastSeq: (seq: number) => Math.max(seq, message.seq),
     },
   });
@@ -69,7 +76,7 @@ export function applyMessagesRead(
   if (event.readerId === me) {
     cache.modify({
       id: cache.identify({ __typename: 'Conversation', conversationId: event.conversationId }),
-      fields: { unreadCount: () => 0 },
+      fields: { unreadCount: () => 0, mentionCount: () => 0 },
     });
   }
 }
@@ -100,4 +107,20 @@ export function loadedHistories(cache: ApolloCache): string[] {
       .filter((args): args is string => args !== undefined)
       .flatMap((args) => (JSON.parse(args) as { conversationId?: string }).conversationId ?? [])
   );
+}
+
+/**
+ * One conversation event (live, or replayed on resume) applied to the cache. Its `message` is the
+ * message as it now is and Apollo merges it into the cached one by id (text, edited mark,
+ * reactions, pin), so only what normalization cannot do is done here: a deleted message leaves
+ * the history. Returns whether the conversation list should be asked again (its preview may show
+ * an edited or deleted message).
+ */
+export function applyConversationEvent(
+  cache: ApolloCache,
+  event: Pick<ConversationEventFieldsFragment, 'type' | 'messageId' | 'conversationId' | 'cursor'>,
+): boolean {
+  eventCursors.applied(event.conversationId, event.cursor);
+  if (event.type === 'MESSAGE_DELETED') removeMessage(cache, event.messageId);
+  return event.type === 'MESSAGE_DELETED' || event.type === 'MESSAGE_EDITED';
 }

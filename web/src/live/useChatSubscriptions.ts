@@ -5,6 +5,7 @@ import {
   ChatStartedDocument,
   ConversationMembersDocument,
   ConversationsDocument,
+  ConversationEventStreamDocument,
   ConversationUpdatedDocument,
   MessageDeletedDocument,
   MessagesDocument,
@@ -12,7 +13,8 @@ import {
   NewMessageDocument,
 } from '../../../src/client/graphql';
 import type { ConnectionMonitor } from '../api/connection';
-import { addMessage, applyMessagesRead, removeMessage } from './cache-updates';
+import { addMessage, applyConversationEvent, applyMessagesRead, removeMessage } from './cache-updates';
+import { eventCursors } from './event-cursors';
 import { resume } from './resume';
 
 /**
@@ -61,6 +63,14 @@ export function useChatSubscriptions(
       if (!data.data) return;
       removeMessage(cache, data.data.messageDeleted.messageId);
       refetchConversations(); // the preview may have been the deleted message
+    },
+  });
+  // Edits, reactions, pins and deletes of every conversation; messages themselves come above.
+  useSubscription(ConversationEventStreamDocument, {
+    onData: ({ client: { cache }, data }) => {
+      const event = data.data?.conversationEvents;
+      if (event && event.type !== 'MESSAGE_CREATED' && applyConversationEvent(cache, event)) refetchConversations();
+      else if (event) eventCursors.applied(event.conversationId, event.cursor);
     },
   });
   useSubscription(ChatStartedDocument, { onData: refetchConversations });
