@@ -18,6 +18,7 @@ import {
   type Sizes,
 } from './scenarios/scenarios';
 import { groupFanOut } from './scenarios/group-fanout';
+import { messageChanges } from './scenarios/message-changes';
 import { redisPubSubCost, type RedisCostSizes } from './scenarios/redis-cost';
 import { datastorePids } from './scenarios/traffic';
 import { LimitSystem, SocketIoSystem, TextbookGraphqlSystem } from './systems/peers';
@@ -59,6 +60,7 @@ const FULL: Sizes = {
   c: { connections: 3000, churnDevices: 50, churnPerDevice: 100 },
   d: { messages: 10_000, rate: 2, seconds: 5, depths: [0, 2000, 4500] },
   g: { members: 500, connected: 100, rate: 20, seconds: 15 },
+  e: { users: 50, perUser: 20 },
 };
 const QUICK: Sizes = {
   a: { users: 100, rate: 30, seconds: 2 },
@@ -68,6 +70,7 @@ const QUICK: Sizes = {
   c: { connections: 150, churnDevices: 10, churnPerDevice: 20 },
   d: { messages: 2000, rate: 5, seconds: 1, depths: [0, 1000] },
   g: { members: 500, connected: 100, rate: 10, seconds: 3 },
+  e: { users: 20, perUser: 10 },
 };
 const SMOKE: Sizes = {
   a: { users: 20, rate: 20, seconds: 1 },
@@ -77,6 +80,7 @@ const SMOKE: Sizes = {
   c: { connections: 20, churnDevices: 2, churnPerDevice: 5 },
   d: { messages: 2000, rate: 10, seconds: 1, depths: [0, 1000] },
   g: { members: 50, connected: 10, rate: 5, seconds: 1 },
+  e: { users: 5, perUser: 4 },
 };
 
 function sizesOf(mode: string): Sizes {
@@ -92,7 +96,7 @@ const preset = sizesOf(mode);
 const historyMessages = argument('history-messages');
 const sizes: Sizes = historyMessages ? { ...preset, d: { ...preset.d, messages: Number(historyMessages) } } : preset;
 const runs = Number(argument('runs') ?? (mode === 'full' ? 3 : 1));
-const scenarios = (argument('scenarios') ?? "A,A',B,O,C,D,G,R").split(',');
+const scenarios = (argument('scenarios') ?? "A,A',B,O,C,D,G,E,R").split(',');
 /** BENCH_REDIS_CLUSTER=1: also start a 3-master Redis Cluster and run the project on it ('project-cluster'). */
 const withCluster = process.env.BENCH_REDIS_CLUSTER === '1';
 const systemKeys = (
@@ -279,6 +283,16 @@ async function main(): Promise<void> {
         results.G[system.key] = await measure(system, stores, 'G', (s) =>
           groupFanOut(s, users, sizes.g, stores.redisUrl, log),
         );
+        save();
+      }
+    }
+    if (scenarios.includes('E')) {
+      // Only this project has reactions; its sends to the same conversation are the baseline.
+      results.E = {};
+      for (const system of systems.filter(
+        (candidate): candidate is ProjectSystem => candidate instanceof ProjectSystem,
+      )) {
+        results.E[system.key] = await measure(system, stores, 'E', () => messageChanges(system, users, sizes.e, log));
         save();
       }
     }
@@ -484,6 +498,33 @@ function summarise(results: Record<string, Record<string, { median: Row }>>, run
       'G server CPU per delivery / Socket.io room',
       ratio(get('G', 'project', 'serverCpuMsPerDelivery'), get('G', 'socketio', 'serverCpuMsPerDelivery')),
       1,
+    );
+  }
+  if (results.E) {
+    const e = sizesOf(mode).e;
+    lines.push(
+      table(
+        `E. Reactions to one message vs sends to its conversation: ${e.users} members at once, ${e.perUser} each (ms)`,
+        rows('E'),
+        [
+          ['sends/s', 'sendsPerSecond', 0],
+          ['send p99', 'sendP99Ms', 1],
+          ['reactions/s', 'changesPerSecond', 0],
+          ['reaction p50', 'changeP50Ms', 1],
+          ['reaction p99', 'changeP99Ms', 1],
+          ['refused', 'changeErrors', 0],
+          ['CPU ms/send', 'serverCpuMsPerSend', 2],
+          ['CPU ms/reaction', 'serverCpuMsPerChange', 2],
+        ],
+      ),
+    );
+    target('E reactions refused (= 0)', get('E', 'project', 'changeErrors'), get('E', 'project', 'changeErrors') === 0);
+    // Reported, not a target: changes to one conversation are serialized by design (README).
+    lines.push(
+      `E reactions/s to one message ÷ sends/s to its conversation: ${ratio(
+        get('E', 'project', 'changesPerSecond'),
+        get('E', 'project', 'sendsPerSecond'),
+      ).toFixed(2)}`,
     );
   }
   if (results.R) {

@@ -1,3 +1,4 @@
+import type { ChangeSizes } from './message-changes';
 import { Agent } from 'node:http';
 import { MongoClient, ObjectId, type Collection, type Document } from 'mongodb';
 import { percentiles } from '../measure/stats';
@@ -37,6 +38,8 @@ export interface Sizes {
   readonly c: { connections: number; churnDevices: number; churnPerDevice: number };
   readonly d: { messages: number; rate: number; seconds: number; depths: readonly number[] };
   readonly g: GroupSizes;
+  /** E: changes to one message against sends to its conversation. */
+  readonly e: ChangeSizes;
 }
 
 /** Connects `sizes.users` users (one device each), warms up, and sends at `sizes.rate` for `sizes.seconds`. */

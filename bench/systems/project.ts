@@ -98,6 +98,11 @@ export class ProjectSystem implements SystemUnderTest {
     return connectGraphqlDevice(`ws://127.0.0.1:${port}/graphql`, user, SUBSCRIPTIONS, options);
   }
 
+  /** Any operation over the API's HTTP endpoint; answers its `data` (scenario E). */
+  graphql(token: string, query: string, variables: object): Promise<Record<string, unknown>> {
+    return requestGraphql(this.api!.port, this.agent, token, query, variables);
+  }
+
   send(from: Device, to: BenchUser, text: string): Promise<void> {
     return postGraphql(this.api!.port, this.agent, from.user.token, SEND, {
       input: { targetUserId: to.id, message: text },

@@ -1,4 +1,5 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
 import {
   AddMembersDocument,
   AddReactionDocument,
@@ -9,6 +10,7 @@ import {
   DeleteMessageDocument,
   EditMessageDocument,
   MarkConversationReadDocument,
+  MessageHistoryDocument,
   MessagesDocument,
   PinMessageDocument,
   PinnedMessagesDocument,
@@ -22,7 +24,7 @@ import {
 } from '../../src/client/graphql';
 import type { ApiServer } from '../../src/api/api.server';
 import { untilAccepted } from '../helpers/chat';
-import { graphqlHttp, graphqlOk, SubscriptionProbe, wsClient } from '../helpers/clients';
+import { graphqlHttp, graphqlOk, SubscriptionProbe, waitForSubscriptions, wsClient } from '../helpers/clients';
 import { useTestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
 
@@ -146,11 +148,15 @@ describe('after a message is sent: edits, reactions, replies, mentions, pins and
     await graphqlOk(api(0), AddReactionDocument, { messageId: fourth.id, emoji: '❤️' }, ben.token);
     const live2 = (await stream.next()).data!.conversationEvents;
     expect(summary(live2)).toBe(`REACTION_ADDED ${fourth.id} ${ben.id} ❤️ `);
-    await expect(stream.next(300)).rejects.toThrow(/no subscription event/);
+    // Nothing came twice: the next event is a message sent after them (delivery is in order).
+    const marker = await send(ann, id, 'marker');
+    expect(summary((await stream.next()).data!.conversationEvents)).toBe(`MESSAGE_CREATED ${marker.id} ${ann.id}  `);
 
     // Resuming from any event's cursor gives exactly what came after it.
     const fromMiddle = await allEvents(cat, id, replayed[2]!.cursor);
-    expect(fromMiddle.events.map(summary)).toEqual([...replayed.slice(3), live1, live2].map(summary));
+    expect(fromMiddle.events.map(summary)).toEqual(
+      [...replayed.slice(3), live1, live2].map(summary).concat(`MESSAGE_CREATED ${marker.id} ${ann.id}  `),
+    );
     // And the end cursor is where a client picks up: nothing after it yet.
     expect((await allEvents(cat, id, fromMiddle.endCursor)).events).toEqual([]);
     expect((await conversationOf(cat, id)).eventCursor).toBe(fromMiddle.endCursor);
@@ -191,7 +197,11 @@ describe('after a message is sent: edits, reactions, replies, mentions, pins and
   }, 120_000);
 
   it('lets only the sender edit, keeps every version, moves the preview and never the unread count', async () => {
-    const [ann, ben] = (await createUsers(env.stores, 'Ann', 'Ben')) as [TestUser, TestUser];
+    const [ann, ben, stranger] = (await createUsers(env.stores, 'Ann', 'Ben', 'Stranger')) as [
+      TestUser,
+      TestUser,
+      TestUser,
+    ];
     const id = [ann.id, ben.id].sort().join('_');
     const older = await send(ann, id, 'older');
     const newest = await send(ann, id, 'newest');
@@ -212,6 +222,10 @@ describe('after a message is sent: edits, reactions, replies, mentions, pins and
     ).editMessage;
     expect(edited).toMatchObject({ message: 'newest, v3', editedAt: expect.any(String) });
     expect(edited.edits.map((edit) => edit.message)).toEqual(['newest', 'newest, v2']);
+    // The other side reads the versions on demand; a stranger cannot.
+    const history = (await graphqlOk(api(), MessageHistoryDocument, { messageId: newest.id }, ben.token)).message;
+    expect(history.edits.map((edit) => edit.message)).toEqual(['newest', 'newest, v2']);
+    expect(await codeOf(MessageHistoryDocument, { messageId: newest.id }, stranger)).toBe('FORBIDDEN');
     // The same text again is no edit.
     const same = (
       await graphqlOk(api(), EditMessageDocument, { messageId: newest.id, message: 'newest, v3' }, ann.token)
@@ -409,6 +423,27 @@ describe('after a message is sent: edits, reactions, replies, mentions, pins and
     );
     const otherId = [ann.id, '0'.repeat(24)].sort().join('_');
     expect(await codeOf(ConversationEventsDocument, { conversationId: otherId }, ben)).toBe('FORBIDDEN');
+  });
+
+  it("gives a live event's subscribers every earlier version on demand, however many there are", async () => {
+    const [ann, ben] = (await createUsers(env.stores, 'Ann', 'Ben')) as [TestUser, TestUser];
+    const id = [ann.id, ben.id].sort().join('_');
+    const message = await send(ann, id, 'v0');
+    const socket = wsClient(env.system.ws[0]!, { token: ben.token });
+    sockets.push(socket);
+    // Only the last few versions travel through Redis; past them the server reads the rest.
+    const withVersions = parse(
+      'subscription V($id: ID) { conversationEvents(conversationId: $id) { type message { edits { message } } } }',
+    ) as TypedDocumentNode<{ conversationEvents: { type: string; message: { edits: Array<{ message: string }> } } }>;
+    const stream = new SubscriptionProbe(socket, withVersions, { id });
+    await waitForSubscriptions(env.system.ws[0]!, 1);
+    for (let version = 1; version <= 7; version += 1) {
+      await graphqlOk(api(), EditMessageDocument, { messageId: message.id, message: `v${version}` }, ann.token);
+      const event = (await stream.next()).data!.conversationEvents;
+      expect(event.message.edits.map((edit) => edit.message)).toEqual(
+        Array.from({ length: version }, (_, i) => `v${i}`),
+      );
+    }
   });
 
   it('carries all of my conversations live when no conversation is named', async () => {

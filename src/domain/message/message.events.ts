@@ -3,6 +3,14 @@ import type { ChatMessage, LiveMessage } from './message.types';
 
 type DateFields = 'readAt' | 'deletedAt' | 'createdAt' | 'updatedAt' | 'editedAt' | 'edits' | 'pinnedAt';
 
+/**
+ * Earlier versions travel only this many at a time: a message edited a hundred times would
+ * otherwise put all its versions in every event about it (up to 400 KB). With more, `edits` is
+ * empty and `editsOmitted` set, and a subscriber that asks for them gets them from the database.
+ * @default 5
+ */
+const MAX_LIVE_EDITS = 5;
+
 /** A message as it travels through Redis: JSON-safe, dates as ISO strings. */
 export type MessagePayload = Omit<ChatMessage, DateFields> & {
   readonly readAt: string | null;
@@ -10,6 +18,8 @@ export type MessagePayload = Omit<ChatMessage, DateFields> & {
   readonly updatedAt: string;
   readonly editedAt: string | null;
   readonly edits: ReadonlyArray<{ readonly message: string; readonly editedAt: string }>;
+  /** The message has more earlier versions than travel live (see MAX_LIVE_EDITS). */
+  readonly editsOmitted?: boolean;
   readonly pinnedAt: string | null;
   /** Set only on a changed message that was deleted (a new message never is). */
   readonly deletedAt?: string | null;
@@ -50,7 +60,11 @@ export function toMessagePayload(
     mentions: message.mentions,
     eventSeq: message.eventSeq,
     editedAt: iso(message.editedAt),
-    edits: message.edits.map((edit) => ({ message: edit.message, editedAt: edit.editedAt.toISOString() })),
+    edits:
+      message.edits.length > MAX_LIVE_EDITS
+        ? []
+        : message.edits.map((edit) => ({ message: edit.message, editedAt: edit.editedAt.toISOString() })),
+    ...(message.edits.length > MAX_LIVE_EDITS ? { editsOmitted: true } : {}),
     reactions: message.reactions,
     pinnedAt: iso(message.pinnedAt),
     pinnedBy: message.pinnedBy,

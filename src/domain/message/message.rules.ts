@@ -9,7 +9,13 @@ import {
   MAX_MESSAGE_LENGTH,
   MAX_PAGE_SIZE,
 } from '../limits';
-import { MESSAGE_TYPES, type MessageType, type OutgoingMessage, type SendMessageRequest } from './message.types';
+import {
+  MESSAGE_TYPES,
+  type ChatMessage,
+  type MessageType,
+  type OutgoingMessage,
+  type SendMessageRequest,
+} from './message.types';
 
 const CLIENT_MESSAGE_ID = /^[A-Za-z0-9._:-]+$/;
 
@@ -104,6 +110,12 @@ export function validateMessageContent(request: SendMessageRequest): Omit<Outgoi
     replyToId: request.replyToId == null ? null : parseMessageId(request.replyToId, 'replyToId'),
     mentions: parseMentions(request.mentionedUserIds),
   };
+}
+
+/** How a deleted message reads in the timeline and as a quote: who sent it and when, nothing of what it said. */
+export function stubOf(message: ChatMessage): ChatMessage {
+  if (message.deletedAt === null) return message;
+  return { ...message, message: '', attachmentUrl: null, edits: [], reactions: [], mentions: [], replyToId: null };
 }
 
 /** A page size: integer or BAD_USER_INPUT naming `field`; clamped to 1..100, 50 when absent. */

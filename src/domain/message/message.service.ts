@@ -1,7 +1,6 @@
 import type { ConversationAccess, ConversationTarget } from '../conversation/conversation.access';
 import type { ConversationView } from '../conversation/conversation.view';
 import type { ConversationVisibility } from '../conversation/conversation.visibility';
-import { stubOf } from '../timeline/timeline.service';
 import type { GroupFeeds } from '../group-feeds';
 import { ChatError } from '../errors';
 import { escapeRegex } from '../regex';
@@ -13,7 +12,7 @@ import type { RateLimiter } from '../rate-limit';
 import { decodeCursor } from './message.cursor';
 import { fromMessagePayload } from './message.events';
 import type { MessageRepository } from './message.repository';
-import { clampLimit, clampPage, validateMessageContent, validateOutgoingMessage } from './message.rules';
+import { clampLimit, clampPage, stubOf, validateMessageContent, validateOutgoingMessage } from './message.rules';
 import type { ChatMessage, OutgoingMessage, SendMessageRequest } from './message.types';
 import type { MessageWriter, SendRequestForWriter } from './message.writer';
 

@@ -92,6 +92,8 @@ export interface LiveMessage extends ChatMessage {
   readonly people?: { readonly sender: User | null; readonly receiver: User | null };
   /** Groups: the roster version the message was sent under (GroupState.memberVersion). */
   readonly memberVersion?: number;
+  /** Its earlier versions did not travel with it (too many): `edits` is empty, read them from the store. */
+  readonly editsOmitted?: boolean;
 }
 
 /** What a sender asks for; validated into {@link OutgoingMessage}. Exactly one of targetUserId and conversationId. */

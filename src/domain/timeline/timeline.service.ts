@@ -6,6 +6,7 @@ import type { GroupFeeds } from '../group-feeds';
 import { parseConversationRef, type ConversationId, type UserId } from '../ids';
 import { MAX_EVENT_PAGE } from '../limits';
 import { fromMessagePayload } from '../message/message.events';
+import { stubOf } from '../message/message.rules';
 import type { MessageRepository, VisibleRange } from '../message/message.repository';
 import type { ChatMessage } from '../message/message.types';
 import { decodeEventCursor, encodeEventCursor } from './timeline.cursor';
@@ -38,12 +39,6 @@ function eventPageSize(value: unknown): number {
   const size = value === undefined || value === null ? 100 : Number(value);
   if (!Number.isInteger(size)) throw ChatError.badInput('first must be an integer', 'first');
   return Math.min(MAX_EVENT_PAGE, Math.max(1, size));
-}
-
-/** How a deleted message reads in the timeline and as a quote: who sent it and when, nothing of what it said. */
-export function stubOf(message: ChatMessage): ChatMessage {
-  if (message.deletedAt === null) return message;
-  return { ...message, message: '', attachmentUrl: null, edits: [], reactions: [], mentions: [], replyToId: null };
 }
 
 function compare(a: Entry, b: Entry): number {

@@ -17,7 +17,7 @@ import { assertClaimedIdentity } from '../../domain/identity';
 import { DEFAULT_PAGE_SIZE, GROUP_LIVE_SIGNALS_MAX_MEMBERS } from '../../domain/limits';
 import type { MessageDeleted } from '../../domain/live-updates.service';
 import { encodeCursor } from '../../domain/message/message.cursor';
-import type { ChatMessage, LiveMessage } from '../../domain/message/message.types';
+import type { ChatMessage, LiveMessage, MessageEdit } from '../../domain/message/message.types';
 import type { User } from '../../domain/user/user.types';
 import type { ChatContext } from '../context';
 import { CurrentUser } from '../current-user';
@@ -28,6 +28,7 @@ import {
   MessageConnectionObject,
   MessageDeletedEventObject,
   MessagePageObject,
+  MessageEditObject,
   MessageObject,
   ReactionGroupObject,
   SendMessageInput,
@@ -178,6 +179,13 @@ export class MessageResolver {
           member.userId !== message.senderId && member.joinedSeq < message.seq && member.read.seq >= message.seq,
       )
       .map((member) => member.userId);
+  }
+
+  @FieldResolver(() => [MessageEditObject], { description: 'Earlier versions, oldest first.' })
+  async edits(@Root() message: LiveMessage, @Ctx() context: ChatContext): Promise<readonly MessageEdit[]> {
+    if (!message.editsOmitted) return message.edits;
+    const stored = await context.loaders.message.load({ conversationId: message.conversationId, id: message.id });
+    return stored?.edits ?? [];
   }
 
   @FieldResolver(() => [ReactionGroupObject], { description: 'Emoji on it, in the order each was first given.' })

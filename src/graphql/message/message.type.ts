@@ -86,9 +86,6 @@ export class MessageObject {
   @Field(() => Date, { nullable: true, description: 'When the sender last edited it.' })
   editedAt!: Date | null;
 
-  @Field(() => [MessageEditObject], { description: 'Earlier versions, oldest first.' })
-  edits!: MessageEditObject[];
-
   @Field(() => ID, { nullable: true, description: 'The message this one replies to (see replyTo).' })
   replyToId!: string | null;
 
