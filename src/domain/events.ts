@@ -140,6 +140,16 @@ export interface EventSubscriber {
   openMany(feeds: readonly Feed[]): DynamicLiveEvents;
 }
 
+/** Waits for the broker to confirm the feed; on failure closes it and rethrows. */
+export async function confirmed(live: LiveEvents): Promise<void> {
+  try {
+    await live.ready;
+  } catch (error) {
+    await live.events.return?.();
+    throw error;
+  }
+}
+
 export function assertNever(value: never): never {
   throw new Error(`Unhandled case: ${JSON.stringify(value)}`);
 }

@@ -1,6 +1,13 @@
 import type { ConversationAccess } from './conversation/conversation.access';
 import type { MessagesRead } from './conversation/conversation.service';
-import type { ChatEvent, ConversationFeedKind, EventOfKind, EventSubscriber, LiveEvents } from './events';
+import {
+  confirmed,
+  type ChatEvent,
+  type ConversationFeedKind,
+  type EventOfKind,
+  type EventSubscriber,
+  type LiveEvents,
+} from './events';
 import { FeedStream } from './feed-stream';
 import type { GroupFeeds } from './group-feeds';
 import { isGroupConversationId, parseUserId, type ConversationId, type UserId } from './ids';
@@ -93,7 +100,7 @@ export class LiveUpdatesService {
     const only = conversationId == null ? null : await this.scope(userId, conversationId);
     // A DIRECT conversation's typing travels on the user's own topic; a group's on the group's.
     const live = this.groupFeeds.open(userId, 'TYPING', only && isGroupConversationId(only) ? only : null);
-    await this.confirmed(live);
+    await confirmed(live);
     return new TypingStream(
       live.events,
       (event) =>
@@ -130,16 +137,7 @@ export class LiveUpdatesService {
   }
 
   private async open<T>(live: LiveEvents, select: (event: ChatEvent) => T | null): Promise<AsyncIterableIterator<T>> {
-    await this.confirmed(live);
+    await confirmed(live);
     return new FeedStream([], live.events, select);
-  }
-
-  private async confirmed(live: LiveEvents): Promise<void> {
-    try {
-      await live.ready;
-    } catch (error) {
-      await live.events.return?.();
-      throw error;
-    }
   }
 }

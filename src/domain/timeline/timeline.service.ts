@@ -1,7 +1,7 @@
 import type { ConversationRepository } from '../conversation/conversation.types';
 import type { ConversationVisibility } from '../conversation/conversation.visibility';
 import { ChatError } from '../errors';
-import type { ChatEvent, LiveEvents } from '../events';
+import { confirmed, type ChatEvent, type LiveEvents } from '../events';
 import type { GroupFeeds } from '../group-feeds';
 import { parseConversationRef, type ConversationId, type UserId } from '../ids';
 import { MAX_EVENT_PAGE } from '../limits';
@@ -140,7 +140,7 @@ export class TimelineService {
       if (after != null)
         throw ChatError.badInput('after needs conversationId: a cursor belongs to one conversation', 'after');
       const live = this.groupFeeds.open(userId, ['MESSAGE_CREATED', 'MESSAGE_CHANGED'], null, { ownChanges: true });
-      await this.confirmed(live);
+      await confirmed(live);
       return new TimelineStream(
         this,
         live,
@@ -152,7 +152,7 @@ export class TimelineService {
     const { range } = await this.visibility.resolve(userId, { conversationId });
     const from = after == null ? null : decodeEventCursor(after, conversationId, 'after');
     const live = this.groupFeeds.open(userId, ['MESSAGE_CREATED', 'MESSAGE_CHANGED'], conversationId);
-    await this.confirmed(live);
+    await confirmed(live);
     try {
       const replay = from ? new Replay(this, range, from) : null;
       if (replay) await replay.start();
@@ -268,15 +268,6 @@ export class TimelineService {
       `This cursor is older than the ${this.retentionDays} days of events kept: reload the conversation and start from its eventCursor`,
       { field: 'after', retentionDays: this.retentionDays },
     );
-  }
-
-  private async confirmed(live: LiveEvents): Promise<void> {
-    try {
-      await live.ready;
-    } catch (error) {
-      await live.events.return?.();
-      throw error;
-    }
   }
 }
 

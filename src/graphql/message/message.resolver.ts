@@ -16,11 +16,11 @@ import type { UserId } from '../../domain/ids';
 import { assertClaimedIdentity } from '../../domain/identity';
 import { DEFAULT_PAGE_SIZE, GROUP_LIVE_SIGNALS_MAX_MEMBERS } from '../../domain/limits';
 import type { MessageDeleted } from '../../domain/live-updates.service';
-import { encodeCursor } from '../../domain/message/message.cursor';
 import type { ChatMessage, LiveMessage, MessageEdit } from '../../domain/message/message.types';
 import type { User } from '../../domain/user/user.types';
 import type { ChatContext } from '../context';
 import { CurrentUser } from '../current-user';
+import { connectionOf, cursorOf } from './message.connection';
 import { ConversationFilterArgs, NewMessageArgs, TargetUserFilterArgs } from '../filter.args';
 import { openFeed } from '../subscription';
 import { UserObject } from '../user/user.type';
@@ -33,8 +33,6 @@ import {
   ReactionGroupObject,
   SendMessageInput,
 } from './message.type';
-
-const cursorOf = (message: ChatMessage) => encodeCursor(message.conversationId, message.seq);
 
 @Resolver(() => MessageObject)
 export class MessageResolver {
@@ -78,18 +76,7 @@ export class MessageResolver {
     @CurrentUser() caller: UserId,
     @Ctx() context: ChatContext,
   ) {
-    const slice = await context.services.messages.slice(caller, target, first, before, after);
-    const edges = slice.messages.map((node) => ({ cursor: cursorOf(node), node }));
-    return {
-      nodes: slice.messages,
-      edges,
-      pageInfo: {
-        hasNextPage: slice.hasNextPage,
-        hasPreviousPage: slice.hasPreviousPage,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
-    };
+    return connectionOf(await context.services.messages.slice(caller, target, first, before, after));
   }
 
   @Authorized()

@@ -2,11 +2,11 @@ import { Arg, Args, Authorized, Ctx, ID, Int, Mutation, Query, Resolver, Subscri
 import type { UserId } from '../../domain/ids';
 import { DEFAULT_PAGE_SIZE, MAX_EVENT_PAGE } from '../../domain/limits';
 import type { ChatMessage } from '../../domain/message/message.types';
-import { encodeCursor } from '../../domain/message/message.cursor';
 import { encodeEventCursor } from '../../domain/timeline/timeline.cursor';
 import type { ConversationEvent } from '../../domain/timeline/timeline.types';
 import type { ChatContext } from '../context';
 import { CurrentUser } from '../current-user';
+import { connectionOf } from '../message/message.connection';
 import { MessageConnectionObject, MessageObject } from '../message/message.type';
 import { openFeed } from '../subscription';
 import { ConversationEventObject, ConversationEventPageObject, ConversationEventsArgs } from './timeline.type';
@@ -109,18 +109,7 @@ export class TimelineResolver {
     @CurrentUser() caller: UserId,
     @Ctx() context: ChatContext,
   ) {
-    const slice = await context.services.messages.replies(caller, messageId, first, after);
-    const edges = slice.messages.map((node) => ({ cursor: encodeCursor(node.conversationId, node.seq), node }));
-    return {
-      nodes: slice.messages,
-      edges,
-      pageInfo: {
-        hasNextPage: slice.hasNextPage,
-        hasPreviousPage: slice.hasPreviousPage,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges[edges.length - 1]?.cursor ?? null,
-      },
-    };
+    return connectionOf(await context.services.messages.replies(caller, messageId, first, after));
   }
 
   @Authorized()
