@@ -81,13 +81,34 @@ export class RawGraphqlSocket {
     );
   }
 
-  /** Stops reading from the TCP socket (the kernel buffers fill, then the server's queue). */
+  /**
+   * Stops reading from the TCP socket (the kernel buffers fill, then the server's queue). `ws`
+   * resumes its socket by itself whenever its receiver drains, which undid a plain pause() at
+   * random (CI saw every event delivered to a "paused" reader): its resume is held off until
+   * resumeReading.
+   */
   pauseReading(): void {
-    (this.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    const raw = this.rawSocket();
+    if (!this.heldResume) {
+      this.heldResume = raw.resume;
+      raw.resume = () => raw;
+    }
+    raw.pause();
   }
 
   resumeReading(): void {
-    (this.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+    const raw = this.rawSocket();
+    if (this.heldResume) {
+      raw.resume = this.heldResume;
+      this.heldResume = null;
+    }
+    raw.resume();
+  }
+
+  private heldResume: (() => unknown) | null = null;
+
+  private rawSocket(): { pause(): unknown; resume(): unknown } {
+    return (this.socket as unknown as { _socket: { pause(): unknown; resume(): unknown } })._socket;
   }
 
   /** Drops the connection without a close frame, as a dead network would. */
