@@ -5,6 +5,8 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  /** A block between the two users stops this (details.blockedByYou says whose). */
+  | 'BLOCKED'
   /** A conversationEvents cursor older than the events kept: reload the conversation, take its eventCursor. */
   | 'RESYNC_REQUIRED'
   | 'PAYLOAD_TOO_LARGE'

@@ -1,3 +1,4 @@
+import { BlockService } from './blocking/block.service';
 import { ConversationAccess } from './conversation/conversation.access';
 import { ConversationService } from './conversation/conversation.service';
 import { ConversationVisibility } from './conversation/conversation.visibility';
@@ -40,6 +41,7 @@ export interface DomainPorts {
 /** The one service layer that GraphQL resolvers and REST routes both call. */
 export interface Services {
   readonly users: UserService;
+  readonly blocks: BlockService;
   readonly messages: MessageService;
   /** Edits, reactions, pins and deletes. */
   readonly changes: MessageChangeService;
@@ -93,8 +95,10 @@ export function createServices(ports: DomainPorts, settings: DomainSettings): Se
     ports.leases,
     ports.publisher,
   );
+  const blocks = new BlockService(access, ports.conversations, ports.leases, ports.rateLimiter);
   return {
-    users: new UserService(ports.users, ports.rateLimiter),
+    users: new UserService(ports.users, ports.rateLimiter, (userId) => blocks.blockedUserIds(userId)),
+    blocks,
     messages: new MessageService(
       ports.messages,
       visibility,
@@ -132,7 +136,7 @@ export function createServices(ports: DomainPorts, settings: DomainSettings): Se
       conversations,
       ports.rateLimiter,
     ),
-    typing: new TypingService(access, ports.publisher, ports.rateLimiter),
+    typing: new TypingService(access, ports.conversations, ports.publisher, ports.rateLimiter),
     presence: new PresenceService(ports.presence, ports.conversations, ports.publisher),
     live: new LiveUpdatesService(ports.subscriber, groupFeeds, access, settings.typingExpiryMs),
     rateLimiter: ports.rateLimiter,

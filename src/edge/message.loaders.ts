@@ -71,3 +71,16 @@ export function createMentionCountLoader(services: Services, userId: UserId): Me
     { cache: false, cacheKeyFn: (view) => view.conversationId },
   );
 }
+
+export type BlockedUsersLoader = DataLoader<UserId, ReadonlySet<UserId>>;
+
+/**
+ * Whom a viewer blocks, for `Message.senderBlocked`: one query per response (or per live event),
+ * never cached across them, so an unblock shows on the next message.
+ */
+export function createBlockedUsersLoader(services: Services): BlockedUsersLoader {
+  return new DataLoader(
+    (viewers) => Promise.all(viewers.map(async (viewer) => new Set(await services.blocks.blockedUserIds(viewer)))),
+    { cache: false },
+  );
+}

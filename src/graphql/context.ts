@@ -3,9 +3,11 @@ import type { Services } from '../domain/services';
 import type { UserLoader } from '../edge/user.loader';
 import { createReceiptsLoader, type ReceiptsLoader } from '../edge/receipts.loader';
 import {
+  createBlockedUsersLoader,
   createMentionCountLoader,
   createMessageLoader,
   createReplyCountLoader,
+  type BlockedUsersLoader,
   type MentionCountLoader,
   type MessageLoader,
   type ReplyCountLoader,
@@ -22,6 +24,7 @@ export interface ChatContext {
     readonly replyCount: ReplyCountLoader;
     /** Null without a caller (mentionCount is only asked of one's own conversations). */
     readonly mentionCount: MentionCountLoader | null;
+    readonly blockedUsers: BlockedUsersLoader;
   };
 }
 
@@ -35,6 +38,7 @@ export function createContext(userId: UserId | null, services: Services, userLoa
   let message: MessageLoader | null = null;
   let replyCount: ReplyCountLoader | null = null;
   let mentionCount: MentionCountLoader | null = null;
+  let blockedUsers: BlockedUsersLoader | null = null;
   return {
     userId,
     services,
@@ -52,6 +56,9 @@ export function createContext(userId: UserId | null, services: Services, userLoa
       },
       get mentionCount() {
         return userId === null ? null : (mentionCount ??= createMentionCountLoader(services, userId));
+      },
+      get blockedUsers() {
+        return (blockedUsers ??= createBlockedUsersLoader(services));
       },
     },
   };

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from './auth-checker';
+import { BlockResolver } from './blocking/block.resolver';
 import { ConversationResolver } from './conversation/conversation.resolver';
 import { MemberResolver } from './conversation/member.resolver';
 import { MessageResolver } from './message/message.resolver';
@@ -18,6 +19,7 @@ export const RESOLVERS = [
   MemberResolver,
   TypingResolver,
   PresenceResolver,
+  BlockResolver,
 ] as const;
 
 /**

@@ -91,6 +91,7 @@ export const openApiDocument = {
                   'NOT_FOUND',
                   'CONFLICT',
                   'RESYNC_REQUIRED',
+                  'BLOCKED',
                   'PAYLOAD_TOO_LARGE',
                   'RATE_LIMITED',
                   'INTERNAL_SERVER_ERROR',

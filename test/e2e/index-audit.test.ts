@@ -34,6 +34,7 @@ const SCATTER_GATHER_ALLOWED: Readonly<Record<string, string>> = {
   'changes.pruneBefore': 'the retention sweep: every conversation at once, in the background, hourly',
   'conversations.listVisibleFor': 'the per-user list, until per-member records sharded by user replace it',
   'conversations.listAllFor': 'the same per-user list, hidden ones included',
+  'conversations.listBlockedBy': 'blockedUsers and the directory: the same per-user list, blocked ones only',
   'users.searchByPrefix': 'the people directory: a search by name, which no shard key of users can route',
 };
 
@@ -233,6 +234,8 @@ describe('index audit: each repository query, its index and its shard routing', 
       'messages.search': () => messages.search([range], 'm', 50),
       'conversations.hideFor': () => conversations.hideFor(lease, bob, 3),
       'conversations.change': () => conversations.change(lease, (base) => ({ ...base, lastSeq: 4 })),
+      'conversations.setBlock': () => conversations.setBlock(lease, [alice, bob], alice, true),
+      'conversations.listBlockedBy': () => conversations.listBlockedBy(alice),
       'messages.findInConversation': async () => {
         const [newest] = await messages.newestFirst(range, null, 0, 1);
         recorded.length = 0;
@@ -339,6 +342,9 @@ describe('index audit: each repository query, its index and its shard routing', 
       'conversations.hideFor: conversations.update -> _id_, by shard key',
       'conversations.change: conversations.find -> _id_, by shard key',
       'conversations.change: conversations.update -> _id_, by shard key',
+      'conversations.setBlock: conversations.find -> _id_, by shard key',
+      'conversations.setBlock: conversations.update -> _id_, by shard key',
+      'conversations.listBlockedBy: conversations.find -> participants_1_state.lastActivityAt_-1, all shards (allowed)',
       'messages.findInConversation: chatmessages.find -> conversationId_1_seq_1, by shard key',
       'messages.countDeleted: chatmessages.aggregate -> conversationId_1_seq_1, by shard key',
       'memberships.apply: memberships.update -> _id_, by shard key',

@@ -167,6 +167,25 @@ export class InMemoryConversations implements ConversationRepository {
     return conversation;
   }
 
+  async setBlock(
+    lease: ConversationLease,
+    participants: readonly [UserId, UserId],
+    blockerId: UserId,
+    blocks: boolean,
+  ): Promise<Conversation> {
+    const existed = this.stored.has(lease.conversationId);
+    const conversation = this.ensure(lease.conversationId, participants);
+    if (!existed) for (const userId of participants) this.member(conversation, userId).hidden = true;
+    const others = conversation.blockedBy.filter((userId) => userId !== blockerId);
+    conversation.blockedBy = blocks ? [...others, blockerId] : others;
+    this.fenced(lease);
+    return structuredClone(conversation);
+  }
+
+  async listBlockedBy(userId: UserId): Promise<Conversation[]> {
+    return [...this.stored.values()].filter((c) => c.blockedBy.includes(userId)).map((c) => structuredClone(c));
+  }
+
   private ensure(id: ConversationId, participants: readonly [UserId, UserId]): MutableConversation {
     let conversation = this.stored.get(id);
     if (!conversation) {
@@ -184,6 +203,7 @@ export class InMemoryConversations implements ConversationRepository {
         fence: 0,
         version: 0,
         members: {},
+        blockedBy: [],
       };
       this.stored.set(id, conversation);
     }

@@ -1,3 +1,4 @@
+import { blockRefusal } from '../blocking/block.rules';
 import { ChatError } from '../errors';
 import type { EventPublisher } from '../events';
 import { isGroupConversationId, parseMessageId, type ConversationId, type UserId } from '../ids';
@@ -42,13 +43,16 @@ export class ConversationService {
   /**
    * The caller's visible conversations, newest activity first, at most `limit` (clamped to
    * 1..100): one query for the documents, one `_id` lookup per group for the caller's record.
+   * `hideBlocked` leaves out DIRECT conversations with someone the caller blocks.
    */
-  async list(userId: UserId, limit: unknown): Promise<ConversationView[]> {
+  async list(userId: UserId, limit: unknown, options: { hideBlocked?: boolean } = {}): Promise<ConversationView[]> {
     const wanted = clampLimit(limit, 'limit');
     let asked = wanted;
     for (let round = 0; ; round += 1) {
       const conversations = await this.conversations.listVisibleFor(userId, asked);
-      const views = (await this.views(userId, conversations)).filter((view) => view !== null);
+      const views = (await this.views(userId, conversations)).filter(
+        (view): view is ConversationView => view !== null && !(options.hideBlocked && view.blockedByViewer),
+      );
       // A hidden group is filtered here, not by the query (its marker is in the member record).
       if (views.length >= wanted || conversations.length < asked || round === LIST_REFILLS)
         return views.slice(0, wanted);
@@ -77,7 +81,11 @@ export class ConversationService {
     }
     const { conversationId, otherId } = resolved;
     if (target.targetUserId == null) await this.access.withUser(userId, otherId);
-    await withLease(this.leases, conversationId, (lease) => this.conversations.open(lease, [userId, otherId], userId));
+    await withLease(this.leases, conversationId, async (lease) => {
+      const refusal = blockRefusal(await this.conversations.findById(conversationId), userId);
+      if (refusal) throw refusal;
+      await this.conversations.open(lease, [userId, otherId], userId);
+    });
     await this.publisher.publish({ kind: 'CHAT_STARTED', conversationId, initiatorId: userId, targetId: otherId });
     const conversation = await this.conversations.findById(conversationId);
     if (!conversation) throw new Error(`Conversation ${conversationId} missing right after opening it`);
@@ -239,7 +247,7 @@ export class ConversationService {
     const readAt = new Date();
     const marked = await withLease(this.leases, conversationId, async (lease) => {
       const conversation = await this.conversations.findById(conversationId);
-      if (!conversation) return { unread: [], changed: 0, readSeq: 0 };
+      if (!conversation) return { unread: [], changed: 0, readSeq: 0, blocked: false };
       const member = memberState(conversation, userId);
       // Only what the document counts (seq <= lastSeq): a message a stalled writer left above it
       // is counted, unread, when the next writer folds it in.
@@ -256,11 +264,13 @@ export class ConversationService {
       );
       const readSeq = only.ids ? Math.max(0, ...unread.map((message) => message.seq)) : conversation.lastSeq;
       await this.conversations.markRead(lease, userId, readSeq, changed);
-      return { unread, changed, readSeq: Math.max(member.readSeq, readSeq) };
+      const blocked = conversation.blockedBy.length > 0;
+      return { unread, changed, readSeq: Math.max(member.readSeq, readSeq), blocked };
     });
-    const { unread, changed, readSeq } = marked;
+    const { unread, changed, readSeq, blocked } = marked;
     const read = { conversationId, messageIds: unread.map((message) => message.id), readAt, readerId: userId, readSeq };
-    if (read.messageIds.length > 0) await this.announceRead(read, otherId);
+    // Across a block the reader's own state moves, but no receipt reaches the other side.
+    if (read.messageIds.length > 0 && !blocked) await this.announceRead(read, otherId);
     return { read, changed };
   }
 

@@ -88,6 +88,11 @@ export interface Conversation {
   readonly version: number;
   /** DIRECT only: both participants' state. A group's is in member records. */
   readonly members: Readonly<Record<string, MemberState>>;
+  /**
+   * DIRECT only: the participants who block the other (blocking/). Kept in the document the
+   * lease guards, so a send admitted under the lease sees a block the moment it is stored.
+   */
+  readonly blockedBy: readonly UserId[];
 }
 
 export function isMember(conversation: Conversation, userId: UserId): boolean {
@@ -165,6 +170,18 @@ export interface ConversationRepository {
   markRead(lease: ConversationLease, readerId: UserId, readSeq: number, readCount: number): Promise<void>;
   /** Hides the conversation and everything in it up to `clearedSeq` for one member; zeroes their unread count. */
   hideFor(lease: ConversationLease, userId: UserId, clearedSeq: number): Promise<void>;
+  /**
+   * Adds (`blocks`) or removes `blockerId` in a DIRECT conversation's `blockedBy`. A conversation
+   * that does not exist yet is created hidden for both, so the block has a document to live in.
+   */
+  setBlock(
+    lease: ConversationLease,
+    participants: readonly [UserId, UserId],
+    blockerId: UserId,
+    blocks: boolean,
+  ): Promise<Conversation>;
+  /** The DIRECT conversations in which `userId` blocks the other participant. */
+  listBlockedBy(userId: UserId): Promise<Conversation[]>;
   /**
    * Reads the conversation and writes what `change` makes of it (null: nothing to write).
    * Returns the document as it now is; null when there is no such conversation.

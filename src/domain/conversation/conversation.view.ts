@@ -37,6 +37,10 @@ export interface ConversationView {
   readonly eventSeq: number;
   /** Pins of messages the member can see, oldest pin first. */
   readonly pins: readonly Pin[];
+  /** DIRECT: a block either way stops sends, typing, presence and receipts between the two. */
+  readonly blocked: boolean;
+  /** DIRECT: the viewer is the one blocking (they can lift it). */
+  readonly blockedByViewer: boolean;
 }
 
 /** A DIRECT conversation as `userId` sees it (its per-member state is in the document). */
@@ -92,5 +96,7 @@ function common(conversation: Conversation, userId: UserId, floorSeq: number) {
     floorSeq,
     eventSeq: conversation.eventSeq,
     pins: conversation.pins.filter((pin) => pin.seq > floorSeq),
+    blocked: conversation.blockedBy.length > 0,
+    blockedByViewer: conversation.blockedBy.includes(userId),
   };
 }

@@ -16,6 +16,7 @@ import {
   type ConversationRepository,
   type ConversationWrite,
 } from '../conversation/conversation.types';
+import { blockRefusal } from '../blocking/block.rules';
 import { GroupRoster, type GroupChange } from '../conversation/group.roster';
 import type { MembershipRepository, MembershipWrite } from '../conversation/membership.types';
 import { trimDeletions } from '../conversation/unread';
@@ -191,7 +192,7 @@ class ConversationDraft {
 
   /**
    * What the job would store as the message at `seq`, judged against `roster` and `tally` (the
-   * state just before it), or why it is refused. DIRECT sends are always admitted.
+   * state just before it), or why it is refused. A DIRECT send is refused only by a block.
    */
   admit(
     job: Job,
@@ -207,7 +208,7 @@ class ConversationDraft {
       seq,
       eventSeq: this.stored?.eventSeq ?? 0,
     };
-    if (!this.isGroup) return { ...job.outgoing, ...base, tally: null };
+    if (!this.isGroup) return blockRefusal(this.stored, job.senderId) ?? { ...job.outgoing, ...base, tally: null };
     if (!job.change) {
       const refusal = roster.refuseSend(job.conversationId, job.senderId);
       if (refusal) return refusal;
@@ -253,6 +254,7 @@ class ConversationDraft {
         kind: 'GROUP',
         participants: [...this.roster.participants],
         members: {},
+        blockedBy: [],
         group: {
           title: this.roster.title,
           createdBy: this.roster.createdBy!,
@@ -274,6 +276,7 @@ class ConversationDraft {
       participants: this.stored?.participants ?? [...this.pair!].sort(),
       group: null,
       members,
+      blockedBy: this.stored?.blockedBy ?? [],
     };
   }
 

@@ -1,3 +1,4 @@
+import { blockedPeers } from '../blocking/block.rules';
 import type { ConversationRepository } from '../conversation/conversation.types';
 import { ChatError } from '../errors';
 import type { EventPublisher, PresenceType } from '../events';
@@ -9,7 +10,7 @@ import type { PresenceState, PresenceStore } from './presence.types';
  * Online while at least one connection is open on any WS instance. Emits USER_ONLINE/OFFLINE only
  * on real transitions. One privacy rule for both the `presence` query and the `userStatus`
  * subscription: a user's presence is visible only to their contacts (users who share a
- * conversation with them, hidden ones included) and to themselves.
+ * conversation with them, hidden ones included) and to themselves, never across a block.
  */
 export class PresenceService {
   constructor(
@@ -68,11 +69,14 @@ export class PresenceService {
    */
   private async contactsOf(userId: UserId): Promise<UserId[]> {
     const contacts = new Set<UserId>();
-    for (const conversation of await this.conversations.listAllFor(userId)) {
+    const conversations = await this.conversations.listAllFor(userId);
+    for (const conversation of conversations) {
       if (conversation.kind === 'DIRECT') contacts.add(otherParticipant(conversation.id, userId));
       else if (conversation.participants.length <= GROUP_LIVE_SIGNALS_MAX_MEMBERS)
         for (const member of conversation.participants) if (member !== userId) contacts.add(member);
     }
+    // A block either way hides presence both ways, in groups they share too.
+    for (const peer of blockedPeers(conversations, userId)) contacts.delete(peer);
     return [...contacts];
   }
 }

@@ -1,4 +1,5 @@
 import type { ConversationAccess, ConversationTarget } from '../conversation/conversation.access';
+import type { ConversationRepository } from '../conversation/conversation.types';
 import { GROUP_LIVE_SIGNALS_MAX_MEMBERS } from '../limits';
 import { ChatError } from '../errors';
 import type { EventPublisher } from '../events';
@@ -8,6 +9,7 @@ import type { RateLimiter } from '../rate-limit';
 export class TypingService {
   constructor(
     private readonly access: ConversationAccess,
+    private readonly conversations: ConversationRepository,
     private readonly publisher: EventPublisher,
     private readonly rateLimiter: RateLimiter,
   ) {}
@@ -15,7 +17,8 @@ export class TypingService {
   /**
    * Tells the other person's devices (in a group, every member's) the caller is (not) typing.
    * Ephemeral: never stored or replayed. False, and nothing sent, in a group above
-   * GROUP_LIVE_SIGNALS_MAX_MEMBERS (`Conversation.typingEnabled` says so).
+   * GROUP_LIVE_SIGNALS_MAX_MEMBERS (`Conversation.typingEnabled` says so), and in a DIRECT
+   * conversation with a block either way (read from the document each time, so at once).
    */
   async setTyping(userId: UserId, target: ConversationTarget, isTyping: unknown): Promise<boolean> {
     await this.rateLimiter.consume(userId, 'typing');
@@ -23,6 +26,7 @@ export class TypingService {
     const resolved = await this.access.resolve(userId, target);
     const { conversationId } = resolved;
     if (resolved.kind === 'DIRECT') {
+      if ((await this.conversations.findById(conversationId))?.blockedBy.length) return false;
       await this.publisher.publish({
         kind: 'TYPING',
         conversationId,

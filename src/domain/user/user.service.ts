@@ -8,6 +8,8 @@ export class UserService {
   constructor(
     private readonly users: UserRepository,
     private readonly rateLimiter: RateLimiter,
+    /** Whom a user blocks: the directory leaves them out. */
+    private readonly blockedBy: (userId: UserId) => Promise<readonly UserId[]> = async () => [],
   ) {}
 
   /** The caller's own profile; NOT_FOUND when the main app has no such user. */
@@ -20,7 +22,8 @@ export class UserService {
   /**
    * The people directory, for starting a conversation or adding members: users whose name or
    * email starts with `search`, ignoring case and surrounding spaces, by name; the caller is left
-   * out. Rate-limited like message search, in its own bucket (a people picker asks as you type).
+   * out, and so is everyone the caller blocks. Rate-limited like message search, in its own
+   * bucket (a people picker asks as you type).
    */
   async directory(userId: UserId, search: unknown, first: unknown): Promise<User[]> {
     await this.rateLimiter.consume(userId, 'directory');
@@ -32,7 +35,9 @@ export class UserService {
     const count = first === undefined || first === null ? DEFAULT_DIRECTORY_PAGE : Number(first);
     if (!Number.isInteger(count) || count < 1 || count > MAX_DIRECTORY_PAGE)
       throw ChatError.badInput(`first must be an integer from 1 to ${MAX_DIRECTORY_PAGE}`, 'first');
-    return this.users.searchByPrefix(prefix, count, userId);
+    const blocked = new Set(await this.blockedBy(userId));
+    const found = await this.users.searchByPrefix(prefix, count + blocked.size, userId);
+    return found.filter((user) => !blocked.has(user.id)).slice(0, count);
   }
 }
 

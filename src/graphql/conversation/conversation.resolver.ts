@@ -48,10 +48,16 @@ export class ConversationResolver {
   @Query(() => [ConversationObject], { description: 'My conversations, newest activity first.' })
   conversations(
     @Arg('limit', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) limit: number | null,
+    @Arg('hideBlocked', {
+      nullable: true,
+      defaultValue: false,
+      description: 'Leave out conversations with people I block.',
+    })
+    hideBlocked: boolean,
     @CurrentUser() caller: UserId,
     @Ctx() context: ChatContext,
   ): Promise<ConversationRoot[]> {
-    return context.services.conversations.list(caller, limit);
+    return context.services.conversations.list(caller, limit, { hideBlocked });
   }
 
   @Authorized()

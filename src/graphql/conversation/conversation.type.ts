@@ -139,6 +139,16 @@ export class ConversationObject {
 
   @Field(() => MemberRoleEnum, { nullable: true, description: 'My role (MEMBER in a DIRECT conversation).' })
   viewerRole!: MemberRole | null;
+
+  @Field({
+    description:
+      'DIRECT: one of us blocks the other, so neither can send, and no typing, presence or read ' +
+      'receipts pass between us. Always false in a group.',
+  })
+  blocked!: boolean;
+
+  @Field({ description: 'DIRECT: I am the one blocking (unblockUser lifts it).' })
+  blockedByViewer!: boolean;
 }
 
 @ObjectType('MessagesReadEvent')

@@ -168,6 +168,18 @@ export class MessageResolver {
       .map((member) => member.userId);
   }
 
+  @FieldResolver(() => Boolean, {
+    description: 'I block its sender: a client may hide it (in a group both of us stay members).',
+  })
+  async senderBlocked(
+    @Root() message: ChatMessage,
+    @CurrentUser() caller: UserId,
+    @Ctx() context: ChatContext,
+  ): Promise<boolean> {
+    if (message.senderId === caller) return false;
+    return (await context.loaders.blockedUsers.load(caller)).has(message.senderId);
+  }
+
   @FieldResolver(() => [MessageEditObject], { description: 'Earlier versions, oldest first.' })
   async edits(@Root() message: LiveMessage, @Ctx() context: ChatContext): Promise<readonly MessageEdit[]> {
     if (!message.editsOmitted) return message.edits;

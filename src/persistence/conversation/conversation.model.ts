@@ -60,6 +60,8 @@ const stateSchema = new Schema(
     // Absent on documents from before the event timeline: no events, no pins.
     eventSeq: { type: Number, default: 0 },
     pins: { type: [pinSchema], default: [] },
+    // DIRECT only; absent on documents from before blocking: nobody blocks.
+    blockedBy: { type: [String], default: [] },
   },
   { _id: false },
 );
@@ -137,5 +139,6 @@ export interface ConversationDocument {
     group?: StoredGroupState | null;
     eventSeq?: number;
     pins?: Array<{ messageId: Types.ObjectId; seq: number; pinnedAt: Date; pinnedBy: string }>;
+    blockedBy?: string[];
   };
 }

@@ -1,6 +1,7 @@
 import { mongo, Types, type Connection, type Model } from 'mongoose';
 import { conversationBusy, type ConversationLease } from '../../domain/conversation/conversation.lease';
 import {
+  EMPTY_MEMBER_STATE,
   memberState,
   stampFor,
   type Conversation,
@@ -73,6 +74,7 @@ function toConversation(doc: ConversationDocument): Conversation {
     fence: state.fence,
     version: state.version,
     members,
+    blockedBy: (state.blockedBy ?? []) as UserId[],
   };
 }
 
@@ -107,6 +109,26 @@ function storedState(conversation: Conversation): StoredState {
     },
     eventSeq: conversation.eventSeq,
     pins: conversation.pins.map((pin) => ({ ...pin, messageId: new Types.ObjectId(pin.messageId) })),
+    blockedBy: [...conversation.blockedBy],
+  };
+}
+
+/** A DIRECT conversation before its first write: no messages, nobody's state, nobody blocking. */
+function newDirectConversation(lease: ConversationLease, participants: readonly [UserId, UserId]): Conversation {
+  return {
+    id: lease.conversationId,
+    kind: 'DIRECT',
+    participants: [...participants].sort() as [UserId, UserId],
+    group: null,
+    lastMessage: null,
+    lastMessageTime: null,
+    lastActivityAt: new Date(),
+    lastSeq: 0,
+    eventSeq: 0,
+    pins: [],
+    ...stampFor(null, lease),
+    members: {},
+    blockedBy: [],
   };
 }
 
@@ -287,21 +309,36 @@ export class MongoConversationRepository implements ConversationRepository {
     const members = { ...base?.members, [openedBy]: { ...memberState(base, openedBy), hidden: false } };
     const next: Conversation = base
       ? { ...base, ...stampFor(base, lease), lastActivityAt: new Date(), members }
-      : {
-          id: lease.conversationId,
-          kind: 'DIRECT',
-          participants: [...participants].sort() as [UserId, UserId],
-          group: null,
-          lastMessage: null,
-          lastMessageTime: null,
-          lastActivityAt: new Date(),
-          lastSeq: 0,
-          eventSeq: 0,
-          pins: [],
-          ...stampFor(null, lease),
-          members,
-        };
+      : { ...newDirectConversation(lease, participants), members };
     await this.writeUnderLease({ lease, base, next });
+  }
+
+  async setBlock(
+    lease: ConversationLease,
+    participants: readonly [UserId, UserId],
+    blockerId: UserId,
+    blocks: boolean,
+  ): Promise<Conversation> {
+    const base = await this.findById(lease.conversationId);
+    const hiddenForBoth = Object.fromEntries(
+      participants.map((userId) => [userId, { ...EMPTY_MEMBER_STATE, hidden: true }]),
+    );
+    const current = base ?? { ...newDirectConversation(lease, participants), members: hiddenForBoth };
+    const others = current.blockedBy.filter((userId) => userId !== blockerId);
+    const next: Conversation = {
+      ...current,
+      ...stampFor(base, lease),
+      blockedBy: blocks ? [...others, blockerId] : others,
+    };
+    await this.writeUnderLease({ lease, base, next });
+    return next;
+  }
+
+  async listBlockedBy(userId: UserId): Promise<Conversation[]> {
+    const docs = await this.model
+      .find({ participants: userId, 'state.blockedBy': userId })
+      .lean<ConversationDocument[]>();
+    return docs.map(toConversation);
   }
 
   async markRead(lease: ConversationLease, readerId: UserId, readSeq: number, readCount: number): Promise<void> {
