@@ -21,7 +21,7 @@ import type { Runtime } from '../runtime/runtime';
 import { chatRoutes } from '../rest/chat.routes';
 import { openApiDocument } from '../rest/openapi';
 import { demoRoutes } from './demo.route';
-import { startEventRetention } from './event-retention';
+import { startAttachmentSweep, startEventRetention, startScheduledSender } from './sweeps';
 import { graphiqlRoutes } from './graphiql.route';
 import { healthHandler, livenessHandler } from './health.route';
 import { requestLogging } from './request-logging';
@@ -154,6 +154,7 @@ export async function startApiServer(config: Config, runtime: Runtime, logger: L
       jwtSecret: config.jwtSecret,
       logger,
       maxBodyBytes: MAX_BODY_BYTES,
+      attachmentMaxBytes: config.attachmentMaxBytes,
     }),
   );
   app.use(
@@ -175,12 +176,22 @@ export async function startApiServer(config: Config, runtime: Runtime, logger: L
   const { port } = httpServer.address() as AddressInfo;
   logger.info({ port }, 'api service listening');
   const stopRetention = startEventRetention(runtime.services.timeline, logger.child({ component: 'retention' }));
+  const stopAttachmentSweep = startAttachmentSweep(
+    runtime.services.attachments,
+    config.attachmentUnsentTtlSeconds,
+    logger.child({ component: 'attachments' }),
+  );
+  const stopScheduledSender = startScheduledSender(
+    runtime.services.scheduled,
+    config.schedulerPollMs,
+    logger.child({ component: 'scheduler' }),
+  );
 
   return {
     port,
     url: `http://127.0.0.1:${port}`,
     async close() {
-      stopRetention();
+      await Promise.all([stopRetention(), stopAttachmentSweep(), stopScheduledSender()]);
       await apollo.stop(); // drains open requests, then closes the HTTP server
     },
   };

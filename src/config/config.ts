@@ -1,6 +1,9 @@
 import { cleanEnv, EnvMissingError, makeValidator, str, type ReporterOptions } from 'envalid';
 import {
+  DEFAULT_ATTACHMENT_MAX_BYTES,
+  DEFAULT_ATTACHMENT_UNSENT_TTL_SECONDS,
   DEFAULT_EVENT_RETENTION_DAYS,
+  DEFAULT_SCHEDULE_MIN_LEAD_SECONDS,
   DEFAULT_MAX_GROUP_MEMBERS,
   DEFAULT_MAX_REACTIONS_PER_MESSAGE,
   DEFAULT_SEND_MAX_IN_FLIGHT,
@@ -140,6 +143,14 @@ export interface Config {
   readonly wsMaxSocketsPerUser: number;
   /** graphql-ws ping interval; a socket that misses a pong until the next ping is terminated. */
   readonly wsKeepAliveMs: number;
+  /** Largest attachment upload, in bytes (over it: 413, nothing stored). */
+  readonly attachmentMaxBytes: number;
+  /** An upload never sent (nor scheduled) is deleted this long after its upload. */
+  readonly attachmentUnsentTtlSeconds: number;
+  /** How soon a scheduled message may be due, at the earliest. */
+  readonly scheduleMinLeadSeconds: number;
+  /** How often each API instance looks for scheduled messages that are due. */
+  readonly schedulerPollMs: number;
   /** When set, the operator endpoints `GET /stats` and `GET /metrics` require `Authorization: Bearer <STATS_TOKEN>`. */
   readonly statsToken: string | null;
 }
@@ -197,6 +208,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       EVENT_RETENTION_DAYS: positiveInteger({ default: DEFAULT_EVENT_RETENTION_DAYS }),
       PIN_REQUIRES_ADMIN: str({ choices: ['on', 'off'], default: 'on' }),
       LEASE_TTL_MS: positiveInteger({ default: 5_000 }),
+      ATTACHMENT_MAX_BYTES: positiveInteger({ default: DEFAULT_ATTACHMENT_MAX_BYTES }),
+      ATTACHMENT_UNSENT_TTL_SECONDS: positiveInteger({ default: DEFAULT_ATTACHMENT_UNSENT_TTL_SECONDS }),
+      SCHEDULE_MIN_LEAD_SECONDS: positiveInteger({ default: DEFAULT_SCHEDULE_MIN_LEAD_SECONDS }),
+      SCHEDULER_POLL_MS: positiveInteger({ default: 1_000 }),
       LOG_LEVEL: str({ choices: LOG_LEVELS, default: nodeEnv === 'test' ? 'silent' : 'info' }),
       NODE_ENV: str({ choices: ['development', 'production', 'test'] }),
     },
@@ -228,6 +243,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventRetentionDays: cleaned.EVENT_RETENTION_DAYS,
     pinRequiresAdmin: cleaned.PIN_REQUIRES_ADMIN === 'on',
     leaseTtlMs: cleaned.LEASE_TTL_MS,
+    attachmentMaxBytes: cleaned.ATTACHMENT_MAX_BYTES,
+    attachmentUnsentTtlSeconds: cleaned.ATTACHMENT_UNSENT_TTL_SECONDS,
+    scheduleMinLeadSeconds: cleaned.SCHEDULE_MIN_LEAD_SECONDS,
+    schedulerPollMs: cleaned.SCHEDULER_POLL_MS,
     rateLimits: cleaned.RATE_LIMITS === 'on',
     wsMaxSubscriptionsPerSocket: cleaned.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
     wsMaxSocketsPerUser: cleaned.WS_MAX_SOCKETS_PER_USER,

@@ -80,3 +80,18 @@ export const MAX_PINS_PER_CONVERSATION = 50;
 export const DEFAULT_EVENT_RETENTION_DAYS = 30;
 /** Most events one conversationEvents page returns (as other pages; the operation cost limit allows it). @default 100 */
 export const MAX_EVENT_PAGE = 100;
+
+/** Largest attachment upload (ATTACHMENT_MAX_BYTES). @default 10 MiB */
+export const DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
+/** An upload never sent is deleted after this long (ATTACHMENT_UNSENT_TTL_SECONDS). @default 24 h */
+export const DEFAULT_ATTACHMENT_UNSENT_TTL_SECONDS = 24 * 60 * 60;
+/** Attachments one message carries at most. */
+export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
+/** Characters kept of an uploaded file's name (after sanitizing). */
+export const MAX_ATTACHMENT_NAME_LENGTH = 200;
+/** The soonest a scheduled message may be due (SCHEDULE_MIN_LEAD_SECONDS). @default 10 s */
+export const DEFAULT_SCHEDULE_MIN_LEAD_SECONDS = 10;
+/** The latest a scheduled message may be due. @default 120 days */
+export const MAX_SCHEDULE_LEAD_DAYS = 120;
+/** Scheduled messages one user may have pending at once. */
+export const MAX_PENDING_SCHEDULED_PER_USER = 100;

@@ -1,8 +1,9 @@
 import { ChatError } from './errors';
 import type { UserId } from './ids';
 
-/** `change`: edits, reactions and pins. */
-export type RateLimitedAction = 'send' | 'change' | 'typing' | 'search' | 'directory' | 'connect';
+/** `change`: edits, reactions, pins and blocks. `upload`: attachments. `schedule`: scheduling and cancelling. */
+export type RateLimitedAction =
+  'send' | 'change' | 'typing' | 'search' | 'directory' | 'connect' | 'upload' | 'schedule';
 
 /**
  * Per user and action, shared by every instance. Fixed windows of `windowSeconds`: "10/s with
@@ -15,6 +16,8 @@ export const RATE_LIMITS: Readonly<Record<RateLimitedAction, { points: number; w
   search: { points: 10, windowSeconds: 5 },
   directory: { points: 10, windowSeconds: 5 },
   connect: { points: 20, windowSeconds: 10 },
+  upload: { points: 20, windowSeconds: 60 },
+  schedule: { points: 20, windowSeconds: 10 },
 };
 
 export interface RateLimiter {

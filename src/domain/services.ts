@@ -1,4 +1,8 @@
+import { AttachmentService, type AttachmentSettings } from './attachment/attachment.service';
+import type { AttachmentFiles, AttachmentRepository } from './attachment/attachment.types';
 import { BlockService } from './blocking/block.service';
+import { ScheduledMessageService } from './scheduling/scheduled-message.service';
+import type { JobLocks, ScheduledMessageRepository } from './scheduling/scheduled-message.types';
 import { ConversationAccess } from './conversation/conversation.access';
 import { ConversationService } from './conversation/conversation.service';
 import { ConversationVisibility } from './conversation/conversation.visibility';
@@ -31,6 +35,10 @@ export interface DomainPorts {
   readonly leases: ConversationLeases;
   readonly messages: MessageRepository;
   readonly changes: MessageChangeRepository;
+  readonly attachments: AttachmentRepository;
+  readonly attachmentFiles: AttachmentFiles;
+  readonly scheduled: ScheduledMessageRepository;
+  readonly locks: JobLocks;
   readonly presence: PresenceStore;
   readonly rateLimiter: RateLimiter;
   readonly observer: ChatObserver;
@@ -42,6 +50,8 @@ export interface DomainPorts {
 export interface Services {
   readonly users: UserService;
   readonly blocks: BlockService;
+  readonly attachments: AttachmentService;
+  readonly scheduled: ScheduledMessageService;
   readonly messages: MessageService;
   /** Edits, reactions, pins and deletes. */
   readonly changes: MessageChangeService;
@@ -70,6 +80,9 @@ export interface DomainSettings {
   readonly pinRequiresAdmin: boolean;
   /** @see Config.eventRetentionDays */
   readonly eventRetentionDays: number;
+  readonly attachments: AttachmentSettings;
+  /** @see Config.scheduleMinLeadSeconds */
+  readonly scheduleMinLeadSeconds: number;
 }
 
 export function createServices(ports: DomainPorts, settings: DomainSettings): Services {
@@ -96,17 +109,41 @@ export function createServices(ports: DomainPorts, settings: DomainSettings): Se
     ports.publisher,
   );
   const blocks = new BlockService(access, ports.conversations, ports.leases, ports.rateLimiter);
+  const attachments = new AttachmentService(
+    ports.attachments,
+    ports.attachmentFiles,
+    ports.messages,
+    visibility,
+    ports.rateLimiter,
+    settings.attachments,
+  );
+  const messages = new MessageService(
+    ports.messages,
+    visibility,
+    groupFeeds,
+    access,
+    writer,
+    ports.rateLimiter,
+    ports.observer,
+    attachments,
+  );
   return {
     users: new UserService(ports.users, ports.rateLimiter, (userId) => blocks.blockedUserIds(userId)),
     blocks,
-    messages: new MessageService(
-      ports.messages,
-      visibility,
-      groupFeeds,
+    attachments,
+    messages,
+    scheduled: new ScheduledMessageService(
+      ports.scheduled,
+      ports.locks,
+      messages,
+      attachments,
       access,
-      writer,
+      ports.conversations,
       ports.rateLimiter,
-      ports.observer,
+      {
+        minLeadSeconds: settings.scheduleMinLeadSeconds,
+        attachmentUnsentTtlSeconds: settings.attachments.unsentTtlSeconds,
+      },
     ),
     changes: new MessageChangeService(
       ports.messages,
@@ -117,6 +154,7 @@ export function createServices(ports: DomainPorts, settings: DomainSettings): Se
       ports.publisher,
       ports.rateLimiter,
       settings,
+      attachments,
     ),
     timeline: new TimelineService(
       ports.messages,

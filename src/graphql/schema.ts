@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from './auth-checker';
 import { BlockResolver } from './blocking/block.resolver';
+import { ScheduledMessageResolver } from './scheduling/scheduled-message.resolver';
 import { ConversationResolver } from './conversation/conversation.resolver';
 import { MemberResolver } from './conversation/member.resolver';
 import { MessageResolver } from './message/message.resolver';
@@ -20,6 +21,7 @@ export const RESOLVERS = [
   TypingResolver,
   PresenceResolver,
   BlockResolver,
+  ScheduledMessageResolver,
 ] as const;
 
 /**

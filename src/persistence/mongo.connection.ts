@@ -8,6 +8,8 @@ import {
 } from './conversation/conversation.model';
 import { MembershipModelName, membershipSchema } from './membership/membership.model';
 import { MessageChangeModelName, messageChangeSchema } from './timeline/message-change.model';
+import { ScheduledMessageModelName, scheduledMessageSchema } from './scheduling/scheduled-message.model';
+import { ATTACHMENT_BUCKET, AttachmentModelName, attachmentSchema } from './attachment/attachment.model';
 import { UserModelName, userSchema } from './user/user.model';
 
 export interface MongoHandle {
@@ -53,9 +55,12 @@ export async function connectMongo(
     connection.model(ChatMessageModelName, chatMessageSchema),
     connection.model(MembershipModelName, membershipSchema),
     connection.model(MessageChangeModelName, messageChangeSchema),
+    connection.model(AttachmentModelName, attachmentSchema),
+    connection.model(ScheduledMessageModelName, scheduledMessageSchema),
   ];
   try {
     await Promise.all(models.map((model) => ensureIndexes(model)));
+    await ensureGridFsIndexes(connection.db!);
     await dropRetiredIndexes(connection.db!.collection('chatmessages'), RETIRED_CHAT_MESSAGE_INDEXES);
     await migrateConversationLayout(connection.db!.collection('conversations'));
     await dropRetiredIndexes(connection.db!.collection('conversations'), RETIRED_CONVERSATION_INDEXES);
@@ -116,6 +121,22 @@ async function ensureIndexes(model: { init(): Promise<unknown>; createIndexes():
     if (!isIndexRace(error)) throw error;
     await model.createIndexes();
   }
+}
+
+/**
+ * The indexes GridFS reads by (the driver would create them on the first upload, racing other
+ * instances; FerretDB answers such a race with an error the driver does not expect).
+ */
+async function ensureGridFsIndexes(db: mongo.Db): Promise<void> {
+  const create = (collection: string, keys: mongo.IndexSpecification, options: mongo.CreateIndexesOptions = {}) =>
+    db
+      .collection(`${ATTACHMENT_BUCKET}.${collection}`)
+      .createIndex(keys, options)
+      .catch((error: unknown) => {
+        if (!isIndexRace(error)) throw error;
+      });
+  await create('files', { filename: 1, uploadDate: 1 });
+  await create('chunks', { files_id: 1, n: 1 }, { unique: true });
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Services } from '../domain/services';
 import type { Logger } from '../logging/logger';
 import type { UserLoader } from '../edge/user.loader';
 import { restErrorHandler, sendError } from './rest.errors';
+import { mountAttachmentRoutes } from './attachment.routes';
 import { mountGroupRoutes } from './group.routes';
 import { assertNoOperatorKeys, flatQuery, integerParam, objectBody, targetOf } from './rest.input';
 import { presentConversation, presentMessage } from './rest.presenters';
@@ -18,6 +19,8 @@ export interface RestDependencies {
   readonly logger: Logger;
   /** Largest JSON body, in bytes. */
   readonly maxBodyBytes: number;
+  /** Largest attachment upload, in bytes. */
+  readonly attachmentMaxBytes: number;
 }
 
 export interface Caller {
@@ -111,7 +114,7 @@ export function chatRoutes(deps: RestDependencies): Router {
     const { userId, users } = caller(response);
     const input = objectBody(
       request.body,
-      '{ targetUserId or conversationId, message, messageType?, attachmentUrl?, clientMessageId? }',
+      '{ targetUserId or conversationId, message, messageType?, attachmentUrl?, attachmentIds?, clientMessageId? }',
     );
     const sent = await services.messages.send(userId, {
       targetUserId: input['targetUserId'],
@@ -119,12 +122,14 @@ export function chatRoutes(deps: RestDependencies): Router {
       message: input['message'],
       messageType: input['messageType'],
       attachmentUrl: input['attachmentUrl'],
+      attachmentIds: input['attachmentIds'],
       clientMessageId: input['clientMessageId'],
     });
     response.status(201).json({ success: true, data: await presentMessage(sent, users) });
   });
 
   mountGroupRoutes(router, services);
+  mountAttachmentRoutes(router, services, deps.attachmentMaxBytes, deps.logger);
 
   router.use((_request: Request, response: Response) => sendError(response, ChatError.notFound('No such route')));
   router.use(restErrorHandler(deps.logger));

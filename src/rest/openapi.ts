@@ -1,4 +1,5 @@
 import {
+  MAX_ATTACHMENTS_PER_MESSAGE,
   DEFAULT_MAX_GROUP_MEMBERS,
   DEFAULT_PAGE_SIZE,
   MAX_CLIENT_MESSAGE_ID_LENGTH,
@@ -177,6 +178,25 @@ export const openApiDocument = {
           isRead: { type: 'boolean' },
           createdAt: { type: 'string', format: 'date-time' },
           systemEvent: ref('SystemEvent'),
+          attachmentUrl: { type: ['string', 'null'], description: "With attachments: the first one's url." },
+          attachments: { type: 'array', items: ref('Attachment'), description: 'Only on messages that carry files.' },
+        },
+        additionalProperties: false,
+      },
+      Attachment: {
+        type: 'object',
+        required: ['attachmentId', 'url', 'fileName', 'contentType', 'size', 'width', 'height'],
+        properties: {
+          attachmentId: { type: 'string', pattern: '^[0-9a-f]{24}$' },
+          url: { type: 'string', description: 'GET it here with the same bearer token (Range supported).' },
+          fileName: { type: 'string', description: 'Sanitized: no path, no control or reserved characters.' },
+          contentType: {
+            type: 'string',
+            description: 'Sniffed from the bytes; anything not known to be safe is application/octet-stream.',
+          },
+          size: { type: 'integer', minimum: 1 },
+          width: { type: ['integer', 'null'] },
+          height: { type: ['integer', 'null'] },
         },
         additionalProperties: false,
       },
@@ -311,9 +331,19 @@ export const openApiDocument = {
             properties: {
               targetUserId: { type: 'string' },
               conversationId: { type: 'string' },
-              message: { type: 'string', minLength: 1, maxLength: MAX_MESSAGE_LENGTH },
+              message: {
+                type: 'string',
+                maxLength: MAX_MESSAGE_LENGTH,
+                description: 'Not blank, unless attachmentIds are given (a caption is optional).',
+              },
               messageType: { enum: ['text', 'image', 'file', 'TEXT', 'IMAGE', 'FILE'] },
               attachmentUrl: { type: 'string', format: 'uri' },
+              attachmentIds: {
+                type: 'array',
+                maxItems: MAX_ATTACHMENTS_PER_MESSAGE,
+                items: { type: 'string' },
+                description: 'Uploads of mine (POST /api/chat/attachments); message may then be empty.',
+              },
               clientMessageId: { type: 'string', maxLength: MAX_CLIENT_MESSAGE_ID_LENGTH },
             },
           }),
@@ -328,6 +358,63 @@ export const openApiDocument = {
             }),
           },
           ...errors(400, 401, 403, 404, 409, 413, 500, 503),
+        },
+      },
+    },
+    '/api/chat/attachments': {
+      post: {
+        summary:
+          'Upload a file (multipart/form-data, field "file"), streamed into storage; send it with ' +
+          'sendMessage(input: { attachmentIds }). Unsent uploads are deleted after ATTACHMENT_UNSENT_TTL_SECONDS (24 h).',
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                required: ['file'],
+                properties: {
+                  file: { type: 'string', format: 'binary', description: 'At most ATTACHMENT_MAX_BYTES (10 MiB)' },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'Stored',
+            ...json({
+              ...success,
+              required: ['success', 'data'],
+              properties: { ...success.properties, data: ref('Attachment') },
+            }),
+          },
+          ...errors(400, 401, 413, 429, 500, 503),
+        },
+      },
+    },
+    '/api/chat/attachments/{attachmentId}': {
+      get: {
+        summary:
+          'Download a file: its uploader until it is sent, then members of the conversation it was sent in ' +
+          '(while the message is not deleted). 404 for everyone else. Range, ETag/If-None-Match, Cache-Control; ' +
+          'always X-Content-Type-Options: nosniff, and Content-Disposition: attachment unless an image or media file.',
+        parameters: [
+          { name: 'attachmentId', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'Range', in: 'header', required: false, schema: { type: 'string', example: 'bytes=0-1023' } },
+        ],
+        responses: {
+          '200': {
+            description: 'The whole file',
+            content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+          },
+          '206': {
+            description: 'The range asked for',
+            content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+          },
+          '304': { description: 'Not modified (If-None-Match)' },
+          '416': { description: 'Range not satisfiable' },
+          ...errors(401, 404, 500, 503),
         },
       },
     },

@@ -1,3 +1,5 @@
+import { attachmentPath } from '../domain/attachment/attachment.rules';
+import type { MessageAttachment } from '../domain/attachment/attachment.types';
 import type { ConversationView } from '../domain/conversation/conversation.view';
 import type { Member } from '../domain/conversation/group.service';
 import type { ChatMessage } from '../domain/message/message.types';
@@ -28,6 +30,23 @@ export async function presentMessage(message: ChatMessage, users: UserLoader) {
     isRead: message.isRead,
     createdAt: message.createdAt.toISOString(),
     ...(message.systemEvent ? { systemEvent: message.systemEvent } : {}),
+    // Only where a message carries files, so a plain message keeps exactly the seed's fields.
+    ...(message.attachments.length > 0
+      ? { attachmentUrl: message.attachmentUrl, attachments: message.attachments.map(presentAttachment) }
+      : {}),
+  };
+}
+
+/** An attachment as the upload route answers it and messages list it. */
+export function presentAttachment(attachment: MessageAttachment) {
+  return {
+    attachmentId: attachment.id,
+    url: attachmentPath(attachment.id),
+    fileName: attachment.fileName,
+    contentType: attachment.contentType,
+    size: attachment.size,
+    width: attachment.width,
+    height: attachment.height,
   };
 }
 

@@ -9,6 +9,10 @@ import type { Logger } from '../logging/logger';
 import { MongoConversationRepository } from '../persistence/conversation/conversation.repository';
 import { MongoMembershipRepository } from '../persistence/membership/membership.repository';
 import { MongoMessageRepository } from '../persistence/message/chat-message.repository';
+import { MongoAttachmentRepository } from '../persistence/attachment/attachment.repository';
+import { GridFsAttachmentFiles } from '../persistence/attachment/gridfs-attachment.files';
+import { RedisJobLocks } from '../persistence/lock/redis-job-locks';
+import { MongoScheduledMessageRepository } from '../persistence/scheduling/scheduled-message.repository';
 import { MongoMessageChangeRepository } from '../persistence/timeline/message-change.repository';
 import { translateDatastoreErrors } from '../persistence/errors';
 import { connectMongo, type MongoHandle } from '../persistence/mongo.connection';
@@ -57,6 +61,10 @@ export async function openRuntime(
       leases: new RedisConversationLeases(redis.publisher, logger.child({ component: 'leases' }), config.leaseTtlMs),
       messages: translateDatastoreErrors(new MongoMessageRepository(mongo.connection)),
       changes: translateDatastoreErrors(new MongoMessageChangeRepository(mongo.connection)),
+      attachments: translateDatastoreErrors(new MongoAttachmentRepository(mongo.connection)),
+      attachmentFiles: translateDatastoreErrors(new GridFsAttachmentFiles(mongo.connection)),
+      scheduled: translateDatastoreErrors(new MongoScheduledMessageRepository(mongo.connection)),
+      locks: new RedisJobLocks(redis.publisher),
       presence: new RedisPresenceStore(redis.publisher),
       observer: metrics,
       rateLimiter: config.rateLimits ? new RedisRateLimiter(redis.publisher) : unlimited,
@@ -70,6 +78,8 @@ export async function openRuntime(
       maxReactionsPerMessage: config.maxReactionsPerMessage,
       pinRequiresAdmin: config.pinRequiresAdmin,
       eventRetentionDays: config.eventRetentionDays,
+      attachments: { maxBytes: config.attachmentMaxBytes, unsentTtlSeconds: config.attachmentUnsentTtlSeconds },
+      scheduleMinLeadSeconds: config.scheduleMinLeadSeconds,
     },
   );
   const schema = await buildChatSchema();

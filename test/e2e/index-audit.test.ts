@@ -15,6 +15,10 @@ import { USER_SHARD_KEY } from '../../src/persistence/user/user.model';
 import { MongoUserRepository } from '../../src/persistence/user/user.repository';
 import { MESSAGE_CHANGE_SHARD_KEY } from '../../src/persistence/timeline/message-change.model';
 import { MongoMessageChangeRepository } from '../../src/persistence/timeline/message-change.repository';
+import { ATTACHMENT_SHARD_KEY } from '../../src/persistence/attachment/attachment.model';
+import { MongoAttachmentRepository } from '../../src/persistence/attachment/attachment.repository';
+import { SCHEDULED_MESSAGE_SHARD_KEY } from '../../src/persistence/scheduling/scheduled-message.model';
+import { MongoScheduledMessageRepository } from '../../src/persistence/scheduling/scheduled-message.repository';
 import { indexFor, targetsShards, type Filter, type IndexKey, type IndexSpec } from '../helpers/index-audit';
 
 const SHARD_KEYS: Readonly<Record<string, IndexKey>> = {
@@ -23,6 +27,8 @@ const SHARD_KEYS: Readonly<Record<string, IndexKey>> = {
   memberships: MEMBERSHIP_SHARD_KEY,
   messagechanges: MESSAGE_CHANGE_SHARD_KEY,
   users: USER_SHARD_KEY,
+  attachments: ATTACHMENT_SHARD_KEY,
+  scheduledmessages: SCHEDULED_MESSAGE_SHARD_KEY,
 };
 
 /**
@@ -36,6 +42,8 @@ const SCATTER_GATHER_ALLOWED: Readonly<Record<string, string>> = {
   'conversations.listAllFor': 'the same per-user list, hidden ones included',
   'conversations.listBlockedBy': 'blockedUsers and the directory: the same per-user list, blocked ones only',
   'users.searchByPrefix': 'the people directory: a search by name, which no shard key of users can route',
+  'attachments.expired': 'the sweep of unsent uploads: a background job, every upload at once',
+  'scheduled.due': "the scheduled sender's round: a background job over every sender's pending messages",
 };
 
 /** Private methods of the repositories, reached through the public ones this test calls. */
@@ -116,12 +124,16 @@ describe('index audit: each repository query, its index and its shard routing', 
     const users = new MongoUserRepository(mongo.connection);
     const memberships = new MongoMembershipRepository(mongo.connection);
     const changes = new MongoMessageChangeRepository(mongo.connection);
+    const attachments = new MongoAttachmentRepository(mongo.connection);
+    const scheduled = new MongoScheduledMessageRepository(mongo.connection);
+    const scheduledId = new Types.ObjectId().toHexString();
     const alice = new Types.ObjectId().toHexString() as UserId;
     const bob = new Types.ObjectId().toHexString() as UserId;
     const conversationId = [alice, bob].sort().join('_') as ConversationId;
     const lease: ConversationLease = { conversationId, fence: 1 };
     const group = `g_${new Types.ObjectId().toHexString()}` as ConversationId;
     const range = { conversationId, floorSeq: 0 };
+    const attachmentId = new Types.ObjectId().toHexString();
     const outgoing = (seq: number) => ({
       conversationId,
       seq,
@@ -136,6 +148,10 @@ describe('index audit: each repository query, its index and its shard routing', 
       replyToId: null,
       mentions: seq === 3 ? [bob] : [],
       eventSeq: 0,
+      attachments:
+        seq === 2
+          ? [{ id: attachmentId, fileName: 'a.png', contentType: 'image/png', size: 1, width: 1, height: 1 }]
+          : [],
     });
 
     // Each repository method once, in an order that gives each something to find.
@@ -265,6 +281,61 @@ describe('index audit: each repository query, its index and its shard routing', 
       'memberships.findFor': () => memberships.findFor(bob, [group]),
       'memberships.page': () => memberships.page(group, { joinedSeq: 0, userId: alice }, 50),
       'memberships.all': () => memberships.all(group),
+      'messages.findCarrying': () => messages.findCarrying(conversationId, attachmentId),
+      // Uploads: stored, claimed by a send, kept, released, swept.
+      'attachments.create': () =>
+        attachments.create({
+          id: attachmentId,
+          ownerId: alice,
+          fileName: 'a.png',
+          contentType: 'image/png',
+          size: 1,
+          width: 1,
+          height: 1,
+          createdAt: new Date(),
+          expiresAt: new Date(),
+          conversationId: null,
+        }),
+      'attachments.findMany': () => attachments.findMany([attachmentId]),
+      'attachments.claim': () => attachments.claim([attachmentId], conversationId),
+      'attachments.setExpiry': () => attachments.setExpiry([attachmentId], null),
+      'attachments.release': () => attachments.release([attachmentId], new Date(0)),
+      'attachments.expired': () => attachments.expired(new Date(), 100),
+      'attachments.delete': () => attachments.delete([attachmentId]),
+      // Scheduled messages: scheduled, listed, counted, found due, settled.
+      'scheduled.insert': () =>
+        scheduled.insert({
+          id: scheduledId,
+          senderId: alice,
+          conversationId,
+          content: {
+            message: 'later',
+            messageType: 'text',
+            attachmentUrl: null,
+            attachmentIds: [],
+            replyToId: null,
+            mentionedUserIds: [],
+          },
+          sendAt: new Date(),
+          status: 'PENDING',
+          createdAt: new Date(),
+          updatedAt: new Date(),
+          sentMessageId: null,
+          failure: null,
+          attempts: 0,
+        }),
+      'scheduled.find': () => scheduled.find(alice, scheduledId),
+      'scheduled.countPending': () => scheduled.countPending(alice),
+      'scheduled.list': () => scheduled.list(alice, conversationId, new Date(0)),
+      'scheduled.due': () => scheduled.due(new Date(), 50),
+      'scheduled.update': () =>
+        scheduled.update(alice, scheduledId, {
+          status: 'SENT',
+          sentMessageId: attachmentId,
+          failure: null,
+          attempts: 0,
+          updatedAt: new Date(),
+        }),
     };
 
     // Every public method of every repository is in `calls` (a new one must join the audit).
@@ -283,6 +354,8 @@ describe('index audit: each repository query, its index and its shard routing', 
         ...methodsOf('users', MongoUserRepository.prototype),
         ...methodsOf('memberships', MongoMembershipRepository.prototype),
         ...methodsOf('changes', MongoMessageChangeRepository.prototype),
+        ...methodsOf('attachments', MongoAttachmentRepository.prototype),
+        ...methodsOf('scheduled', MongoScheduledMessageRepository.prototype),
       ].sort(),
     );
 
@@ -355,6 +428,18 @@ describe('index audit: each repository query, its index and its shard routing', 
       'memberships.findFor: memberships.find -> _id_, by shard key',
       'memberships.page: memberships.find -> conversationId_1_joinedSeq_1, by shard key',
       'memberships.all: memberships.find -> _id_, by shard key',
+      'messages.findCarrying: chatmessages.find -> conversationId_1_attachments.id_1, by shard key',
+      'attachments.findMany: attachments.find -> _id_, by shard key',
+      'attachments.claim: attachments.update -> _id_, by shard key',
+      'attachments.setExpiry: attachments.update -> _id_, by shard key',
+      'attachments.release: attachments.update -> _id_, by shard key',
+      'attachments.expired: attachments.find -> expiresAt_1, all shards (allowed)',
+      'attachments.delete: attachments.delete -> _id_, by shard key',
+      'scheduled.find: scheduledmessages.find -> _id_, by shard key',
+      'scheduled.countPending: scheduledmessages.aggregate -> senderId_1_status_1_sendAt_1, by shard key',
+      'scheduled.list: scheduledmessages.find -> senderId_1_status_1_sendAt_1, by shard key',
+      'scheduled.due: scheduledmessages.find -> status_1_sendAt_1, all shards (allowed)',
+      'scheduled.update: scheduledmessages.update -> _id_, by shard key',
     ]);
     // No query anywhere scans a collection or asks every shard unless listed above.
     expect(report.filter((line) => /COLLECTION SCAN|ALL SHARDS/.test(line))).toEqual([]);

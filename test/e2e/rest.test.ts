@@ -257,6 +257,8 @@ describe('REST compatibility routes (the seed API)', () => {
     };
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual([
+      '/api/chat/attachments',
+      '/api/chat/attachments/{attachmentId}',
       '/api/chat/conversation/{targetUserId}',
       '/api/chat/conversations',
       '/api/chat/groups',

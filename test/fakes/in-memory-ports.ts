@@ -1,3 +1,15 @@
+import { Readable } from 'node:stream';
+import type {
+  JobLocks,
+  ScheduledMessage,
+  ScheduledMessageRepository,
+  ScheduledUpdate,
+} from '../../src/domain/scheduling/scheduled-message.types';
+import type {
+  AttachmentFiles,
+  AttachmentRepository,
+  StoredAttachment,
+} from '../../src/domain/attachment/attachment.types';
 import { randomBytes } from 'node:crypto';
 import type { ConversationLease, ConversationLeases } from '../../src/domain/conversation/conversation.lease';
 import {
@@ -230,6 +242,7 @@ export const FRESH_MESSAGE_FIELDS = {
   pinnedAt: null,
   pinnedBy: null,
   changeSeq: 0,
+  attachments: [],
 } as const satisfies Partial<ChatMessage>;
 
 export class InMemoryMessageChanges implements MessageChangeRepository {
@@ -374,6 +387,14 @@ export class InMemoryMessages implements MessageRepository {
 
   async findOne(conversationId: ConversationId, id: string): Promise<ChatMessage | null> {
     return this.stored.find((m) => m.id === id && m.conversationId === conversationId) ?? null;
+  }
+
+  async findCarrying(conversationId: ConversationId, attachmentId: string): Promise<ChatMessage | null> {
+    return (
+      this.stored.find(
+        (m) => m.conversationId === conversationId && m.attachments.some((a) => a.id === attachmentId),
+      ) ?? null
+    );
   }
 
   async replies(range: VisibleRange, replyToId: string, afterSeq: number, limit: number): Promise<ChatMessage[]> {
@@ -618,6 +639,122 @@ interface SharedStores {
   readonly changes: InMemoryMessageChanges;
   readonly presence: InMemoryPresence;
   readonly broker: InMemoryBroker;
+  readonly scheduled?: InMemoryScheduledMessages;
+  readonly locks?: InMemoryJobLocks;
+}
+
+export class InMemoryAttachments implements AttachmentRepository {
+  readonly stored = new Map<string, StoredAttachment>();
+
+  async create(attachment: StoredAttachment): Promise<void> {
+    this.stored.set(attachment.id, attachment);
+  }
+
+  async findMany(ids: readonly string[]): Promise<StoredAttachment[]> {
+    return ids.flatMap((id) => (this.stored.has(id) ? [this.stored.get(id)!] : []));
+  }
+
+  async claim(ids: readonly string[], conversationId: ConversationId): Promise<void> {
+    this.update(ids, { conversationId });
+  }
+
+  async setExpiry(ids: readonly string[], expiresAt: Date | null): Promise<void> {
+    this.update(ids, { expiresAt });
+  }
+
+  async release(ids: readonly string[], expiresAt: Date): Promise<void> {
+    this.update(ids, { expiresAt, conversationId: null });
+  }
+
+  async expired(now: Date, limit: number): Promise<StoredAttachment[]> {
+    return [...this.stored.values()]
+      .filter((attachment) => attachment.expiresAt !== null && attachment.expiresAt <= now)
+      .slice(0, limit);
+  }
+
+  async delete(ids: readonly string[]): Promise<void> {
+    for (const id of ids) this.stored.delete(id);
+  }
+
+  private update(ids: readonly string[], change: Partial<StoredAttachment>): void {
+    for (const id of ids) {
+      const attachment = this.stored.get(id);
+      if (attachment) this.stored.set(id, { ...attachment, ...change });
+    }
+  }
+}
+
+export class InMemoryAttachmentFiles implements AttachmentFiles {
+  readonly stored = new Map<string, Buffer>();
+
+  async write(id: string, _fileName: string, source: Readable): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of source) chunks.push(Buffer.from(chunk as Uint8Array));
+    this.stored.set(id, Buffer.concat(chunks));
+  }
+
+  read(id: string, range?: { readonly start: number; readonly end: number }): Readable {
+    const bytes = this.stored.get(id) ?? Buffer.alloc(0);
+    return Readable.from([range ? bytes.subarray(range.start, range.end + 1) : bytes]);
+  }
+
+  async delete(ids: readonly string[]): Promise<void> {
+    for (const id of ids) this.stored.delete(id);
+  }
+}
+
+export class InMemoryScheduledMessages implements ScheduledMessageRepository {
+  readonly stored = new Map<string, ScheduledMessage>();
+
+  async insert(scheduled: ScheduledMessage): Promise<void> {
+    this.stored.set(scheduled.id, scheduled);
+  }
+
+  async find(senderId: UserId, id: string): Promise<ScheduledMessage | null> {
+    const found = this.stored.get(id);
+    return found?.senderId === senderId ? found : null;
+  }
+
+  async countPending(senderId: UserId): Promise<number> {
+    return [...this.stored.values()].filter((s) => s.senderId === senderId && s.status === 'PENDING').length;
+  }
+
+  async list(senderId: UserId, conversationId: ConversationId | null, since: Date): Promise<ScheduledMessage[]> {
+    return [...this.stored.values()]
+      .filter((s) => s.senderId === senderId && (conversationId === null || s.conversationId === conversationId))
+      .filter((s) => s.status === 'PENDING' || s.sendAt >= since)
+      .sort((a, b) => a.sendAt.getTime() - b.sendAt.getTime());
+  }
+
+  async due(now: Date, limit: number): Promise<ScheduledMessage[]> {
+    return [...this.stored.values()]
+      .filter((s) => s.status === 'PENDING' && s.sendAt <= now)
+      .sort((a, b) => a.sendAt.getTime() - b.sendAt.getTime())
+      .slice(0, limit);
+  }
+
+  async update(senderId: UserId, id: string, update: ScheduledUpdate): Promise<void> {
+    const found = this.stored.get(id);
+    if (found?.senderId === senderId) this.stored.set(id, { ...found, ...update });
+  }
+}
+
+/** Locks with expiry, as Redis keeps them; `clock` lets a test expire them. */
+export class InMemoryJobLocks implements JobLocks {
+  private readonly held = new Map<string, { token: number; until: number }>();
+  private next = 0;
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  async tryLock(key: string, ttlMs: number): Promise<(() => Promise<void>) | null> {
+    const current = this.held.get(key);
+    if (current && current.until > this.clock()) return null;
+    const token = (this.next += 1);
+    this.held.set(key, { token, until: this.clock() + ttlMs });
+    return async () => {
+      if (this.held.get(key)?.token === token) this.held.delete(key);
+    };
+  }
 }
 
 /**
@@ -641,6 +778,10 @@ export function inMemoryDomain(
     leases: options.sharing?.leases ?? new InMemoryLeases(),
     messages: options.messages ?? options.sharing?.messages ?? new InMemoryMessages(),
     changes: options.sharing?.changes ?? new InMemoryMessageChanges(),
+    attachments: new InMemoryAttachments(),
+    attachmentFiles: new InMemoryAttachmentFiles(),
+    scheduled: options.sharing?.scheduled ?? new InMemoryScheduledMessages(),
+    locks: options.sharing?.locks ?? new InMemoryJobLocks(),
     presence: options.sharing?.presence ?? new InMemoryPresence(),
     rateLimiter: unlimited,
     observer: quietObserver,
@@ -654,6 +795,8 @@ export function inMemoryDomain(
     maxReactionsPerMessage: 20,
     pinRequiresAdmin: true,
     eventRetentionDays: 30,
+    attachments: { maxBytes: 1024 * 1024, unsentTtlSeconds: 60 },
+    scheduleMinLeadSeconds: 1,
   });
   return { ...ports, broker, services };
 }

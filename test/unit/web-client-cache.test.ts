@@ -44,6 +44,7 @@ function message(seq: number, from = BOB): MessageFieldsFragment {
     mentionedUserIds: [],
     pinnedAt: null,
     reactions: [],
+    attachments: [],
   } as MessageFieldsFragment;
 }
 

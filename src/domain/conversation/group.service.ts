@@ -180,6 +180,7 @@ export class GroupService {
         systemEvent: null,
         replyToId: null,
         mentions: [],
+        attachments: [],
       },
     });
   }

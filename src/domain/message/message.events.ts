@@ -69,6 +69,7 @@ export function toMessagePayload(
     pinnedAt: iso(message.pinnedAt),
     pinnedBy: message.pinnedBy,
     changeSeq: message.changeSeq,
+    attachments: message.attachments,
   };
 }
 
@@ -89,5 +90,6 @@ export function fromMessagePayload(payload: MessagePayload): LiveMessage {
     pinnedAt: date(payload.pinnedAt),
     pinnedBy: payload.pinnedBy ?? null,
     changeSeq: payload.changeSeq ?? 0,
+    attachments: payload.attachments ?? [],
   };
 }

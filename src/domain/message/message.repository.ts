@@ -94,6 +94,8 @@ export interface MessageRepository {
   applyPatch(conversationId: ConversationId, id: string, changeSeq: number, patch: MessagePatch): Promise<void>;
   /** One message of the conversation by id, deleted ones included. */
   findOne(conversationId: ConversationId, id: string): Promise<ChatMessage | null>;
+  /** The message of the conversation that carries this attachment (deleted or not), if any. */
+  findCarrying(conversationId: ConversationId, attachmentId: string): Promise<ChatMessage | null>;
   /** Replies to `replyToId` in the range with `seq > afterSeq`, oldest first, not deleted. */
   replies(range: VisibleRange, replyToId: string, afterSeq: number, limit: number): Promise<ChatMessage[]>;
   /** How many visible replies each of these messages has (absent: none). */

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { attachmentPath, isImage } from '../attachment/attachment.rules';
+import type { MessageAttachment } from '../attachment/attachment.types';
 import { ChatError } from '../errors';
 import { parseMessageId, parseUserId, type UserId } from '../ids';
 import {
@@ -19,8 +21,11 @@ import {
 
 const CLIENT_MESSAGE_ID = /^[A-Za-z0-9._:-]+$/;
 
-function parseMessageType(value: unknown): MessageType {
-  if (value === undefined || value === null) return 'text';
+function parseMessageType(value: unknown, uploads: readonly MessageAttachment[]): MessageType {
+  if (value === undefined || value === null) {
+    if (uploads.length === 0) return 'text';
+    return uploads.every((upload) => isImage(upload.contentType)) ? 'image' : 'file';
+  }
   const normalized = typeof value === 'string' ? value.toLowerCase() : value;
   if (!MESSAGE_TYPES.includes(normalized as MessageType)) {
     throw ChatError.badInput('messageType must be one of TEXT, IMAGE, FILE', 'messageType');
@@ -28,8 +33,10 @@ function parseMessageType(value: unknown): MessageType {
   return normalized as MessageType;
 }
 
-function parseAttachmentUrl(value: unknown, type: MessageType): string | null {
+function parseAttachmentUrl(value: unknown, type: MessageType, uploads: readonly MessageAttachment[]): string | null {
   if (value === undefined || value === null || value === '') {
+    // Old clients read an IMAGE or FILE message's file from attachmentUrl: the first upload's path.
+    if (uploads.length > 0) return attachmentPath(uploads[0]!.id);
     if (type !== 'text')
       throw ChatError.badInput(`attachmentUrl is required for ${type.toUpperCase()} messages`, 'attachmentUrl');
     return null;
@@ -81,10 +88,14 @@ function parseMentions(value: unknown): UserId[] {
 }
 
 /** Validates a send request from `sender`; throws BAD_USER_INPUT naming the field at fault. */
-export function validateOutgoingMessage(sender: UserId, request: SendMessageRequest): OutgoingMessage {
+export function validateOutgoingMessage(
+  sender: UserId,
+  request: SendMessageRequest,
+  uploads: readonly MessageAttachment[] = [],
+): OutgoingMessage {
   const receiverId = parseUserId(request.targetUserId, 'targetUserId');
   if (receiverId === sender) throw ChatError.badInput('You cannot send a message to yourself', 'targetUserId');
-  return { receiverId, ...validateMessageContent(request) };
+  return { receiverId, ...validateMessageContent(request, uploads) };
 }
 
 /** A message's text, at a send or an edit: a non-blank string of at most MAX_MESSAGE_LENGTH code points, kept as sent. */
@@ -97,14 +108,25 @@ export function validateMessageText(value: unknown): string {
   return value;
 }
 
-/** The content of a send (text, type, attachment, idempotency key), whoever it goes to. */
-export function validateMessageContent(request: SendMessageRequest): Omit<OutgoingMessage, 'receiverId'> {
-  const message = validateMessageText(request.message);
-  const messageType = parseMessageType(request.messageType);
+/**
+ * The content of a send (text, type, attachment, idempotency key), whoever it goes to. With
+ * `uploads` (the attachments it carries, already claimed) the text may be empty (a caption is
+ * optional) and the type defaults to IMAGE when all are images, else FILE.
+ */
+export function validateMessageContent(
+  request: SendMessageRequest,
+  uploads: readonly MessageAttachment[] = [],
+): Omit<OutgoingMessage, 'receiverId'> {
+  const message =
+    uploads.length > 0 && (request.message === '' || request.message == null)
+      ? ''
+      : validateMessageText(request.message);
+  const messageType = parseMessageType(request.messageType, uploads);
   return {
     message,
     messageType,
-    attachmentUrl: parseAttachmentUrl(request.attachmentUrl, messageType),
+    attachmentUrl: parseAttachmentUrl(request.attachmentUrl, messageType, uploads),
+    attachments: uploads,
     clientMessageId: parseClientMessageId(request.clientMessageId),
     systemEvent: null,
     replyToId: request.replyToId == null ? null : parseMessageId(request.replyToId, 'replyToId'),
@@ -115,7 +137,16 @@ export function validateMessageContent(request: SendMessageRequest): Omit<Outgoi
 /** How a deleted message reads in the timeline and as a quote: who sent it and when, nothing of what it said. */
 export function stubOf(message: ChatMessage): ChatMessage {
   if (message.deletedAt === null) return message;
-  return { ...message, message: '', attachmentUrl: null, edits: [], reactions: [], mentions: [], replyToId: null };
+  return {
+    ...message,
+    message: '',
+    attachmentUrl: null,
+    edits: [],
+    reactions: [],
+    mentions: [],
+    replyToId: null,
+    attachments: [],
+  };
 }
 
 /** A page size: integer or BAD_USER_INPUT naming `field`; clamped to 1..100, 50 when absent. */

@@ -5,7 +5,10 @@ import type { GroupFeeds } from '../group-feeds';
 import { ChatError } from '../errors';
 import { escapeRegex } from '../regex';
 import { FeedStream } from '../feed-stream';
-import { parseConversationRef, parseMessageId, type ConversationId, type UserId } from '../ids';
+import { parseAttachmentIds } from '../attachment/attachment.rules';
+import type { AttachmentService } from '../attachment/attachment.service';
+import type { MessageAttachment } from '../attachment/attachment.types';
+import { parseConversationRef, parseMessageId, parseUserId, type ConversationId, type UserId } from '../ids';
 import type { ChatObserver } from '../observer';
 import { MAX_REPLAY, MAX_SEARCH_LENGTH } from '../limits';
 import type { RateLimiter } from '../rate-limit';
@@ -56,43 +59,108 @@ export class MessageService {
     private readonly writer: MessageWriter,
     private readonly rateLimiter: RateLimiter,
     private readonly observer: ChatObserver,
+    private readonly attachments: AttachmentService,
   ) {}
 
   /**
    * Validates, stores, then publishes. Resolves only once the message is stored. A repeated
    * `clientMessageId` from the same sender returns the original message and publishes nothing.
+   * `rateLimited: false` is for sends a user asked for earlier (scheduled), counted back then.
    */
-  async send(senderId: UserId, request: SendMessageRequest): Promise<ChatMessage> {
-    await this.rateLimiter.consume(senderId, 'send');
-    const byId = request.conversationId !== undefined && request.conversationId !== null;
-    const byUser = request.targetUserId !== undefined && request.targetUserId !== null;
-    if (byId === byUser)
-      throw ChatError.badInput('Pass exactly one of targetUserId and conversationId', 'conversationId');
-    const ref = byId ? parseConversationRef(request.conversationId, 'conversationId') : null;
-    let submitted: SendRequestForWriter;
-    if (ref?.kind === 'GROUP') {
-      // Membership is checked by the writer, under the lease, against the roster as stored.
-      const content = validateMessageContent(request);
-      submitted = { conversationId: ref.id, participants: null, senderId, outgoing: { ...content, receiverId: null } };
-    } else {
-      const targetUserId = ref ? this.access.asParticipant(senderId, ref.id).otherId : request.targetUserId;
-      const outgoing = validateOutgoingMessage(senderId, { ...request, targetUserId });
-      const outsider = outgoing.mentions.find((userId) => userId !== senderId && userId !== outgoing.receiverId);
-      if (outsider !== undefined) {
-        throw ChatError.badInput(`User ${outsider} is not a member of this conversation`, 'mentionedUserIds');
-      }
-      const { conversationId } = await this.access.withUser(senderId, outgoing.receiverId);
-      submitted = { conversationId, participants: [senderId, outgoing.receiverId!], senderId, outgoing };
-    }
-    if (submitted.outgoing.replyToId !== null) await this.checkQuote(senderId, submitted);
-    const outcome = await this.writer.submit(submitted);
-    const outgoing = submitted.outgoing;
+  async send(
+    senderId: UserId,
+    request: SendMessageRequest,
+    options: { readonly rateLimited?: boolean } = {},
+  ): Promise<ChatMessage> {
+    if (options.rateLimited !== false) await this.rateLimiter.consume(senderId, 'send');
+    const prepared = await this.prepare(senderId, request);
+    if ('duplicateOf' in prepared) return prepared.duplicateOf;
+    const outcome = await this.writer.submit(prepared);
+    const outgoing = prepared.outgoing;
     // A retry whose original was stored earlier (or by a concurrent request): that is the message.
     if ('duplicateOf' in outcome) {
       this.observer.duplicateSendCaught();
       return sameRequest(outcome.duplicateOf, outgoing);
     }
+    await this.attachments.sent(outgoing.attachments.map((attachment) => attachment.id));
     return outcome.stored;
+  }
+
+  /**
+   * A send request validated into what the writer stores, with everything checked that can be
+   * before the lease (the writer checks membership and blocks under it). Attachments are claimed
+   * for the conversation; `keepAttachmentsUntil` (scheduling) keeps them that long. A retry of
+   * a send with attachments that was stored already comes back as that message.
+   */
+  async prepare(
+    senderId: UserId,
+    request: SendMessageRequest,
+    keepAttachmentsUntil?: Date,
+  ): Promise<SendRequestForWriter | { readonly duplicateOf: ChatMessage }> {
+    const byId = request.conversationId !== undefined && request.conversationId !== null;
+    const byUser = request.targetUserId !== undefined && request.targetUserId !== null;
+    if (byId === byUser)
+      throw ChatError.badInput('Pass exactly one of targetUserId and conversationId', 'conversationId');
+    const attachmentIds = parseAttachmentIds(request.attachmentIds);
+    const ref = byId ? parseConversationRef(request.conversationId, 'conversationId') : null;
+    const target =
+      ref?.kind === 'GROUP'
+        ? { conversationId: ref.id, receiverId: null }
+        : await this.directTarget(
+            senderId,
+            ref ? this.access.asParticipant(senderId, ref.id).otherId : request.targetUserId,
+          );
+    let uploads: MessageAttachment[] = [];
+    if (attachmentIds.length > 0) {
+      // Sent attachments cannot be claimed again, so a retry is answered here, before the claim.
+      const earlier =
+        typeof request.clientMessageId === 'string'
+          ? await this.messages.findByClientMessageId(target.conversationId, senderId, request.clientMessageId)
+          : null;
+      if (earlier) return { duplicateOf: earlier };
+      uploads = await this.attachments.claimForSend(
+        senderId,
+        target.conversationId,
+        attachmentIds,
+        keepAttachmentsUntil,
+      );
+    }
+    let submitted: SendRequestForWriter;
+    if (target.receiverId === null) {
+      // Membership is checked by the writer, under the lease, against the roster as stored.
+      const content = validateMessageContent(request, uploads);
+      submitted = {
+        conversationId: target.conversationId,
+        participants: null,
+        senderId,
+        outgoing: { ...content, receiverId: null },
+      };
+    } else {
+      const outgoing = validateOutgoingMessage(senderId, { ...request, targetUserId: target.receiverId }, uploads);
+      const outsider = outgoing.mentions.find((userId) => userId !== senderId && userId !== outgoing.receiverId);
+      if (outsider !== undefined) {
+        throw ChatError.badInput(`User ${outsider} is not a member of this conversation`, 'mentionedUserIds');
+      }
+      submitted = {
+        conversationId: target.conversationId,
+        participants: [senderId, target.receiverId],
+        senderId,
+        outgoing,
+      };
+    }
+    if (submitted.outgoing.replyToId !== null) await this.checkQuote(senderId, submitted);
+    return submitted;
+  }
+
+  /** A DIRECT send's conversation and receiver: an existing user other than the sender. */
+  private async directTarget(
+    senderId: UserId,
+    targetUserId: unknown,
+  ): Promise<{ conversationId: ConversationId; receiverId: UserId }> {
+    const receiverId = parseUserId(targetUserId, 'targetUserId');
+    if (receiverId === senderId) throw ChatError.badInput('You cannot send a message to yourself', 'targetUserId');
+    const { conversationId } = await this.access.withUser(senderId, receiverId);
+    return { conversationId, receiverId };
   }
 
   /** A reply quotes a message of its own conversation that the sender can see and that is still there. */

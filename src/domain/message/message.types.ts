@@ -1,4 +1,5 @@
 import type { ConversationId, UserId } from '../ids';
+import type { MessageAttachment } from '../attachment/attachment.types';
 import type { User } from '../user/user.types';
 
 /**
@@ -81,6 +82,8 @@ export interface ChatMessage {
   readonly pinnedBy: UserId | null;
   /** The last conversation event applied to this message (0: none); guards late writers. */
   readonly changeSeq: number;
+  /** Uploaded files it carries (attachment/), in the order sent. */
+  readonly attachments: readonly MessageAttachment[];
 }
 
 /**
@@ -106,6 +109,7 @@ export interface SendMessageRequest {
   readonly clientMessageId?: unknown;
   readonly replyToId?: unknown;
   readonly mentionedUserIds?: unknown;
+  readonly attachmentIds?: unknown;
 }
 
 export interface OutgoingMessage {
@@ -121,4 +125,6 @@ export interface OutgoingMessage {
   readonly replyToId: string | null;
   /** Checked under the lease against the members as they are then. */
   readonly mentions: readonly UserId[];
+  /** Uploads of the sender's, claimed for this conversation before the send is queued. */
+  readonly attachments: readonly MessageAttachment[];
 }

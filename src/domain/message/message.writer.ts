@@ -231,6 +231,7 @@ class ConversationDraft {
       tally,
       replyToId: null,
       mentions: [],
+      attachments: [],
     };
   }
 

@@ -1,3 +1,4 @@
+import type { AttachmentService } from '../attachment/attachment.service';
 import {
   conversationBusy,
   withLease,
@@ -78,6 +79,7 @@ export class MessageChangeService {
     private readonly publisher: EventPublisher,
     private readonly rateLimiter: RateLimiter,
     private readonly settings: MessageChangeSettings,
+    private readonly attachments: Pick<AttachmentService, 'discard'>,
   ) {}
 
   async edit(userId: UserId, messageId: unknown, text: unknown): Promise<ChatMessage> {
@@ -122,7 +124,9 @@ export class MessageChangeService {
 
   /** Soft-deletes the caller's own message; fixes unread counts, the preview and pins; tells members. A retry changes nothing. */
   async delete(userId: UserId, messageId: unknown): Promise<boolean> {
-    await this.change(userId, messageId, ({ message, now }) => decideDelete(message, userId, now));
+    const deleted = await this.change(userId, messageId, ({ message, now }) => decideDelete(message, userId, now));
+    // Its files become unreachable with it (a retry finds them gone already).
+    await this.attachments.discard(deleted.attachments.map((attachment) => attachment.id));
     return true;
   }
 

@@ -1,3 +1,4 @@
+import { attachmentPath } from '../../domain/attachment/attachment.rules';
 import {
   Arg,
   Args,
@@ -25,6 +26,7 @@ import { ConversationFilterArgs, NewMessageArgs, TargetUserFilterArgs } from '..
 import { openFeed } from '../subscription';
 import { UserObject } from '../user/user.type';
 import {
+  AttachmentObject,
   MessageConnectionObject,
   MessageDeletedEventObject,
   MessagePageObject,
@@ -166,6 +168,11 @@ export class MessageResolver {
           member.userId !== message.senderId && member.joinedSeq < message.seq && member.read.seq >= message.seq,
       )
       .map((member) => member.userId);
+  }
+
+  @FieldResolver(() => [AttachmentObject], { description: 'Files it carries, in the order sent.' })
+  attachments(@Root() message: ChatMessage): AttachmentObject[] {
+    return message.attachments.map((attachment) => ({ ...attachment, url: attachmentPath(attachment.id) }));
   }
 
   @FieldResolver(() => Boolean, {

@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { MAX_MENTIONS_PER_MESSAGE, MAX_MESSAGE_LENGTH } from '../../domain/limits';
+import { MAX_ATTACHMENTS_PER_MESSAGE, MAX_MENTIONS_PER_MESSAGE, MAX_MESSAGE_LENGTH } from '../../domain/limits';
 import { SystemEventObject } from '../conversation/conversation.type';
 
 /** Keys are the GraphQL names, values the stored (seed) spelling. */
@@ -34,6 +34,34 @@ export class ReactionGroupObject {
 
   @Field(() => [ID], { description: 'Who reacted with it, in the order they did.' })
   userIds!: string[];
+}
+
+@ObjectType('Attachment', { description: 'A file uploaded with POST /api/chat/attachments and sent with a message.' })
+export class AttachmentObject {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({
+    description:
+      'GET it from the API service with the same bearer token (Range supported); members of the ' +
+      'conversation only, while the message is not deleted.',
+  })
+  url!: string;
+
+  @Field({ description: 'Sanitized: no path, no control or reserved characters.' })
+  fileName!: string;
+
+  @Field({ description: 'Sniffed from the bytes at upload; unknown or unsafe types are application/octet-stream.' })
+  contentType!: string;
+
+  @Field(() => Int, { description: 'Bytes.' })
+  size!: number;
+
+  @Field(() => Int, { nullable: true, description: 'Images only.' })
+  width!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Images only.' })
+  height!: number | null;
 }
 
 @ObjectType('Message')
@@ -143,8 +171,11 @@ export class SendMessageInput {
   @Field({ description: `Non-blank, at most ${MAX_MESSAGE_LENGTH} characters.` })
   message!: string;
 
-  @Field(() => MessageTypeEnum, { defaultValue: MessageTypeEnum.TEXT })
-  messageType!: MessageTypeEnum;
+  @Field(() => MessageTypeEnum, {
+    nullable: true,
+    description: 'TEXT by default; with attachmentIds, IMAGE when all of them are images, else FILE.',
+  })
+  messageType?: MessageTypeEnum | null;
 
   @Field(() => String, { nullable: true, description: 'http(s) URL; required for IMAGE and FILE.' })
   attachmentUrl?: string | null;
@@ -166,6 +197,14 @@ export class SendMessageInput {
     description: `Members this message mentions (at most ${MAX_MENTIONS_PER_MESSAGE}); anyone else is refused.`,
   })
   mentionedUserIds?: string[] | null;
+
+  @Field(() => [ID], {
+    nullable: true,
+    description:
+      `Uploads of mine (POST /api/chat/attachments) to send, at most ${MAX_ATTACHMENTS_PER_MESSAGE}. ` +
+      'The text may then be empty, and messageType defaults to IMAGE (all images) or FILE.',
+  })
+  attachmentIds?: string[] | null;
 
   @Field(() => ID, {
     nullable: true,

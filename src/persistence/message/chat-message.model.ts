@@ -36,6 +36,20 @@ export const chatMessageSchema = new Schema(
     pinnedAt: { type: Date, default: undefined },
     pinnedBy: { type: String, default: undefined },
     changeSeq: { type: Number, default: undefined },
+    attachments: {
+      type: [
+        {
+          _id: false,
+          id: Schema.Types.ObjectId,
+          fileName: String,
+          contentType: String,
+          size: Number,
+          width: Number,
+          height: Number,
+        },
+      ],
+      default: undefined,
+    },
   },
   { collection: 'chatmessages', timestamps: true, versionKey: false, strictQuery: 'throw' },
 );
@@ -54,6 +68,8 @@ chatMessageSchema.index({ receiverId: 1, isRead: 1 });
 chatMessageSchema.index({ conversationId: 1, seq: 1 }, { unique: true });
 // replies(messageId) and replyCount.
 chatMessageSchema.index({ conversationId: 1, replyToId: 1, seq: 1 });
+// Downloads: the message of a conversation that carries an attachment (its access check).
+chatMessageSchema.index({ conversationId: 1, 'attachments.id': 1 });
 // Conversation.mentionCount: a member's unread mentions.
 chatMessageSchema.index({ conversationId: 1, mentions: 1, seq: 1 });
 // The idempotency key is unique per sender within a conversation (a retry names the same
@@ -93,4 +109,12 @@ export interface ChatMessageDocument {
   pinnedAt?: Date | null;
   pinnedBy?: string | null;
   changeSeq?: number;
+  attachments?: Array<{
+    id: Types.ObjectId;
+    fileName: string;
+    contentType: string;
+    size: number;
+    width: number | null;
+    height: number | null;
+  }>;
 }

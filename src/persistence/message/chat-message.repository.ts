@@ -41,6 +41,12 @@ function toChatMessage(doc: ChatMessageDocument): ChatMessage {
     pinnedAt: doc.pinnedAt ?? null,
     pinnedBy: (doc.pinnedBy as UserId | null | undefined) ?? null,
     changeSeq: doc.changeSeq ?? 0,
+    attachments: (doc.attachments ?? []).map((attachment) => ({
+      ...attachment,
+      id: attachment.id.toHexString(),
+      width: attachment.width ?? null,
+      height: attachment.height ?? null,
+    })),
   };
 }
 
@@ -103,6 +109,14 @@ export class MongoMessageRepository implements MessageRepository {
       ...(message.replyToId !== null ? { replyToId: new Types.ObjectId(message.replyToId) } : {}),
       ...(message.mentions.length > 0 ? { mentions: message.mentions.map((id) => new Types.ObjectId(id)) } : {}),
       ...(message.eventSeq > 0 ? { eventSeq: message.eventSeq } : {}),
+      ...(message.attachments.length > 0
+        ? {
+            attachments: message.attachments.map((attachment) => ({
+              ...attachment,
+              id: new Types.ObjectId(attachment.id),
+            })),
+          }
+        : {}),
       createdAt: now,
       updatedAt: now,
     }));
@@ -226,6 +240,13 @@ export class MongoMessageRepository implements MessageRepository {
   async findOne(conversationId: ConversationId, id: string): Promise<ChatMessage | null> {
     if (!Types.ObjectId.isValid(id)) return null;
     const doc = await this.model.findOne({ _id: new Types.ObjectId(id), conversationId }).lean<ChatMessageDocument>();
+    return doc ? toChatMessage(doc) : null;
+  }
+
+  async findCarrying(conversationId: ConversationId, attachmentId: string): Promise<ChatMessage | null> {
+    const doc = await this.model
+      .findOne({ conversationId, 'attachments.id': new Types.ObjectId(attachmentId) })
+      .lean<ChatMessageDocument>();
     return doc ? toChatMessage(doc) : null;
   }
 

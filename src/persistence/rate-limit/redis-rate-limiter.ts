@@ -30,6 +30,8 @@ export class RedisRateLimiter implements RateLimiter {
       search: build('search'),
       directory: build('directory'),
       connect: build('connect'),
+      upload: build('upload'),
+      schedule: build('schedule'),
     };
   }
 
