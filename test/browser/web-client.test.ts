@@ -7,6 +7,8 @@ import { launchChromium, openPage, withScreenshots } from '../helpers/browser';
 import { graphqlOk } from '../helpers/clients';
 import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
 import { spawnServiceProcess, startSystem, TEST_JWT_SECRET, type TestSystem, type WsProcess } from '../helpers/system';
+import { eventually } from '../helpers/eventually';
+import { png } from '../helpers/uploads';
 import { seedDemoUsers } from '../helpers/users';
 
 const [ALICE, BOB, CAROL] = [DEMO_USERS[0]!, DEMO_USERS[1]!, DEMO_USERS[2]!];
@@ -33,7 +35,11 @@ describe('web client in Chromium: two people chatting', () => {
     stores = await startTestDatastores();
     await seedDemoUsers(stores);
     wsPort = await freePort();
-    system = await startSystem(stores, { wsInstances: 0, env: { WEBSOCKET_PORT: String(wsPort) } });
+    system = await startSystem(stores, {
+      wsInstances: 0,
+      // A message scheduled from the browser a few seconds ahead is sent within a fifth of a second of it.
+      env: { WEBSOCKET_PORT: String(wsPort), SCHEDULE_MIN_LEAD_SECONDS: '1', SCHEDULER_POLL_MS: '200' },
+    });
     ws = await spawnServiceProcess(stores, 'ws', {}, wsPort);
     browser = await launchChromium();
   }, 60_000);
@@ -418,6 +424,74 @@ describe('web client in Chromium: two people chatting', () => {
       // Messages only forward from the last one seen: no page of history is fetched again.
       expect(asked.filter((operation) => operation === 'Messages')).toEqual([]);
       await phone.close();
+    }),
+  );
+
+  it(
+    'sends an image with upload progress, schedules a message that arrives at its time, and blocks',
+    withScreenshots(pages, async () => {
+      await conversationWith(alice, BOB.id).click();
+      await conversationWith(bob, ALICE.id).click();
+
+      // Alice attaches a picture; the upload is held at the network so its progress bar shows.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await alice.route('**/api/chat/attachments', async (route) => {
+        await held;
+        await route.continue();
+      });
+      await alice
+        .getByLabel('Attach files')
+        .setInputFiles({ name: 'dunes.png', mimeType: 'image/png', buffer: png(40, 30) });
+      await alice.getByTestId('draft-attachment').getByRole('progressbar', { name: 'Uploading dunes.png' }).waitFor();
+      expect(await alice.getByRole('button', { name: 'Send', exact: true }).isDisabled()).toBe(true);
+      release();
+      await eventually(
+        async () =>
+          (await alice.getByTestId('draft-attachment').getByRole('progressbar').getAttribute('value')) === '1',
+        { what: 'the upload to complete' },
+      );
+      await alice.unroute('**/api/chat/attachments');
+      await composer(alice).fill('The dunes');
+      await alice.getByRole('button', { name: 'Send', exact: true }).click();
+      // Bob sees the picture itself, decoded at its size, loaded with his own token.
+      const picture = messages(bob, 'The dunes').getByTestId('attachment-image');
+      await picture.waitFor();
+      await eventually(
+        async () => {
+          const [complete, width, height] = await picture.evaluate((element) => {
+            const image = element as unknown as { complete: boolean; naturalWidth: number; naturalHeight: number };
+            return [image.complete, image.naturalWidth, image.naturalHeight] as const;
+          });
+          return complete && width === 40 && height === 30;
+        },
+        { what: 'the picture to be decoded at 40 × 30' },
+      );
+
+      // Alice schedules a message three seconds ahead; it waits in her list, then reaches Bob.
+      await composer(alice).fill('Sent while you were away');
+      await alice.getByRole('button', { name: 'Send later' }).click();
+      const sendAt = await alice.evaluate(() => {
+        const at = new Date(Date.now() + 3_000);
+        const pad = (n: number) => String(n).padStart(2, '0');
+        return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
+      });
+      await alice.getByLabel('Send at').fill(sendAt);
+      await alice.getByRole('button', { name: 'Schedule', exact: true }).click();
+      await alice.getByTestId('scheduled-message').filter({ hasText: 'Sent while you were away' }).waitFor();
+      expect(await messages(bob, 'Sent while you were away').count()).toBe(0);
+      await messages(bob, 'Sent while you were away').waitFor({ timeout: 15_000 });
+      await alice.getByTestId('scheduled-message').waitFor({ state: 'detached', timeout: 15_000 });
+
+      // Bob blocks Alice: her next message is refused, with the reason on screen.
+      bob.once('dialog', (dialog) => void dialog.accept());
+      await bob.getByRole('button', { name: 'Block', exact: true }).click();
+      await bob.getByTestId('blocked-banner').filter({ hasText: 'You blocked Alice' }).waitFor();
+      await send(alice, 'Are you there?');
+      await alice.getByTestId('failed-message').filter({ hasText: 'does not accept messages from you' }).waitFor();
+      expect(await messages(bob, 'Are you there?').count()).toBe(0);
+      await bob.getByRole('button', { name: 'Unblock', exact: true }).click();
+      await bob.getByRole('button', { name: 'Block', exact: true }).waitFor();
     }),
   );
 });

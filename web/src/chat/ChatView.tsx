@@ -1,10 +1,14 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { ApolloCache } from '@apollo/client';
 import {
+  BlockUserDocument,
   ConversationMembersDocument,
   DeleteMessageDocument,
   MarkConversationReadDocument,
   MessagesDocument,
+  ScheduleMessageDocument,
+  UnblockUserDocument,
   type ConversationFieldsFragment,
   type MessageFieldsFragment,
 } from '../../../src/client/graphql';
@@ -17,7 +21,8 @@ import { MessageBubble, type QuotedMessage } from './MessageBubble';
 import { PinnedPanel } from './PinnedPanel';
 import { ThreadPanel } from './ThreadPanel';
 import { PresenceDot } from './PresenceDot';
-import { useSendMessage } from './useSendMessage';
+import { ScheduledPanel } from './ScheduledPanel';
+import { useSendMessage, type SendExtras } from './useSendMessage';
 
 const PAGE_SIZE = 30;
 /** Older messages load when the list is scrolled within this many pixels of its top. */
@@ -83,6 +88,50 @@ export function ChatView(props: {
   const threadVersion = threadRootId ? messages.filter((message) => message.replyToId === threadRootId).length : 0;
   const [markRead] = useMutation(MarkConversationReadDocument);
   const [deleteMessage] = useMutation(DeleteMessageDocument);
+  const [scheduleMessage] = useMutation(ScheduleMessageDocument);
+  const [blockUser] = useMutation(BlockUserDocument);
+  const [unblockUser] = useMutation(UnblockUserDocument);
+  // The scheduled list is asked again when one of mine arrives from the scheduler.
+  const [scheduledVersion, setScheduledVersion] = useState(0);
+  const lastScheduledArrival =
+    messages.findLast((message) => message.senderId === me.id && message.clientMessageId.startsWith('scheduled-'))
+      ?.id ?? '';
+
+  const schedule = async (text: string, extras: SendExtras, sendAt: Date) => {
+    await scheduleMessage({
+      variables: {
+        input: {
+          conversationId,
+          message: text,
+          replyToId: extras.replyToId ?? null,
+          mentionedUserIds: [...(extras.mentionedUserIds ?? [])],
+          ...(extras.attachments?.length
+            ? { attachmentIds: extras.attachments.map((upload) => upload.attachmentId) }
+            : {}),
+        },
+        sendAt: sendAt.toISOString(),
+      },
+    });
+    setScheduledVersion((version) => version + 1);
+  };
+
+  /** Blocks or unblocks the other person of a DIRECT conversation; the header and composer follow. */
+  const setBlocked = (blocked: boolean) => {
+    const userId = conversation.otherUserId;
+    if (!userId) return;
+    const variables = { userId };
+    const update = (cache: ApolloCache) =>
+      cache.modify({
+        id: cache.identify({ __typename: 'Conversation', conversationId }),
+        fields: {
+          blockedByViewer: () => blocked,
+          // Their own block of me, if any, still stands after I unblock (the server says on the next load).
+          blocked: (current: boolean) => blocked || current,
+        },
+      });
+    const done = blocked ? blockUser({ variables, update }) : unblockUser({ variables, update });
+    done.catch((error: unknown) => window.alert(error instanceof Error ? error.message : String(error)));
+  };
 
   // Reading is automatic while the conversation is open and the tab is visible.
   const visible = usePageVisible();
@@ -168,6 +217,19 @@ export function ChatView(props: {
         <button type="button" className="pinned-toggle" onClick={() => setShowPinned((shown) => !shown)}>
           📌 Pinned
         </button>
+        {!group && (
+          <button
+            type="button"
+            className="block-toggle"
+            onClick={() => {
+              if (conversation.blockedByViewer) setBlocked(false);
+              else if (window.confirm(`Block ${displayName(conversation)}? Neither of you can message the other.`))
+                setBlocked(true);
+            }}
+          >
+            {conversation.blockedByViewer ? 'Unblock' : 'Block'}
+          </button>
+        )}
         <span className="typing" data-testid="typing-indicator" aria-live="polite">
           {typists.length > 0 ? `${typists.join(' and ')} ${typists.length > 1 ? 'are' : 'is'} typing…` : ''}
         </span>
@@ -216,6 +278,14 @@ export function ChatView(props: {
           />
         ))}
       </ol>
+      {conversation.blocked && (
+        <p className="blocked-banner" data-testid="blocked-banner">
+          {conversation.blockedByViewer
+            ? `You blocked ${displayName(conversation)}. Unblock them to send messages.`
+            : `${displayName(conversation)} does not accept messages from you.`}
+        </p>
+      )}
+      <ScheduledPanel conversationId={conversationId} version={`${scheduledVersion}:${lastScheduledArrival}`} />
       {failed.length > 0 && (
         <ul className="failed" aria-label="Messages not sent">
           {failed.map((entry) => (
@@ -245,6 +315,10 @@ export function ChatView(props: {
         onSend={(text, extras) => {
           setReplyTo(null);
           void send(text, extras);
+        }}
+        onSchedule={async (text, extras, sendAt) => {
+          await schedule(text, extras, sendAt);
+          setReplyTo(null);
         }}
       />
     </section>

@@ -2,6 +2,7 @@ import { useMutation } from '@apollo/client/react';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { SetTypingDocument } from '../../../src/client/graphql';
 import { DEFAULT_TYPING_EXPIRY_MS, MAX_MESSAGE_LENGTH } from '../../../src/domain/limits';
+import { uploadFile, type Uploaded } from './attachments';
 import type { SendExtras } from './useSendMessage';
 
 /** Typing is announced at most this often while keys keep coming: well inside the server's expiry. */
@@ -23,6 +24,22 @@ export function mentionsIn(text: string, chosen: readonly Mentionable[]): string
   return [...new Set(chosen.filter((member) => text.includes(`@${member.name}`)).map((member) => member.userId))];
 }
 
+/** A file being uploaded from the composer, then waiting to be sent. */
+interface Draft {
+  readonly key: string;
+  readonly name: string;
+  readonly progress: number;
+  readonly uploaded: Uploaded | null;
+  readonly error: string | null;
+}
+
+/** `datetime-local` wants local time without a zone (seconds included: the input has step 1). */
+function localInputValue(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return `${day}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
 export function Composer(props: {
   conversationId: string;
   /** Who `@` offers (the other members). */
@@ -31,10 +48,32 @@ export function Composer(props: {
   replyTo: { id: string; label: string } | null;
   onCancelReply: () => void;
   onSend: (text: string, extras: SendExtras) => void;
+  /** "Send later" (absent: the composer offers only sending now, e.g. in a thread). */
+  onSchedule?: (text: string, extras: SendExtras, sendAt: Date) => Promise<void>;
   /** Placeholder and label, e.g. in a thread. */
   label?: string;
 }) {
   const [text, setText] = useState('');
+  const [drafts, setDrafts] = useState<Draft[]>([]);
+  const [later, setLater] = useState<string | null>(null);
+  const [scheduleError, setScheduleError] = useState<string | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const uploading = drafts.some((draft) => !draft.uploaded && !draft.error);
+  const ready = drafts.flatMap((draft) => (draft.uploaded ? [draft.uploaded] : []));
+  const canSend = !uploading && (text.trim() !== '' || ready.length > 0);
+
+  const attach = (files: Iterable<File>) => {
+    for (const file of files) {
+      const key = `${Date.now()}-${Math.random()}`;
+      const patch = (change: Partial<Draft>) =>
+        setDrafts((list) => list.map((draft) => (draft.key === key ? { ...draft, ...change } : draft)));
+      setDrafts((list) => [...list, { key, name: file.name, progress: 0, uploaded: null, error: null }]);
+      uploadFile(file, (progress) => patch({ progress })).then(
+        (uploaded) => patch({ uploaded, progress: 1 }),
+        (error: unknown) => patch({ error: error instanceof Error ? error.message : String(error) }),
+      );
+    }
+  };
   const [chosen, setChosen] = useState<Mentionable[]>([]);
   const typed = MENTION_AT_END.exec(text);
   const query = typed?.[2]?.toLowerCase() ?? null;
@@ -73,18 +112,93 @@ export function Composer(props: {
     setChosen((list) => [...list.filter((other) => other.userId !== member.userId), member]);
   };
 
-  const submit = (event?: FormEvent) => {
-    event?.preventDefault();
-    const message = text.trim();
-    if (!message) return;
+  const extras = (message: string): SendExtras => ({
+    replyToId: props.replyTo?.id ?? null,
+    mentionedUserIds: mentionsIn(message, chosen),
+    attachments: ready,
+  });
+  const clear = () => {
     stopTyping();
     setText('');
     setChosen([]);
-    props.onSend(message, { replyToId: props.replyTo?.id ?? null, mentionedUserIds: mentionsIn(message, chosen) });
+    setDrafts([]);
+  };
+
+  const submit = (event?: FormEvent) => {
+    event?.preventDefault();
+    const message = text.trim();
+    if (!canSend) return;
+    const sent = extras(message);
+    clear();
+    props.onSend(message, sent);
+  };
+
+  const schedule = async () => {
+    if (!props.onSchedule || later === null || !canSend) return;
+    const message = text.trim();
+    try {
+      await props.onSchedule(message, extras(message), new Date(later));
+      clear();
+      setLater(null);
+      setScheduleError(null);
+    } catch (error) {
+      setScheduleError(error instanceof Error ? error.message : String(error));
+    }
   };
 
   return (
-    <form className="composer" onSubmit={submit}>
+    <form
+      className="composer"
+      onSubmit={submit}
+      onDragOver={(event) => event.preventDefault()}
+      onDrop={(event) => {
+        event.preventDefault();
+        attach(event.dataTransfer.files);
+      }}
+    >
+      {drafts.length > 0 && (
+        <ul className="drafts" aria-label="Attachments">
+          {drafts.map((draft) => (
+            <li key={draft.key} data-testid="draft-attachment">
+              <span>{draft.name}</span>
+              {draft.error ? (
+                <span className="error">{draft.error}</span>
+              ) : (
+                <progress aria-label={`Uploading ${draft.name}`} value={draft.progress} max={1} />
+              )}
+              <button
+                type="button"
+                aria-label={`Remove ${draft.name}`}
+                onClick={() => setDrafts((list) => list.filter((other) => other.key !== draft.key))}
+              >
+                ✕
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {later !== null && (
+        <div className="send-later">
+          <label>
+            Send at{' '}
+            <input
+              type="datetime-local"
+              aria-label="Send at"
+              value={later}
+              step={1}
+              min={localInputValue(new Date())}
+              onChange={(event) => setLater(event.target.value)}
+            />
+          </label>
+          <button type="button" disabled={!canSend} onClick={() => void schedule()}>
+            Schedule
+          </button>
+          <button type="button" onClick={() => setLater(null)}>
+            Cancel
+          </button>
+          {scheduleError && <span className="error">{scheduleError}</span>}
+        </div>
+      )}
       {props.replyTo && (
         <div className="replying" data-testid="replying">
           Replying to {props.replyTo.label}
@@ -119,7 +233,31 @@ export function Composer(props: {
         }}
         onBlur={stopTyping}
       />
-      <button type="submit" disabled={text.trim() === ''}>
+      <input
+        ref={fileInput}
+        type="file"
+        multiple
+        hidden
+        aria-label="Attach files"
+        onChange={(event) => {
+          attach(event.target.files ?? []);
+          event.target.value = '';
+        }}
+      />
+      <button type="button" aria-label="Attach" title="Attach files" onClick={() => fileInput.current?.click()}>
+        📎
+      </button>
+      {props.onSchedule && (
+        <button
+          type="button"
+          aria-label="Send later"
+          title="Send later"
+          onClick={() => setLater(localInputValue(new Date(Date.now() + 10 * 60_000)))}
+        >
+          ⏰
+        </button>
+      )}
+      <button type="submit" disabled={!canSend}>
         Send
       </button>
     </form>

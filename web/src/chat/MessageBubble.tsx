@@ -8,6 +8,7 @@ import {
   type MessageFieldsFragment,
 } from '../../../src/client/graphql';
 import { isPending } from '../live/cache-updates';
+import { Attachments } from './attachments';
 import { Markdown } from './Markdown';
 import { Reactions } from './Reactions';
 
@@ -142,7 +143,8 @@ export function MessageBubble(props: {
           <span className="sender">{message.sender?.name ?? props.names.get(message.senderId) ?? 'someone'}</span>
         )}
         {message.replyToId && <Quote quoted={props.quoted ?? null} names={props.names} />}
-        {message.messageType !== 'TEXT' && message.attachmentUrl && (
+        <Attachments attachments={message.attachments} />
+        {message.messageType !== 'TEXT' && message.attachmentUrl && message.attachments.length === 0 && (
           <a href={message.attachmentUrl} target="_blank" rel="noreferrer noopener" className="attachment">
             {message.messageType === 'IMAGE' ? '🖼' : '📎'} attachment
           </a>

@@ -2,11 +2,14 @@ import { useMutation } from '@apollo/client/react';
 import { useState } from 'react';
 import { SendMessageDocument, type MessageFieldsFragment } from '../../../src/client/graphql';
 import { addMessage, PENDING_PREFIX } from '../live/cache-updates';
+import type { Uploaded } from './attachments';
 
 /** What a send adds to its text: the message it replies to, the members it mentions. */
 export interface SendExtras {
   readonly replyToId?: string | null;
   readonly mentionedUserIds?: readonly string[];
+  /** Uploaded files it carries. */
+  readonly attachments?: readonly Uploaded[];
 }
 
 export interface FailedSend {
@@ -42,6 +45,8 @@ export function useSendMessage(
   const attempt = async (text: string, clientMessageId: string, extras: SendExtras) => {
     const replyToId = extras.replyToId ?? null;
     const mentionedUserIds = [...(extras.mentionedUserIds ?? [])];
+    const uploads = extras.attachments ?? [];
+    const attachmentIds = uploads.map((upload) => upload.attachmentId);
     setFailed((list) => list.filter((entry) => entry.clientMessageId !== clientMessageId));
     const now = new Date().toISOString();
     const optimistic = {
@@ -69,11 +74,28 @@ export function useSendMessage(
       mentionedUserIds,
       pinnedAt: null,
       reactions: [],
+      attachments: uploads.map((upload) => ({
+        __typename: 'Attachment',
+        id: upload.attachmentId,
+        url: upload.url,
+        fileName: upload.fileName,
+        contentType: upload.contentType,
+        size: upload.size,
+        width: upload.width,
+        height: upload.height,
+      })),
     } as MessageFieldsFragment;
     try {
       await send({
         variables: {
-          input: { conversationId: target.conversationId, message: text, clientMessageId, replyToId, mentionedUserIds },
+          input: {
+            conversationId: target.conversationId,
+            message: text,
+            clientMessageId,
+            replyToId,
+            mentionedUserIds,
+            ...(attachmentIds.length > 0 ? { attachmentIds } : {}),
+          },
         },
         optimisticResponse: { sendMessage: optimistic },
         update: (cache, { data }) => {
