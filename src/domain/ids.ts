@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ChatError } from './errors';
 
 /** A user id: the 24-hex-digit ObjectId string the main app issues. */
@@ -10,6 +11,18 @@ const OBJECT_ID = /^[0-9a-f]{24}$/;
 /** A lower-case 24-hex-digit ObjectId string (users and messages both have them). */
 export function isObjectIdHex(value: unknown): value is string {
   return typeof value === 'string' && OBJECT_ID.test(value);
+}
+
+/**
+ * A new id in ObjectId form for records this service creates (uploads, scheduled messages): the
+ * time in seconds first, so ids sort by creation, then 8 random bytes.
+ */
+export function newObjectIdHex(now = new Date()): string {
+  return (
+    Math.floor(now.getTime() / 1000)
+      .toString(16)
+      .padStart(8, '0') + randomBytes(8).toString('hex')
+  );
 }
 
 export function isUserId(value: unknown): value is UserId {

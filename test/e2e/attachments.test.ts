@@ -212,8 +212,24 @@ describe('attachments', () => {
     ).createGroup.conversationId;
     const file = (await upload(env.system.api, ann.token, Buffer.from('%PDF-1.4 minutes'), 'minutes.pdf')).body.data!;
     expect(file.contentType).toBe('application/pdf');
-    const sent = await sendWith(ann, { conversationId: group }, [file.attachmentId]);
-    expect(sent.body.data?.sendMessage).toMatchObject({ messageType: 'FILE' });
+    const input = {
+      conversationId: group,
+      message: 'minutes',
+      attachmentIds: [file.attachmentId],
+      clientMessageId: 'f-1',
+    };
+    const sent = (await graphqlOk(env.system.api, SendMessageDocument, { input }, ann.token)).sendMessage;
+    expect(sent).toMatchObject({ messageType: 'FILE' });
+    // A retry (same key) is the same message, though its upload is sent already; other text under the key is refused.
+    const retried = (await graphqlOk(env.system.api, SendMessageDocument, { input }, ann.token)).sendMessage;
+    expect(retried.id).toBe(sent.id);
+    const reused = await graphqlHttp(
+      env.system.api,
+      SendMessageDocument,
+      { input: { ...input, message: 'other' } },
+      ann.token,
+    );
+    expect(reused.body.errors?.[0]?.extensions?.['code']).toBe('CONFLICT');
     for (const user of [ben, cat]) expect((await download(env.system.api, file.url, user.token)).status).toBe(200);
     await graphqlOk(env.system.api, RemoveMemberDocument, { conversationId: group, userId: cat.id }, ann.token);
     expect((await download(env.system.api, file.url, cat.token)).status).toBe(404);

@@ -1,6 +1,7 @@
 import { imageSize } from 'image-size';
 import { filetypeinfo } from 'magic-bytes.js';
 import { ChatError } from '../errors';
+import { isObjectIdHex } from '../ids';
 import { MAX_ATTACHMENT_NAME_LENGTH, MAX_ATTACHMENTS_PER_MESSAGE } from '../limits';
 
 /** Bytes of an upload kept to sniff its type and read an image's dimensions. */
@@ -127,12 +128,10 @@ export function parseAttachmentIds(value: unknown): string[] {
   return [...new Set(ids)];
 }
 
-const OBJECT_ID = /^[0-9a-f]{24}$/;
-
 /** An attachment id (24 hex characters). */
 export function parseAttachmentId(value: unknown, field: string): string {
   const normalized = typeof value === 'string' ? value.trim().toLowerCase() : '';
-  if (!OBJECT_ID.test(normalized)) throw ChatError.badInput(`${field} must hold 24-character hexadecimal ids`, field);
+  if (!isObjectIdHex(normalized)) throw ChatError.badInput(`${field} must hold 24-character hexadecimal ids`, field);
   return normalized;
 }
 

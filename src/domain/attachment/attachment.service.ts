@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import type { ConversationVisibility } from '../conversation/conversation.visibility';
 import { ChatError } from '../errors';
-import type { ConversationId, UserId } from '../ids';
+import { newObjectIdHex, type ConversationId, type UserId } from '../ids';
 import type { MessageRepository } from '../message/message.repository';
 import type { RateLimiter } from '../rate-limit';
 import {
@@ -23,15 +22,6 @@ export interface AttachmentSettings {
 
 /** Expired uploads the sweep handles per round. @default 100 */
 const SWEEP_BATCH = 100;
-
-/** A fresh attachment id: an ObjectId's shape (time first, so ids sort by upload time), random after. */
-function newAttachmentId(now: Date): string {
-  return (
-    Math.floor(now.getTime() / 1000)
-      .toString(16)
-      .padStart(8, '0') + randomBytes(8).toString('hex')
-  );
-}
 
 function notFound(): ChatError {
   // One answer for "no such file" and "not yours to see": a download reveals nothing it may not.
@@ -60,7 +50,7 @@ export class AttachmentService {
   async upload(ownerId: UserId, fileName: unknown, source: Readable): Promise<StoredAttachment> {
     await this.rateLimiter.consume(ownerId, 'upload');
     const now = new Date();
-    const id = newAttachmentId(now);
+    const id = newObjectIdHex(now);
     const name = sanitizeFileName(fileName);
     const { meter, measured } = this.measure();
     await this.files.write(id, name, source.pipe(meter));

@@ -117,10 +117,8 @@ export function validateMessageContent(
   request: SendMessageRequest,
   uploads: readonly MessageAttachment[] = [],
 ): Omit<OutgoingMessage, 'receiverId'> {
-  const message =
-    uploads.length > 0 && (request.message === '' || request.message == null)
-      ? ''
-      : validateMessageText(request.message);
+  const captionless = request.message == null || (typeof request.message === 'string' && request.message.trim() === '');
+  const message = uploads.length > 0 && captionless ? '' : validateMessageText(request.message);
   const messageType = parseMessageType(request.messageType, uploads);
   return {
     message,

@@ -117,7 +117,11 @@ export class MessageService {
         typeof request.clientMessageId === 'string'
           ? await this.messages.findByClientMessageId(target.conversationId, senderId, request.clientMessageId)
           : null;
-      if (earlier) return { duplicateOf: earlier };
+      if (earlier) {
+        // Another text under the same key is a client bug: CONFLICT, as the writer answers it.
+        const text = typeof request.message === 'string' && request.message.trim() !== '' ? request.message : '';
+        return { duplicateOf: sameRequest(earlier, { receiverId: earlier.receiverId, message: text }) };
+      }
       uploads = await this.attachments.claimForSend(
         senderId,
         target.conversationId,

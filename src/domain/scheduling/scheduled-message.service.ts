@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { AttachmentService } from '../attachment/attachment.service';
 import { blockRefusal } from '../blocking/block.rules';
 import type { ConversationAccess, ConversationTarget } from '../conversation/conversation.access';
 import type { ConversationRepository } from '../conversation/conversation.types';
 import { ChatError, type ErrorCode } from '../errors';
-import type { ConversationId, UserId } from '../ids';
+import { isObjectIdHex, newObjectIdHex, type ConversationId, type UserId } from '../ids';
 import { MAX_PENDING_SCHEDULED_PER_USER, MAX_SCHEDULE_LEAD_DAYS } from '../limits';
 import type { MessageService } from '../message/message.service';
 import type { SendMessageRequest } from '../message/message.types';
@@ -43,19 +42,10 @@ const DUE_BATCH = 50;
 /** Tries, 100 ms apart, to take a lock another request or instance holds briefly. @default 30 */
 const LOCK_TRIES = 30;
 
-const OBJECT_ID = /^[0-9a-f]{24}$/;
 const lockOf = (id: string) => `chat:scheduled:{${id}}`;
 const pendingLockOf = (userId: UserId) => `chat:scheduling:{${userId}}`;
 /** The send's idempotency key: however many times it is tried, one message. */
 export const scheduledClientMessageId = (id: string) => `scheduled-${id}`;
-
-function newId(now: Date): string {
-  return (
-    Math.floor(now.getTime() / 1000)
-      .toString(16)
-      .padStart(8, '0') + randomBytes(8).toString('hex')
-  );
-}
 
 /**
  * Messages sent later. Durable in MongoDB; each API instance looks for due ones every
@@ -98,7 +88,7 @@ export class ScheduledMessageService {
       if (refusal) throw refusal;
     }
     const scheduled: ScheduledMessage = {
-      id: newId(now),
+      id: newObjectIdHex(now),
       senderId: userId,
       conversationId,
       content: {
@@ -137,7 +127,7 @@ export class ScheduledMessageService {
   async cancel(userId: UserId, idInput: unknown): Promise<boolean> {
     await this.rateLimiter.consume(userId, 'schedule');
     const id = typeof idInput === 'string' ? idInput.trim().toLowerCase() : '';
-    if (!OBJECT_ID.test(id)) throw ChatError.notFound('No such scheduled message');
+    if (!isObjectIdHex(id)) throw ChatError.notFound('No such scheduled message');
     // Under the lock the sender holds while sending: cancelled before, it is never sent; after, it was.
     return this.underLock(lockOf(id), SEND_LOCK_MS, async () => {
       const found = await this.scheduled.find(userId, id);
