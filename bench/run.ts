@@ -18,6 +18,7 @@ import {
   type Sizes,
 } from './scenarios/scenarios';
 import { groupFanOut } from './scenarios/group-fanout';
+import { scheduledLateness } from './scenarios/scheduled';
 import { messageChanges } from './scenarios/message-changes';
 import { redisPubSubCost, type RedisCostSizes } from './scenarios/redis-cost';
 import { datastorePids } from './scenarios/traffic';
@@ -61,6 +62,7 @@ const FULL: Sizes = {
   d: { messages: 10_000, rate: 2, seconds: 5, depths: [0, 2000, 4500] },
   g: { members: 500, connected: 100, rate: 20, seconds: 15 },
   e: { users: 50, perUser: 20 },
+  s: { pairs: 20, perPair: 10 },
 };
 const QUICK: Sizes = {
   a: { users: 100, rate: 30, seconds: 2 },
@@ -71,6 +73,7 @@ const QUICK: Sizes = {
   d: { messages: 2000, rate: 5, seconds: 1, depths: [0, 1000] },
   g: { members: 500, connected: 100, rate: 10, seconds: 3 },
   e: { users: 20, perUser: 10 },
+  s: { pairs: 10, perPair: 5 },
 };
 const SMOKE: Sizes = {
   a: { users: 20, rate: 20, seconds: 1 },
@@ -81,6 +84,7 @@ const SMOKE: Sizes = {
   d: { messages: 2000, rate: 10, seconds: 1, depths: [0, 1000] },
   g: { members: 50, connected: 10, rate: 5, seconds: 1 },
   e: { users: 5, perUser: 4 },
+  s: { pairs: 2, perPair: 2 },
 };
 
 function sizesOf(mode: string): Sizes {
@@ -96,7 +100,7 @@ const preset = sizesOf(mode);
 const historyMessages = argument('history-messages');
 const sizes: Sizes = historyMessages ? { ...preset, d: { ...preset.d, messages: Number(historyMessages) } } : preset;
 const runs = Number(argument('runs') ?? (mode === 'full' ? 3 : 1));
-const scenarios = (argument('scenarios') ?? "A,A',B,O,C,D,G,E,R").split(',');
+const scenarios = (argument('scenarios') ?? "A,A',B,O,C,D,G,E,S,R").split(',');
 /** BENCH_REDIS_CLUSTER=1: also start a 3-master Redis Cluster and run the project on it ('project-cluster'). */
 const withCluster = process.env.BENCH_REDIS_CLUSTER === '1';
 const systemKeys = (
@@ -293,6 +297,18 @@ async function main(): Promise<void> {
         (candidate): candidate is ProjectSystem => candidate instanceof ProjectSystem,
       )) {
         results.E[system.key] = await measure(system, stores, 'E', () => messageChanges(system, users, sizes.e, log));
+        save();
+      }
+    }
+    if (scenarios.includes('S')) {
+      // Only this project schedules; a burst of direct sends of the same size is the baseline.
+      results.S = {};
+      for (const system of systems.filter(
+        (candidate): candidate is ProjectSystem => candidate instanceof ProjectSystem,
+      )) {
+        results.S[system.key] = await measure(system, stores, 'S', () =>
+          scheduledLateness(system, users, sizes.s, log),
+        );
         save();
       }
     }
@@ -525,6 +541,39 @@ function summarise(results: Record<string, Record<string, { median: Row }>>, run
         get('E', 'project', 'changesPerSecond'),
         get('E', 'project', 'sendsPerSecond'),
       ).toFixed(2)}`,
+    );
+  }
+  if (results.S) {
+    const s = sizesOf(mode).s;
+    lines.push(
+      table(
+        `S. Scheduled messages: ${s.pairs} writers × ${s.perPair} for one moment vs the same burst sent directly (ms)`,
+        rows('S'),
+        [
+          ['direct p50', 'directP50Ms', 0],
+          ['direct p99', 'directP99Ms', 0],
+          ['late p50', 'latenessP50Ms', 0],
+          ['late p99', 'latenessP99Ms', 0],
+          ['late max', 'latenessMaxMs', 0],
+          ['early', 'early', 0],
+          ['missing', 'missing', 0],
+          ['twice', 'duplicates', 0],
+        ],
+      ),
+    );
+    const sent = (key: string) => get('S', 'project', key);
+    target(
+      'S sent once each, none early (missing + twice + early = 0)',
+      sent('missing') + sent('duplicates') + sent('early'),
+      sent('missing') + sent('duplicates') + sent('early') === 0,
+    );
+    target(
+      'S lateness max (≤ 2000 ms: "within a second or two")',
+      sent('latenessMaxMs'),
+      sent('latenessMaxMs') <= 2000,
+    );
+    lines.push(
+      `S lateness p99 − direct burst p99: ${Math.round(sent('latenessP99Ms') - sent('directP99Ms'))} ms (the scheduler's poll interval is 1000 ms)`,
     );
   }
   if (results.R) {

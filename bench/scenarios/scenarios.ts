@@ -1,4 +1,5 @@
 import type { ChangeSizes } from './message-changes';
+import type { ScheduledSizes } from './scheduled';
 import { Agent } from 'node:http';
 import { MongoClient, ObjectId, type Collection, type Document } from 'mongodb';
 import { percentiles } from '../measure/stats';
@@ -40,6 +41,8 @@ export interface Sizes {
   readonly g: GroupSizes;
   /** E: changes to one message against sends to its conversation. */
   readonly e: ChangeSizes;
+  /** S: scheduled messages' lateness against a burst of direct sends. */
+  readonly s: ScheduledSizes;
 }
 
 /** Connects `sizes.users` users (one device each), warms up, and sends at `sizes.rate` for `sizes.seconds`. */
