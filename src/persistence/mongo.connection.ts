@@ -1,6 +1,6 @@
 import mongoose, { type Connection, type mongo } from 'mongoose';
 import { ChatMessageModelName, chatMessageSchema, RETIRED_CHAT_MESSAGE_INDEXES } from './message/chat-message.model';
-import { migrateConversationLayout } from './conversation/conversation.migration';
+import { backfillInboxes, migrateConversationLayout } from './conversation/conversation.migration';
 import {
   ConversationModelName,
   conversationSchema,
@@ -8,6 +8,7 @@ import {
 } from './conversation/conversation.model';
 import { MembershipModelName, membershipSchema } from './membership/membership.model';
 import { MessageChangeModelName, messageChangeSchema } from './timeline/message-change.model';
+import { InboxEntryModelName, inboxEntrySchema } from './conversation/conversation-inbox.model';
 import { ScheduledMessageModelName, scheduledMessageSchema } from './scheduling/scheduled-message.model';
 import { ATTACHMENT_BUCKET, AttachmentModelName, attachmentSchema } from './attachment/attachment.model';
 import { UserModelName, userSchema } from './user/user.model';
@@ -57,12 +58,14 @@ export async function connectMongo(
     connection.model(MessageChangeModelName, messageChangeSchema),
     connection.model(AttachmentModelName, attachmentSchema),
     connection.model(ScheduledMessageModelName, scheduledMessageSchema),
+    connection.model(InboxEntryModelName, inboxEntrySchema),
   ];
   try {
     await Promise.all(models.map((model) => ensureIndexes(model)));
     await ensureGridFsIndexes(connection.db!);
     await dropRetiredIndexes(connection.db!.collection('chatmessages'), RETIRED_CHAT_MESSAGE_INDEXES);
     await migrateConversationLayout(connection.db!.collection('conversations'));
+    await backfillInboxes(connection.db!);
     await dropRetiredIndexes(connection.db!.collection('conversations'), RETIRED_CONVERSATION_INDEXES);
   } catch (error) {
     await connection.close();

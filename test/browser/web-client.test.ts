@@ -490,6 +490,16 @@ describe('web client in Chromium: two people chatting', () => {
       await send(alice, 'Are you there?');
       await alice.getByTestId('failed-message').filter({ hasText: 'does not accept messages from you' }).waitFor();
       expect(await messages(bob, 'Are you there?').count()).toBe(0);
+      // In the group they share, Alice still posts; Bob sees it collapsed until he asks for it.
+      const group = (page: Page) => page.locator('.conversation').filter({ hasText: 'Weekend plans' });
+      await group(alice).click();
+      await send(alice, 'Group news');
+      await group(bob).click();
+      const hidden = bob.getByTestId('hidden-message').last();
+      await hidden.waitFor();
+      await hidden.getByRole('button', { name: 'Show' }).click();
+      await messages(bob, 'Group news').waitFor();
+      await conversationWith(bob, ALICE.id).click();
       await bob.getByRole('button', { name: 'Unblock', exact: true }).click();
       await bob.getByRole('button', { name: 'Block', exact: true }).waitFor();
     }),

@@ -571,8 +571,10 @@ describe('every seed feature over GraphQL', () => {
       for (const other of others) await chat.send(other, alice, `hello from ${other.name}`);
 
       let queries = 0;
-      mongoose.set('debug', () => {
-        queries += 1;
+      // Background rounds of the same API instance (due scheduled messages, expired uploads) are not the list's.
+      const background = new Set(['scheduledmessages', 'attachments']);
+      mongoose.set('debug', (collection: string) => {
+        if (!background.has(collection)) queries += 1;
       });
       try {
         const list = await graphqlOk(system.api, ConversationsDocument, { limit: 50 }, alice.token);
@@ -581,7 +583,8 @@ describe('every seed feature over GraphQL', () => {
       } finally {
         mongoose.set('debug', false);
       }
-      expect(queries).toBeLessThanOrEqual(3);
+      // The caller's inbox entries, their conversations, the other users, the mention counts.
+      expect(queries).toBeLessThanOrEqual(4);
     });
   });
 });

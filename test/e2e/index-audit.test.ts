@@ -5,6 +5,7 @@ import type { ConversationLease } from '../../src/domain/conversation/conversati
 import { memberState, stampFor } from '../../src/domain/conversation/conversation.types';
 import type { ConversationId, UserId } from '../../src/domain/ids';
 import { MongoConversationRepository } from '../../src/persistence/conversation/conversation.repository';
+import { backfillInboxes } from '../../src/persistence/conversation/conversation.migration';
 import { CONVERSATION_SHARD_KEY } from '../../src/persistence/conversation/conversation.model';
 import { CHAT_MESSAGE_SHARD_KEY } from '../../src/persistence/message/chat-message.model';
 import { MongoMessageRepository } from '../../src/persistence/message/chat-message.repository';
@@ -15,6 +16,7 @@ import { USER_SHARD_KEY } from '../../src/persistence/user/user.model';
 import { MongoUserRepository } from '../../src/persistence/user/user.repository';
 import { MESSAGE_CHANGE_SHARD_KEY } from '../../src/persistence/timeline/message-change.model';
 import { MongoMessageChangeRepository } from '../../src/persistence/timeline/message-change.repository';
+import { INBOX_SHARD_KEY } from '../../src/persistence/conversation/conversation-inbox.model';
 import { ATTACHMENT_SHARD_KEY } from '../../src/persistence/attachment/attachment.model';
 import { MongoAttachmentRepository } from '../../src/persistence/attachment/attachment.repository';
 import { SCHEDULED_MESSAGE_SHARD_KEY } from '../../src/persistence/scheduling/scheduled-message.model';
@@ -29,6 +31,7 @@ const SHARD_KEYS: Readonly<Record<string, IndexKey>> = {
   users: USER_SHARD_KEY,
   attachments: ATTACHMENT_SHARD_KEY,
   scheduledmessages: SCHEDULED_MESSAGE_SHARD_KEY,
+  inboxes: INBOX_SHARD_KEY,
 };
 
 /**
@@ -38,9 +41,6 @@ const SHARD_KEYS: Readonly<Record<string, IndexKey>> = {
 const SCATTER_GATHER_ALLOWED: Readonly<Record<string, string>> = {
   'messages.findById': 'deleteMessage and markAsRead by message id only: rare, not the send path',
   'changes.pruneBefore': 'the retention sweep: every conversation at once, in the background, hourly',
-  'conversations.listVisibleFor': 'the per-user list, until per-member records sharded by user replace it',
-  'conversations.listAllFor': 'the same per-user list, hidden ones included',
-  'conversations.listBlockedBy': 'blockedUsers and the directory: the same per-user list, blocked ones only',
   'users.searchByPrefix': 'the people directory: a search by name, which no shard key of users can route',
   'attachments.expired': 'the sweep of unsent uploads: a background job, every upload at once',
   'scheduled.due': "the scheduled sender's round: a background job over every sender's pending messages",
@@ -48,6 +48,8 @@ const SCATTER_GATHER_ALLOWED: Readonly<Record<string, string>> = {
 
 /** Private methods of the repositories, reached through the public ones this test calls. */
 const PRIVATE_HELPERS = new Set([
+  'enterInboxes',
+  'leaveInboxes',
   'recordOne',
   'createAll',
   'updateAll',
@@ -390,8 +392,10 @@ describe('index audit: each repository query, its index and its shard routing', 
       'conversations.findById: conversations.find -> _id_, by shard key',
       'conversations.findMany: conversations.find -> _id_, by shard key',
       'conversations.record: conversations.update -> _id_, by shard key',
-      'conversations.listVisibleFor: conversations.find -> participants_1_state.lastActivityAt_-1, all shards (allowed)',
-      'conversations.listAllFor: conversations.find -> participants_1_state.lastActivityAt_-1, all shards (allowed)',
+      'conversations.listVisibleFor: inboxes.find -> _id_, by shard key',
+      'conversations.listVisibleFor: conversations.find -> _id_, by shard key',
+      'conversations.listAllFor: inboxes.find -> _id_, by shard key',
+      'conversations.listAllFor: conversations.find -> _id_, by shard key',
       'messages.findByClientMessageId: chatmessages.find -> conversationId_1_senderId_1_clientMessageId_1, by shard key',
       'messages.unrecorded: chatmessages.find -> conversationId_1_seq_1, by shard key',
       'messages.newestFirst: chatmessages.find -> conversationId_1_seq_1, by shard key',
@@ -417,7 +421,8 @@ describe('index audit: each repository query, its index and its shard routing', 
       'conversations.change: conversations.update -> _id_, by shard key',
       'conversations.setBlock: conversations.find -> _id_, by shard key',
       'conversations.setBlock: conversations.update -> _id_, by shard key',
-      'conversations.listBlockedBy: conversations.find -> participants_1_state.lastActivityAt_-1, all shards (allowed)',
+      'conversations.listBlockedBy: inboxes.find -> _id_, by shard key',
+      'conversations.listBlockedBy: conversations.find -> _id_, by shard key',
       'messages.findInConversation: chatmessages.find -> conversationId_1_seq_1, by shard key',
       'messages.countDeleted: chatmessages.aggregate -> conversationId_1_seq_1, by shard key',
       'memberships.apply: memberships.update -> _id_, by shard key',
@@ -504,15 +509,16 @@ describe('index audit: each repository query, its index and its shard routing', 
     }
   });
 
-  it('moves conversations of the previous layout into `state` at start-up, then drops their old index', async () => {
+  it('moves conversations of the previous layout into `state` at start-up, lists them through backfilled inboxes, and drops the old index', async () => {
     const dbName = `chat_migrate_${randomBytes(6).toString('hex')}`;
     const url = process.env.CHAT_TEST_MONGO_URL!;
     const old = await connectMongo(url, { dbName });
     const collection = old.connection.db!.collection<{ _id: string; [field: string]: unknown }>('conversations');
     try {
-      // The previous layout: state at the top level, and its list index.
-      await collection.dropIndex('participants_1_state.lastActivityAt_-1');
+      // The previous layout: state at the top level, its list index, and no inbox entries (nor the
+      // record of their backfill, which this first start-up wrote).
       await collection.createIndex({ participants: 1, lastActivityAt: -1 });
+      await old.connection.db!.collection('migrations').deleteMany({});
       const [alice, bob] = [new Types.ObjectId().toHexString(), new Types.ObjectId().toHexString()].sort() as [
         UserId,
         UserId,
@@ -556,8 +562,10 @@ describe('index audit: each repository query, its index and its shard routing', 
         conversationId,
       ]);
       const names = (await upgradedCollection.indexes()).map((index) => index.name);
-      expect(names).toContain('participants_1_state.lastActivityAt_-1');
-      expect(names).not.toContain('participants_1_lastActivityAt_-1');
+      expect(names.filter((name) => name?.startsWith('participants'))).toEqual([]);
+      // Its people got their inbox entries, once: a second start-up writes none.
+      expect(await upgraded.connection.db!.collection('inboxes').countDocuments()).toBe(2);
+      expect(await backfillInboxes(upgraded.connection.db!)).toBe(0);
       // A write under the next lease goes over the migrated state; one under an older fence does not.
       const base = (await conversations.findById(conversationId))!;
       const read = { ...memberState(base, bob), unreadCount: 0, readSeq: 7 };

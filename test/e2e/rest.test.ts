@@ -242,6 +242,10 @@ describe('REST compatibility routes (the seed API)', () => {
         members: {},
       },
     } as never);
+    const conversationId = conversationIdOf(mallory, bob);
+    await stores.mongo.connection
+      .collection('inboxes')
+      .insertOne({ _id: `${mallory.id}|${conversationId}`, userId: mallory.id, conversationId } as never);
     const broken = await rest('GET', '/conversations', mallory);
     expect(broken).toEqual({
       status: 500,

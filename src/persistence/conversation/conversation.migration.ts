@@ -1,4 +1,5 @@
 import type { mongo } from 'mongoose';
+import { insertInboxEntries, type InboxEntryDocument } from './conversation-inbox.model';
 import type { ConversationDocument } from './conversation.model';
 
 /** Fields of the layout before `state` (2026-12-01), kept at the top level of the document. */
@@ -36,4 +37,39 @@ export async function migrateConversationLayout(collection: mongo.Collection<Con
     moved += result.modifiedCount;
   }
   return moved;
+}
+
+/** Marks the inbox backfill done, in `migrations`, so later start-ups skip the scan. */
+const INBOX_BACKFILL = 'inboxes-v1';
+/** Inbox entries written per round trip while backfilling. @default 500 */
+const BACKFILL_BATCH = 500;
+
+/**
+ * Gives every participant of every conversation stored before inboxes existed its inbox entry
+ * (conversation-inbox.model.ts). Runs at start-up until it has completed once; idempotent (an
+ * entry that exists is left alone), so processes starting together, or one that died midway,
+ * are safe. Returns the entries it wrote.
+ */
+export async function backfillInboxes(db: mongo.Db): Promise<number> {
+  const migrations = db.collection<{ _id: string; completedAt: Date }>('migrations');
+  if (await migrations.findOne({ _id: INBOX_BACKFILL })) return 0;
+  const inboxes = db.collection<InboxEntryDocument>('inboxes');
+  let written = 0;
+  let batch: InboxEntryDocument[] = [];
+  const flush = async () => {
+    written += await insertInboxEntries(inboxes, batch);
+    batch = [];
+  };
+  const conversations = db
+    .collection<ConversationDocument>('conversations')
+    .find({}, { projection: { _id: 1, participants: 1 } });
+  for await (const conversation of conversations) {
+    for (const userId of conversation.participants) {
+      batch.push({ _id: `${userId}|${conversation._id}`, userId, conversationId: conversation._id });
+      if (batch.length >= BACKFILL_BATCH) await flush();
+    }
+  }
+  await flush();
+  await migrations.updateOne({ _id: INBOX_BACKFILL }, { $setOnInsert: { completedAt: new Date() } }, { upsert: true });
+  return written;
 }

@@ -90,15 +90,19 @@ export const conversationSchema = new Schema(
 );
 /**
  * Shard key when sharded: `{ _id: 'hashed' }`: every write of the send path and every read by id
- * reaches one shard, and `_id` is the only unique index. The per-user list below is the one query
- * without it (scatter-gather over shards) until per-member records sharded by user replace it.
+ * reaches one shard, and `_id` is the only unique index. A user's conversations are found through
+ * their inbox entries (conversation-inbox.model.ts), then by `_id`: no query asks every shard.
  */
 export const CONVERSATION_SHARD_KEY = { _id: 'hashed' } as const;
 
-conversationSchema.index({ participants: 1, 'state.lastActivityAt': -1 });
-
-/** Indexes of earlier layouts, dropped at start-up once the current ones exist. */
-export const RETIRED_CONVERSATION_INDEXES = ['participants_1_lastActivityAt_-1'] as const;
+/**
+ * Indexes of earlier layouts, dropped at start-up once the current ones exist. The per-user list
+ * by `participants` (with its two layouts' indexes) gave way to inbox entries.
+ */
+export const RETIRED_CONVERSATION_INDEXES = [
+  'participants_1_lastActivityAt_-1',
+  'participants_1_state.lastActivityAt_-1',
+] as const;
 
 interface StoredMemberState {
   unreadCount?: number;

@@ -13,6 +13,12 @@ import {
 import type { ConversationId, UserId } from '../../domain/ids';
 import type { MessageType } from '../../domain/message/message.types';
 import { isDuplicateKeyError } from '../errors';
+import {
+  inboxRangeOf,
+  insertInboxEntries,
+  InboxEntryModelName,
+  type InboxEntryDocument,
+} from './conversation-inbox.model';
 import { ConversationModelName, type ConversationDocument, type StoredGroupState } from './conversation.model';
 
 type StoredState = ConversationDocument['state'];
@@ -153,6 +159,17 @@ function changesParticipants(write: ConversationWrite): boolean {
   return before.length !== after.length || before.some((userId, index) => after[index] !== userId);
 }
 
+/** Who a write adds to the conversation and who it removes (nobody, on a send's write: checked first). */
+function peopleChanged(write: ConversationWrite): { added: UserId[]; removed: UserId[] } {
+  if (write.base && !changesParticipants(write)) return { added: [], removed: [] };
+  const before = new Set(write.base?.participants ?? []);
+  const after = new Set(write.next.participants);
+  return {
+    added: write.next.participants.filter((userId) => !before.has(userId)),
+    removed: [...before].filter((userId) => !after.has(userId)),
+  };
+}
+
 /**
  * The update filter and change for a write to an existing document. Most writes are `$max` of
  * `state` by `_id` alone (below). A write that changes a group's members also sets
@@ -194,8 +211,11 @@ function carries(doc: ConversationDocument | null, write: ConversationWrite): bo
 export class MongoConversationRepository implements ConversationRepository {
   private readonly model: Model<ConversationDocument>;
 
+  private readonly inbox: Model<InboxEntryDocument>;
+
   constructor(connection: Connection) {
     this.model = connection.model<ConversationDocument>(ConversationModelName);
+    this.inbox = connection.model<InboxEntryDocument>(InboxEntryModelName);
   }
 
   /** The driver's collection, for batched and conditional writes that skip mongoose's casting. */
@@ -209,17 +229,28 @@ export class MongoConversationRepository implements ConversationRepository {
   }
 
   async listVisibleFor(userId: UserId, limit: number): Promise<Conversation[]> {
-    const docs = await this.model
-      .find({ participants: userId, [`state.members.${userId}.hidden`]: { $ne: true } })
-      .sort({ 'state.lastActivityAt': -1, _id: 1 })
-      .limit(limit)
-      .lean<ConversationDocument[]>();
-    return docs.map(toConversation);
+    return (await this.listAllFor(userId))
+      .filter((conversation) => !conversation.members[userId]?.hidden)
+      .sort(
+        (a, b) => b.lastActivityAt.getTime() - a.lastActivityAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      )
+      .slice(0, limit);
   }
 
+  /**
+   * Two queries, both routed by shard keys: the user's inbox entries (one range of `_id`), then
+   * their conversations by `_id` (one `$in`: a list must not cost a query per conversation; on
+   * FerretDB v1 it scans the collection, as the query by `participants` it replaced did). An entry
+   * whose conversation no longer lists the user (they left, and the entry's delete did not happen)
+   * is skipped.
+   */
   async listAllFor(userId: UserId): Promise<Conversation[]> {
-    const docs = await this.model.find({ participants: userId }).lean<ConversationDocument[]>();
-    return docs.map(toConversation);
+    const entries = await this.inbox.find({ _id: inboxRangeOf(userId) }).lean<InboxEntryDocument[]>();
+    if (entries.length === 0) return [];
+    const docs = await this.model
+      .find({ _id: { $in: entries.map((entry) => entry.conversationId) } })
+      .lean<ConversationDocument[]>();
+    return docs.map(toConversation).filter((conversation) => conversation.participants.includes(userId));
   }
 
   async findMany(ids: readonly ConversationId[]): Promise<Map<ConversationId, Conversation>> {
@@ -232,11 +263,39 @@ export class MongoConversationRepository implements ConversationRepository {
 
   async record(writes: readonly ConversationWrite[]): Promise<Set<ConversationId>> {
     if (writes.length === 0) return new Set();
-    const refused = await Promise.all([
-      this.createAll(writes.filter((write) => write.base === null)),
-      this.updateAll(writes.filter((write) => write.base !== null)),
-    ]);
-    return new Set(refused.flat());
+    await this.enterInboxes(writes);
+    const refused = new Set(
+      (
+        await Promise.all([
+          this.createAll(writes.filter((write) => write.base === null)),
+          this.updateAll(writes.filter((write) => write.base !== null)),
+        ])
+      ).flat(),
+    );
+    await this.leaveInboxes(writes.filter((write) => !refused.has(write.next.id)));
+    return refused;
+  }
+
+  /**
+   * Inbox entries of the people a write adds (a new conversation's, a group's new members), before
+   * the write: a conversation is never in someone's document without being in their list. Entries
+   * that exist already (a retry, a racing creator) are left as they are.
+   */
+  private async enterInboxes(writes: readonly ConversationWrite[]): Promise<void> {
+    const entries = writes.flatMap((write) =>
+      peopleChanged(write).added.map((userId) => ({
+        _id: `${userId}|${write.next.id}`,
+        userId,
+        conversationId: write.next.id,
+      })),
+    );
+    await insertInboxEntries(this.inbox.collection as unknown as mongo.Collection<InboxEntryDocument>, entries);
+  }
+
+  /** Deletes the entries of the people a write removed (left, or were removed from, a group). */
+  private async leaveInboxes(writes: readonly ConversationWrite[]): Promise<void> {
+    const ids = writes.flatMap((write) => peopleChanged(write).removed.map((userId) => `${userId}|${write.next.id}`));
+    if (ids.length > 0) await this.inbox.deleteMany({ _id: { $in: ids } });
   }
 
   /**
@@ -335,10 +394,7 @@ export class MongoConversationRepository implements ConversationRepository {
   }
 
   async listBlockedBy(userId: UserId): Promise<Conversation[]> {
-    const docs = await this.model
-      .find({ participants: userId, 'state.blockedBy': userId })
-      .lean<ConversationDocument[]>();
-    return docs.map(toConversation);
+    return (await this.listAllFor(userId)).filter((conversation) => conversation.blockedBy.includes(userId));
   }
 
   async markRead(lease: ConversationLease, readerId: UserId, readSeq: number, readCount: number): Promise<void> {
@@ -385,6 +441,6 @@ export class MongoConversationRepository implements ConversationRepository {
 
   /** One write under a lease: SERVICE_UNAVAILABLE when a newer lease wrote the document first. */
   private async writeUnderLease(write: ConversationWrite): Promise<void> {
-    if (!(await this.recordOne(write))) throw conversationBusy();
+    if ((await this.record([write])).size > 0) throw conversationBusy();
   }
 }

@@ -2,6 +2,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ApolloCache } from '@apollo/client';
 import {
+  BlockedUsersDocument,
   BlockUserDocument,
   ConversationMembersDocument,
   DeleteMessageDocument,
@@ -89,8 +90,11 @@ export function ChatView(props: {
   const [markRead] = useMutation(MarkConversationReadDocument);
   const [deleteMessage] = useMutation(DeleteMessageDocument);
   const [scheduleMessage] = useMutation(ScheduleMessageDocument);
-  const [blockUser] = useMutation(BlockUserDocument);
-  const [unblockUser] = useMutation(UnblockUserDocument);
+  const [blockUser] = useMutation(BlockUserDocument, { refetchQueries: [BlockedUsersDocument] });
+  const [unblockUser] = useMutation(UnblockUserDocument, { refetchQueries: [BlockedUsersDocument] });
+  // Whom I block: in a group their messages show collapsed (both of us stay members).
+  const blockedUsers = useQuery(BlockedUsersDocument);
+  const blockedIds = new Set((blockedUsers.data?.blockedUsers ?? []).map((user) => user.id));
   // The scheduled list is asked again when one of mine arrives from the scheduler.
   const [scheduledVersion, setScheduledVersion] = useState(0);
   const lastScheduledArrival =
@@ -275,6 +279,7 @@ export function ChatView(props: {
             onDelete={() => void onDelete(message.id)}
             onReply={() => setReplyTo(message)}
             onOpenThread={() => setThreadRootId(message.id)}
+            senderBlocked={group && blockedIds.has(message.senderId)}
           />
         ))}
       </ol>

@@ -107,8 +107,11 @@ export function MessageBubble(props: {
   onDelete: () => void;
   onReply: () => void;
   onOpenThread: () => void;
+  /** In a group: I block its sender, so it shows collapsed until asked for. */
+  senderBlocked?: boolean;
 }) {
   const { message, mine, group } = props;
+  const [revealed, setRevealed] = useState(false);
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(message.message);
   const [edit] = useMutation(EditMessageDocument);
@@ -118,6 +121,18 @@ export function MessageBubble(props: {
     return (
       <li className="message system" data-testid="system-message" data-id={message.id}>
         {describeChange(message.systemEvent, props.names)}
+      </li>
+    );
+  }
+  if (props.senderBlocked && !revealed) {
+    return (
+      <li className="message theirs hidden-blocked" data-testid="hidden-message" data-id={message.id}>
+        <span className="bubble">
+          Message from someone you blocked{' '}
+          <button type="button" onClick={() => setRevealed(true)}>
+            Show
+          </button>
+        </span>
       </li>
     );
   }
