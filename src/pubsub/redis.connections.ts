@@ -107,7 +107,11 @@ function openClients(topology: RedisTopology): {
         enableAutoPipelining: true,
       });
       const subscriber = new Redis(topology.url, { ...COMMON, ...SUBSCRIBER_OPTIONS, retryStrategy });
-      return { publisher, subscriber, pubsub: new RedisPubSub({ publisher, subscriber }) };
+      return {
+        publisher,
+        subscriber,
+        pubsub: new RedisPubSub({ publisher, subscriber: settledUnsubscribes(subscriber) }),
+      };
     }
     case 'sentinel': {
       // ioredis asks the sentinels for the primary, and with `failoverDetector` listens for
@@ -128,7 +132,11 @@ function openClients(topology: RedisTopology): {
         enableAutoPipelining: true,
       });
       const subscriber = new Redis({ ...COMMON, ...SUBSCRIBER_OPTIONS, ...sentinel });
-      return { publisher, subscriber, pubsub: new RedisPubSub({ publisher, subscriber }) };
+      return {
+        publisher,
+        subscriber,
+        pubsub: new RedisPubSub({ publisher, subscriber: settledUnsubscribes(subscriber) }),
+      };
     }
     case 'cluster': {
       const nodes = topology.nodes.map(({ host, port }) => ({ host, port }));
@@ -175,6 +183,24 @@ function openClients(topology: RedisTopology): {
  * commands under those names; its reference counting and dispatch stay as they are. Patterns do
  * not exist in sharded pub/sub, and this project subscribes to none.
  */
+/**
+ * `RedisPubSub.unsubscribe` sends UNSUBSCRIBE and PUNSUBSCRIBE without awaiting them, so when the
+ * connection closes meanwhile (a subscription ending as the process shuts down) their rejections
+ * went unhandled (seen: "Connection is closed" failing a test file after its tests passed). This
+ * view of the subscriber settles them; Redis forgets a closed connection's subscriptions anyway.
+ */
+function settledUnsubscribes(subscriber: Redis): Redis {
+  const settled = (command: 'unsubscribe' | 'punsubscribe') => (channel: string) =>
+    subscriber[command](channel).catch(() => undefined);
+  return new Proxy(subscriber, {
+    get(target, property, receiver) {
+      if (property === 'unsubscribe' || property === 'punsubscribe') return settled(property);
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 function shardedPublisher(cluster: Cluster) {
   return {
     publish: (channel: string, message: string | Buffer) => cluster.spublish(channel, message),
