@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import busboy from 'busboy';
 import contentDisposition from 'content-disposition';
 import type { Request, Response, Router } from 'express';
-import { servedInline } from '../domain/attachment/attachment.rules';
+import { attachmentTooLarge, servedInline } from '../domain/attachment/attachment.rules';
 import type { StoredAttachment } from '../domain/attachment/attachment.types';
 import { ChatError } from '../domain/errors';
 import type { Services } from '../domain/services';
@@ -15,10 +15,6 @@ import { presentAttachment } from './rest.presenters';
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 /** How long a client may cache a download it was allowed (access is checked again after). */
 const DOWNLOAD_MAX_AGE_SECONDS = 3600;
-
-function tooLarge(maxBytes: number): ChatError {
-  return new ChatError('PAYLOAD_TOO_LARGE', `Attachments are at most ${maxBytes} bytes`, { maxBytes });
-}
 
 /**
  * `POST /api/chat/attachments` (multipart/form-data, the file in field `file`) and
@@ -34,7 +30,8 @@ export function mountAttachmentRoutes(router: Router, services: Services, maxByt
     const declared = Number(request.headers['content-length']);
     try {
       // Refused before a byte is read when the client says up front that it is too large.
-      if (Number.isFinite(declared) && declared > maxBytes + MULTIPART_OVERHEAD_BYTES) throw tooLarge(maxBytes);
+      if (Number.isFinite(declared) && declared > maxBytes + MULTIPART_OVERHEAD_BYTES)
+        throw attachmentTooLarge(maxBytes);
       const attachment = await receiveFile(request, maxBytes, (fileName, file) =>
         services.attachments.upload(userId, fileName, file),
       );

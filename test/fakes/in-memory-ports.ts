@@ -739,18 +739,16 @@ export class InMemoryScheduledMessages implements ScheduledMessageRepository {
   }
 }
 
-/** Locks with expiry, as Redis keeps them; `clock` lets a test expire them. */
+/** Locks with expiry, as Redis keeps them. */
 export class InMemoryJobLocks implements JobLocks {
   private readonly held = new Map<string, { token: number; until: number }>();
   private next = 0;
 
-  constructor(private readonly clock: () => number = Date.now) {}
-
   async tryLock(key: string, ttlMs: number): Promise<(() => Promise<void>) | null> {
     const current = this.held.get(key);
-    if (current && current.until > this.clock()) return null;
+    if (current && current.until > Date.now()) return null;
     const token = (this.next += 1);
-    this.held.set(key, { token, until: this.clock() + ttlMs });
+    this.held.set(key, { token, until: Date.now() + ttlMs });
     return async () => {
       if (this.held.get(key)?.token === token) this.held.delete(key);
     };

@@ -135,6 +135,11 @@ export function parseAttachmentId(value: unknown, field: string): string {
   return normalized;
 }
 
+/** An upload over ATTACHMENT_MAX_BYTES: 413, whether the client said so up front or the bytes did. */
+export function attachmentTooLarge(maxBytes: number): ChatError {
+  return new ChatError('PAYLOAD_TOO_LARGE', `Attachments are at most ${maxBytes} bytes`, { maxBytes });
+}
+
 /** Where an attachment is downloaded, relative to the API service. */
 export function attachmentPath(id: string): string {
   return `/api/chat/attachments/${id}`;

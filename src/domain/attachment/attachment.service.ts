@@ -5,6 +5,7 @@ import { newObjectIdHex, type ConversationId, type UserId } from '../ids';
 import type { MessageRepository } from '../message/message.repository';
 import type { RateLimiter } from '../rate-limit';
 import {
+  attachmentTooLarge,
   imageDimensions,
   parseAttachmentId,
   sanitizeFileName,
@@ -216,7 +217,7 @@ export class AttachmentService {
       transform(chunk: Buffer, _encoding, done) {
         size += chunk.length;
         if (size > maxBytes) {
-          done(new ChatError('PAYLOAD_TOO_LARGE', `Attachments are at most ${maxBytes} bytes`, { maxBytes }));
+          done(attachmentTooLarge(maxBytes));
           return;
         }
         if (headBytes < SNIFF_BYTES) {

@@ -46,7 +46,8 @@ const SEND_CONCURRENCY = 32;
 /** Tries, 100 ms apart, to take a lock another request or instance holds briefly. @default 30 */
 const LOCK_TRIES = 30;
 
-const lockOf = (id: string) => `chat:scheduled:{${id}}`;
+/** The lock an instance holds while sending (or cancelling) one scheduled message. */
+export const scheduledLockKey = (id: string) => `chat:scheduled:{${id}}`;
 const pendingLockOf = (userId: UserId) => `chat:scheduling:{${userId}}`;
 /** The send's idempotency key: however many times it is tried, one message. */
 export const scheduledClientMessageId = (id: string) => `scheduled-${id}`;
@@ -133,7 +134,7 @@ export class ScheduledMessageService {
     const id = typeof idInput === 'string' ? idInput.trim().toLowerCase() : '';
     if (!isObjectIdHex(id)) throw ChatError.notFound('No such scheduled message');
     // Under the lock the sender holds while sending: cancelled before, it is never sent; after, it was.
-    return this.underLock(lockOf(id), SEND_LOCK_MS, async () => {
+    return this.underLock(scheduledLockKey(id), SEND_LOCK_MS, async () => {
       const found = await this.scheduled.find(userId, id);
       if (!found) throw ChatError.notFound('No such scheduled message');
       if (found.status === 'CANCELLED') return true;
@@ -170,7 +171,7 @@ export class ScheduledMessageService {
       for (let start = 0; start < due.length; start += SEND_CONCURRENCY) {
         const outcomes = await Promise.all(
           due.slice(start, start + SEND_CONCURRENCY).map(async ({ senderId, id }) => {
-            const release = await this.locks.tryLock(lockOf(id), SEND_LOCK_MS);
+            const release = await this.locks.tryLock(scheduledLockKey(id), SEND_LOCK_MS);
             if (!release) return 'skipped';
             try {
               return await this.sendOne(senderId, id);
