@@ -170,15 +170,7 @@ export class ScheduledMessageService {
       // at the same moment took 2.4 s on FerretDB; bench/README.md, S).
       for (let start = 0; start < due.length; start += SEND_CONCURRENCY) {
         const outcomes = await Promise.all(
-          due.slice(start, start + SEND_CONCURRENCY).map(async ({ senderId, id }) => {
-            const release = await this.locks.tryLock(scheduledLockKey(id), SEND_LOCK_MS);
-            if (!release) return 'skipped';
-            try {
-              return await this.sendOne(senderId, id);
-            } finally {
-              await release();
-            }
-          }),
+          due.slice(start, start + SEND_CONCURRENCY).map(({ senderId, id }) => this.sendNow(senderId, id, now)),
         );
         for (const outcome of outcomes) if (outcome !== 'skipped') counts[outcome] += 1;
       }
@@ -188,10 +180,32 @@ export class ScheduledMessageService {
     return counts;
   }
 
-  private async sendOne(senderId: UserId, id: string): Promise<'settled' | 'retrying' | 'skipped'> {
+  /**
+   * Pending ones due by `until` (before the next round), so that a caller can send each at its
+   * moment ({@link sendNow}) instead of up to a round late.
+   */
+  async dueBy(until: Date): Promise<Array<Pick<ScheduledMessage, 'id' | 'senderId' | 'sendAt'>>> {
+    return (await this.scheduled.due(until, DUE_BATCH)).map(({ id, senderId, sendAt }) => ({ id, senderId, sendAt }));
+  }
+
+  /**
+   * Sends one scheduled message if it is pending and due, under its lock; 'skipped' when another
+   * instance holds the lock, or it was settled meanwhile, or it is not due yet.
+   */
+  async sendNow(senderId: UserId, id: string, now = new Date()): Promise<'settled' | 'retrying' | 'skipped'> {
+    const release = await this.locks.tryLock(scheduledLockKey(id), SEND_LOCK_MS);
+    if (!release) return 'skipped';
+    try {
+      return await this.sendOne(senderId, id, now);
+    } finally {
+      await release();
+    }
+  }
+
+  private async sendOne(senderId: UserId, id: string, now: Date): Promise<'settled' | 'retrying' | 'skipped'> {
     // Read again under the lock: a cancel (or another instance) may have settled it since.
     const scheduled = await this.scheduled.find(senderId, id);
-    if (!scheduled || scheduled.status !== 'PENDING') return 'skipped';
+    if (!scheduled || scheduled.status !== 'PENDING' || scheduled.sendAt > now) return 'skipped';
     const { content } = scheduled;
     try {
       const message = await this.messages.send(
@@ -218,7 +232,7 @@ export class ScheduledMessageService {
       return 'settled';
     } catch (error) {
       const code: ErrorCode = error instanceof ChatError ? error.code : 'INTERNAL_SERVER_ERROR';
-      const final = FINAL_FAILURES.has(code) || Date.now() - scheduled.sendAt.getTime() > GIVE_UP_AFTER_MS;
+      const final = FINAL_FAILURES.has(code) || now.getTime() - scheduled.sendAt.getTime() > GIVE_UP_AFTER_MS;
       if (!final) {
         await this.scheduled.update(senderId, id, {
           status: 'PENDING',
