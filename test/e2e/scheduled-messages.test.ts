@@ -1,4 +1,3 @@
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { ApiServer } from '../../src/api/api.server';
 import {
   BlockUserDocument,
@@ -11,7 +10,8 @@ import {
   SendMessageDocument,
   type ScheduledMessageFieldsFragment,
 } from '../../src/client/graphql';
-import { graphqlHttp, graphqlOk, SubscriptionProbe, waitForSubscriptions, wsClient } from '../helpers/clients';
+import { chatActions } from '../helpers/chat';
+import { graphqlOk, SubscriptionProbe, waitForSubscriptions, wsClient } from '../helpers/clients';
 import { eventually } from '../helpers/eventually';
 import { spawnServiceProcess, useTestSystem } from '../helpers/system';
 import { download, png, upload } from '../helpers/uploads';
@@ -25,14 +25,7 @@ describe('scheduled messages', () => {
   const api = (): ApiServer => env.system.api;
   const inSeconds = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
 
-  async function codeOf<TData, TVariables>(
-    document: TypedDocumentNode<TData, TVariables>,
-    variables: TVariables,
-    user: TestUser,
-  ): Promise<string> {
-    const { body } = await graphqlHttp(api(), document, variables, user.token);
-    return String(body.errors?.[0]?.extensions?.['code'] ?? 'OK');
-  }
+  const codeOf: ReturnType<typeof chatActions>['codeOf'] = (...request) => chatActions(api()).codeOf(...request);
   const schedule = async (from: TestUser, to: TestUser, message: string, sendAt: string, via: ApiServer = api()) =>
     (await graphqlOk(via, ScheduleMessageDocument, { input: { targetUserId: to.id, message }, sendAt }, from.token))
       .scheduleMessage;
