@@ -494,8 +494,13 @@ describe('web client in Chromium: two people chatting', () => {
       const group = (page: Page) => page.locator('.conversation').filter({ hasText: 'Weekend plans' });
       await group(alice).click();
       await send(alice, 'Group news');
+      // Bob's view of the group already holds Alice's earlier messages collapsed: wait for this
+      // message's own collapsed copy (by its stored id), never "the last" of a list still growing.
+      const sent = messages(alice, 'Group news').and(alice.locator('[data-status]:not([data-status=pending])'));
+      await sent.waitFor();
+      const newsId = await sent.getAttribute('data-id');
       await group(bob).click();
-      const hidden = bob.getByTestId('hidden-message').last();
+      const hidden = bob.locator(`[data-testid=hidden-message][data-id="${newsId}"]`);
       await hidden.waitFor();
       await hidden.getByRole('button', { name: 'Show' }).click();
       await messages(bob, 'Group news').waitFor();
