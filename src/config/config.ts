@@ -153,7 +153,16 @@ export interface Config {
   readonly schedulerPollMs: number;
   /** When set, the operator endpoints `GET /stats` and `GET /metrics` require `Authorization: Bearer <STATS_TOKEN>`. */
   readonly statsToken: string | null;
+  /**
+   * Connections to the database this process opens at most (`DATABASE_POOL_SIZE`). Every process
+   * against one store together must stay under what it serves: FerretDB on SQLite hangs for good
+   * once more writes are in flight than its own pool of 100. @default 16 (six processes: 96)
+   */
+  readonly databasePoolSize: number;
 }
+
+/** See {@link Config.databasePoolSize}. */
+export const DEFAULT_DATABASE_POOL_SIZE = 16;
 
 function throwingReporter({ errors }: ReporterOptions<Record<string, unknown>>): void {
   const [name, error] = Object.entries(errors)[0] ?? [];
@@ -212,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ATTACHMENT_UNSENT_TTL_SECONDS: positiveInteger({ default: DEFAULT_ATTACHMENT_UNSENT_TTL_SECONDS }),
       SCHEDULE_MIN_LEAD_SECONDS: positiveInteger({ default: DEFAULT_SCHEDULE_MIN_LEAD_SECONDS }),
       SCHEDULER_POLL_MS: positiveInteger({ default: 1_000 }),
+      DATABASE_POOL_SIZE: positiveInteger({ default: DEFAULT_DATABASE_POOL_SIZE }),
       LOG_LEVEL: str({ choices: LOG_LEVELS, default: nodeEnv === 'test' ? 'silent' : 'info' }),
       NODE_ENV: str({ choices: ['development', 'production', 'test'] }),
     },
@@ -252,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMaxSocketsPerUser: cleaned.WS_MAX_SOCKETS_PER_USER,
     statsToken: cleaned.STATS_TOKEN || null,
     wsKeepAliveMs: cleaned.WS_KEEP_ALIVE_MS,
+    databasePoolSize: cleaned.DATABASE_POOL_SIZE,
   });
 }
 

@@ -12,6 +12,7 @@ import { InboxEntryModelName, inboxEntrySchema } from './conversation/conversati
 import { ScheduledMessageModelName, scheduledMessageSchema } from './scheduling/scheduled-message.model';
 import { ATTACHMENT_BUCKET, AttachmentModelName, attachmentSchema } from './attachment/attachment.model';
 import { UserModelName, userSchema } from './user/user.model';
+import { DEFAULT_DATABASE_POOL_SIZE } from '../config/config';
 
 export interface MongoHandle {
   readonly connection: Connection;
@@ -34,8 +35,11 @@ export interface MongoHandle {
  */
 export async function connectMongo(
   url: string,
-  /** `onCommand`: told of every command sent, from the first (the index audit test reads them). */
-  options: { dbName?: string; onCommand?: (event: mongo.CommandStartedEvent) => void } = {},
+  /**
+   * `onCommand`: told of every command sent, from the first (the index audit test reads them).
+   * `poolSize`: connections at most (config.ts, `DATABASE_POOL_SIZE`, says why it is small).
+   */
+  options: { dbName?: string; onCommand?: (event: mongo.CommandStartedEvent) => void; poolSize?: number } = {},
 ): Promise<MongoHandle> {
   const connection = mongoose.createConnection(url, {
     ...(options.dbName ? { dbName: options.dbName } : {}),
@@ -44,7 +48,7 @@ export async function connectMongo(
     serverSelectionTimeoutMS: 5_000,
     // A stalled server (e.g. SIGSTOP) must fail requests with SERVICE_UNAVAILABLE, not hang them.
     socketTimeoutMS: 5_000,
-    maxPoolSize: 50,
+    maxPoolSize: options.poolSize ?? DEFAULT_DATABASE_POOL_SIZE,
     ...concernsFor(url),
   });
   if (options.onCommand) connection.getClient().on('commandStarted', options.onCommand);

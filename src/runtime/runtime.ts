@@ -43,7 +43,7 @@ export async function openRuntime(
   logger: Logger,
   options: { dbName?: string; service?: 'api' | 'ws' } = {},
 ): Promise<Runtime> {
-  const mongo = await connectMongo(config.databaseUrl, options);
+  const mongo = await connectMongo(config.databaseUrl, { ...options, poolSize: config.databasePoolSize });
   let redis: RedisHandle;
   try {
     redis = await connectRedis(config.redis, logger.child({ component: 'redis' }));

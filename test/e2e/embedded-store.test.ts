@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient, ObjectId, type Collection, type Db } from 'mongodb';
 import { FERRETDB_BIN } from '../../src/launcher/embedded-ferretdb';
+import { connectMongo } from '../../src/persistence/mongo.connection';
 import { SCALAR_FIELDS } from '../../src/persistence/pushdown';
 import { indexUsed, isPatchedFerretDb } from '../helpers/query-plan';
 
@@ -106,5 +107,19 @@ describe('the embedded store answers through indexes', () => {
       ['u1|<&>"\\', 'u1|\u2028\u00e9', 'u1|a'].sort(),
     );
     expect(await ids({ ...SCALAR_FIELDS, n: 0 })).toEqual(['u1}', 'u2|a']);
+  });
+
+  it('starts four processes at once on an empty database, eight times over: every one comes up', async () => {
+    for (let round = 1; round <= 8; round += 1) {
+      const dbName = `chat_start_${round}_${new ObjectId().toHexString()}`;
+      // One API and three WS instances open the same start-up path: indexes, migrations, backfill.
+      const started = await Promise.allSettled(
+        Array.from({ length: 4 }, () => connectMongo(process.env.CHAT_TEST_MONGO_URL!, { dbName, poolSize: 4 })),
+      );
+      const failures = started.flatMap((result) => (result.status === 'rejected' ? [String(result.reason)] : []));
+      for (const result of started) if (result.status === 'fulfilled') await result.value.close();
+      await client.db(dbName).dropDatabase();
+      expect({ round, failures }).toEqual({ round, failures: [] });
+    }
   });
 });

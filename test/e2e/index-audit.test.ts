@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
-import type { CommandStartedEvent } from 'mongodb';
+import type { CommandStartedEvent, Db } from 'mongodb';
 import type { ConversationLease } from '../../src/domain/conversation/conversation.lease';
 import { memberState, stampFor } from '../../src/domain/conversation/conversation.types';
 import type { ConversationId, UserId } from '../../src/domain/ids';
@@ -22,6 +22,7 @@ import { MongoAttachmentRepository } from '../../src/persistence/attachment/atta
 import { SCHEDULED_MESSAGE_SHARD_KEY } from '../../src/persistence/scheduling/scheduled-message.model';
 import { MongoScheduledMessageRepository } from '../../src/persistence/scheduling/scheduled-message.repository';
 import { indexFor, targetsShards, type Filter, type IndexKey, type IndexSpec } from '../helpers/index-audit';
+import { indexUsed } from '../helpers/query-plan';
 
 const SHARD_KEYS: Readonly<Record<string, IndexKey>> = {
   chatmessages: CHAT_MESSAGE_SHARD_KEY,
@@ -46,8 +47,22 @@ const SCATTER_GATHER_ALLOWED: Readonly<Record<string, string>> = {
   'scheduled.due': "the scheduled sender's round: a background job over every sender's pending messages",
 };
 
+/**
+ * Background jobs allowed to read a whole collection on the store, each with the reason; every
+ * query a request makes must be answered through an index.
+ */
+const BACKGROUND_SCANS_ALLOWED: Readonly<Record<string, string>> = {
+  'changes.pruneBefore': 'the retention sweep, hourly',
+  'attachments.expired': 'the sweep of unsent uploads, in the background',
+  // Not a background job: left for now (README, "The embedded store"). It reads the users, whose
+  // number grows with the people, never with the messages.
+  'users.searchByPrefix':
+    'the people directory: a case-insensitive prefix of name or email, which no index bounds here',
+};
+
 /** Private methods of the repositories, reached through the public ones this test calls. */
 const PRIVATE_HELPERS = new Set([
+  'atSeqs',
   'enterInboxes',
   'leaveInboxes',
   'recordOne',
@@ -134,7 +149,7 @@ describe('index audit: each repository query, its index and its shard routing', 
     const conversationId = [alice, bob].sort().join('_') as ConversationId;
     const lease: ConversationLease = { conversationId, fence: 1 };
     const group = `g_${new Types.ObjectId().toHexString()}` as ConversationId;
-    const range = { conversationId, floorSeq: 0 };
+    const range = { conversationId, floorSeq: 0, topSeq: 3 };
     const attachmentId = new Types.ObjectId().toHexString();
     const outgoing = (seq: number) => ({
       conversationId,
@@ -248,7 +263,7 @@ describe('index audit: each repository query, its index and its shard routing', 
         }),
       'changes.after': () => changes.after(conversationId, 0, 100),
       'changes.pruneBefore': () => changes.pruneBefore(new Date(0)),
-      'messages.latestVisible': () => messages.latestVisible(conversationId),
+      'messages.latestVisible': () => messages.latestVisible(conversationId, 3),
       'messages.search': () => messages.search([range], 'm', 50),
       'conversations.hideFor': () => conversations.hideFor(lease, bob, 3),
       'conversations.change': () => conversations.change(lease, (base) => ({ ...base, lastSeq: 4 })),
@@ -366,11 +381,19 @@ describe('index audit: each repository query, its index and its shard routing', 
       indexes.set(name, (await mongo.connection.db!.collection(name).indexes()) as IndexSpec[]);
     }
     const report: string[] = [];
+    const storeScans: string[] = [];
     for (const [method, call] of Object.entries(calls)) {
       recorded.length = 0;
       await call();
       const queries = recorded.filter((query) => query.collection in SHARD_KEYS);
       for (const query of queries) {
+        // The store's own plan for the same filter (an update or delete finds its documents so).
+        const used = await indexUsed(mongo.connection.db! as unknown as Db, {
+          find: query.collection,
+          filter: query.filter,
+          ...(query.sort ? { sort: query.sort } : {}),
+        });
+        if (used === null && !(method in BACKGROUND_SCANS_ALLOWED)) storeScans.push(`${method}: ${query.collection}`);
         const index = indexFor(query.filter, query.sort, indexes.get(query.collection) ?? []) ?? 'COLLECTION SCAN';
         const routed = targetsShards(query.filter, SHARD_KEYS[query.collection]!)
           ? 'by shard key'
@@ -448,6 +471,9 @@ describe('index audit: each repository query, its index and its shard routing', 
     ]);
     // No query anywhere scans a collection or asks every shard unless listed above.
     expect(report.filter((line) => /COLLECTION SCAN|ALL SHARDS/.test(line))).toEqual([]);
+    // And the store itself (the embedded FerretDB with its patches, or MongoDB) answers every
+    // query a request makes through an index, by its own explain.
+    expect(storeScans).toEqual([]);
   });
 
   it('migrates a database of the previous version at start-up: the new unique index first, then the old one dropped', async () => {

@@ -326,7 +326,7 @@ export class InMemoryMessages implements MessageRepository {
 
   async newestFirst(range: VisibleRange, beforeSeq: number | null, skip: number, limit: number) {
     return this.visible(range)
-      .filter((message) => beforeSeq === null || message.seq < beforeSeq)
+      .filter((message) => message.seq <= range.topSeq && (beforeSeq === null || message.seq < beforeSeq))
       .sort((a, b) => b.seq - a.seq)
       .slice(skip, skip + limit);
   }
@@ -422,8 +422,8 @@ export class InMemoryMessages implements MessageRepository {
     return counts;
   }
 
-  async latestVisible(conversationId: ConversationId): Promise<ChatMessage | null> {
-    return (await this.newestFirst({ conversationId, floorSeq: 0 }, null, 0, 1))[0] ?? null;
+  async latestVisible(conversationId: ConversationId, topSeq: number): Promise<ChatMessage | null> {
+    return (await this.newestFirst({ conversationId, floorSeq: 0, topSeq }, null, 0, 1))[0] ?? null;
   }
 
   async search(ranges: readonly VisibleRange[], pattern: string, limit: number): Promise<ChatMessage[]> {
@@ -435,7 +435,7 @@ export class InMemoryMessages implements MessageRepository {
       .slice(0, limit);
   }
 
-  private visible(range: VisibleRange): ChatMessage[] {
+  private visible(range: Pick<VisibleRange, 'conversationId' | 'floorSeq'>): ChatMessage[] {
     return this.stored.filter(
       (m) => m.conversationId === range.conversationId && m.seq > range.floorSeq && m.deletedAt === null,
     );

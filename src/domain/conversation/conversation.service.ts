@@ -252,7 +252,7 @@ export class ConversationService {
       // Only what the document counts (seq <= lastSeq): a message a stalled writer left above it
       // is counted, unread, when the next writer folds it in.
       const unread = await this.messages.unreadFor(
-        { conversationId, floorSeq: member.clearedSeq },
+        { conversationId, floorSeq: member.clearedSeq, topSeq: conversation.lastSeq },
         userId,
         conversation.lastSeq,
         only,

@@ -24,10 +24,11 @@ export class ConversationVisibility {
     const { conversationId } = resolved;
     if (resolved.kind === 'GROUP') {
       const floorSeq = visibleFloor(await this.memberships.find(conversationId, userId));
-      return { ...resolved, range: { conversationId, floorSeq } };
+      return { ...resolved, range: { conversationId, floorSeq, topSeq: resolved.conversation.lastSeq } };
     }
     const conversation = await this.conversations.findById(conversationId);
-    return { ...resolved, range: { conversationId, floorSeq: memberState(conversation, userId).clearedSeq } };
+    const floorSeq = memberState(conversation, userId).clearedSeq;
+    return { ...resolved, range: { conversationId, floorSeq, topSeq: conversation?.lastSeq ?? 0 } };
   }
 
   async range(userId: UserId, target: ConversationTarget): Promise<VisibleRange> {
@@ -41,6 +42,7 @@ export class ConversationVisibility {
     const records = groups.length > 0 ? await this.memberships.findFor(userId, groups) : new Map();
     return conversations.map((conversation) => ({
       conversationId: conversation.id,
+      topSeq: conversation.lastSeq,
       floorSeq:
         conversation.kind === 'GROUP'
           ? visibleFloor(records.get(conversation.id) ?? null)

@@ -37,6 +37,11 @@ export interface MessagePatch {
 export interface VisibleRange {
   readonly conversationId: ConversationId;
   readonly floorSeq: number;
+  /**
+   * The conversation's recorded top (`lastSeq`) when the range was read: every position up to it
+   * holds a message, so pages are computed sets of positions. Messages above it may follow.
+   */
+  readonly topSeq: number;
 }
 
 /**
@@ -105,8 +110,8 @@ export interface MessageRepository {
    * the range's floor (its read position) and within its `unreadOnly` rule.
    */
   countMentions(userId: UserId, ranges: readonly MentionRange[]): Promise<Map<ConversationId, number>>;
-  /** The newest message in the conversation that is not deleted. */
-  latestVisible(conversationId: ConversationId): Promise<ChatMessage | null>;
+  /** The newest message in the conversation that is not deleted, at or below its recorded top. */
+  latestVisible(conversationId: ConversationId, topSeq: number): Promise<ChatMessage | null>;
   /** Case-insensitive search for `pattern` (an escaped regex) within the ranges, newest first. */
   search(ranges: readonly VisibleRange[], pattern: string, limit: number): Promise<ChatMessage[]>;
 }

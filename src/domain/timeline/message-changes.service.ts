@@ -270,7 +270,7 @@ export class MessageChangeService {
       next = { ...next, group: { ...conversation.group, ...trimmed } };
     }
     if (!wasPreview) return next;
-    const latest = await this.messages.latestVisible(conversation.id);
+    const latest = await this.messages.latestVisible(conversation.id, conversation.lastSeq);
     const preview = latest ? previewOf(latest) : null;
     return { ...next, lastMessage: preview, lastMessageTime: preview?.createdAt ?? null };
   }

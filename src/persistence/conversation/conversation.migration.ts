@@ -70,6 +70,12 @@ export async function backfillInboxes(db: mongo.Db): Promise<number> {
     }
   }
   await flush();
-  await migrations.updateOne({ _id: INBOX_BACKFILL }, { $setOnInsert: { completedAt: new Date() } }, { upsert: true });
+  try {
+    await migrations.insertOne({ _id: INBOX_BACKFILL, completedAt: new Date() });
+  } catch (error) {
+    // A process that started beside this one recorded it first (MongoDB answers 11000; FerretDB
+    // may answer otherwise for the same refusal): done either way, if the record is there.
+    if (!(await migrations.findOne({ _id: INBOX_BACKFILL }))) throw error;
+  }
   return written;
 }

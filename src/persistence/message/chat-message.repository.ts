@@ -9,7 +9,11 @@ import type {
 } from '../../domain/message/message.repository';
 import type { ChatMessage, MessageType } from '../../domain/message/message.types';
 import { DUPLICATE_KEY } from '../errors';
+import { SCALAR_FIELDS } from '../pushdown';
+import { walkDown, walkUp } from '../seq-walk';
 import { ChatMessageModelName, type ChatMessageDocument } from './chat-message.model';
+
+const notDeleted = (doc: ChatMessageDocument) => doc.deletedAt == null;
 
 function toChatMessage(doc: ChatMessageDocument): ChatMessage {
   return {
@@ -80,7 +84,7 @@ export class MongoMessageRepository implements MessageRepository {
     clientMessageId: string,
   ): Promise<ChatMessage | null> {
     const doc = await this.model
-      .findOne({ conversationId, senderId: new Types.ObjectId(senderId), clientMessageId })
+      .findOne({ ...SCALAR_FIELDS, conversationId, senderId: new Types.ObjectId(senderId), clientMessageId })
       .lean<ChatMessageDocument>();
     return doc ? toChatMessage(doc) : null;
   }
@@ -132,12 +136,24 @@ export class MongoMessageRepository implements MessageRepository {
     return docs.map((doc, index) => (index < storedCount ? toChatMessage(doc) : null));
   }
 
+  /** The documents at these positions of the conversation: lookups in its `(conversationId, seq)` index. */
+  private atSeqs(conversationId: ConversationId, seqs: number[]): Promise<ChatMessageDocument[]> {
+    return this.model.find({ ...SCALAR_FIELDS, conversationId, seq: { $in: seqs } }).lean<ChatMessageDocument[]>();
+  }
+
   async unrecorded(conversationId: ConversationId, afterSeq: number): Promise<ChatMessage[]> {
-    const docs = await this.model
-      .find({ conversationId, seq: { $gt: afterSeq } })
-      .sort({ seq: 1 })
-      .lean<ChatMessageDocument[]>();
-    return docs.map(toChatMessage);
+    // Only a writer that died leaves messages above the recorded top: a few batches at most.
+    const docs: ChatMessageDocument[] = [];
+    for (let from = afterSeq; ; from += 64) {
+      const batch = (
+        await this.atSeqs(
+          conversationId,
+          Array.from({ length: 64 }, (_, i) => from + 1 + i),
+        )
+      ).sort((a, b) => a.seq - b.seq);
+      docs.push(...batch);
+      if (batch.length < 64) return docs.map(toChatMessage);
+    }
   }
 
   async findById(id: string): Promise<ChatMessage | null> {
@@ -152,9 +168,22 @@ export class MongoMessageRepository implements MessageRepository {
     skip: number,
     limit: number,
   ): Promise<ChatMessage[]> {
-    const seq = beforeSeq === null ? { $gt: range.floorSeq } : { $gt: range.floorSeq, $lt: beforeSeq };
+    const fromSeq = beforeSeq === null ? range.topSeq : Math.min(beforeSeq - 1, range.topSeq);
+    const walked = await walkDown(
+      (seqs) => this.atSeqs(range.conversationId, seqs),
+      notDeleted,
+      fromSeq,
+      range.floorSeq,
+      skip + limit,
+    );
+    if (walked) return walked.slice(skip).map(toChatMessage);
     const docs = await this.model
-      .find({ conversationId: range.conversationId, seq, deletedAt: null })
+      .find({
+        ...SCALAR_FIELDS,
+        conversationId: range.conversationId,
+        seq: { $gt: range.floorSeq, $lte: fromSeq },
+        deletedAt: null,
+      })
       .sort({ seq: -1 })
       .skip(skip)
       .limit(limit)
@@ -163,8 +192,17 @@ export class MongoMessageRepository implements MessageRepository {
   }
 
   async oldestFirstAfter(range: VisibleRange, afterSeq: number, limit: number): Promise<ChatMessage[]> {
+    const fromSeq = Math.max(afterSeq, range.floorSeq);
+    const walked = await walkUp(
+      (seqs) => this.atSeqs(range.conversationId, seqs),
+      notDeleted,
+      fromSeq,
+      limit,
+      range.topSeq,
+    );
+    if (walked) return walked.map(toChatMessage);
     const docs = await this.model
-      .find({ conversationId: range.conversationId, seq: { $gt: Math.max(afterSeq, range.floorSeq) }, deletedAt: null })
+      .find({ ...SCALAR_FIELDS, conversationId: range.conversationId, seq: { $gt: fromSeq }, deletedAt: null })
       .sort({ seq: 1 })
       .limit(limit)
       .lean<ChatMessageDocument[]>();
@@ -173,6 +211,7 @@ export class MongoMessageRepository implements MessageRepository {
 
   count(range: VisibleRange): Promise<number> {
     return this.model.countDocuments({
+      ...SCALAR_FIELDS,
       conversationId: range.conversationId,
       seq: { $gt: range.floorSeq },
       deletedAt: null,
@@ -187,6 +226,7 @@ export class MongoMessageRepository implements MessageRepository {
   ): Promise<ChatMessage[]> {
     const docs = await this.model
       .find({
+        ...SCALAR_FIELDS,
         conversationId: range.conversationId,
         receiverId: new Types.ObjectId(receiverId),
         isRead: false,
@@ -202,7 +242,7 @@ export class MongoMessageRepository implements MessageRepository {
   async markRead(conversationId: ConversationId, ids: readonly string[], readAt: Date): Promise<number> {
     if (ids.length === 0) return 0;
     const result = await this.model.updateMany(
-      { conversationId, _id: { $in: ids.map((id) => new Types.ObjectId(id)) }, isRead: false },
+      { ...SCALAR_FIELDS, conversationId, _id: { $in: ids.map((id) => new Types.ObjectId(id)) }, isRead: false },
       { $set: { isRead: true, readAt } },
     );
     return result.modifiedCount;
@@ -211,7 +251,7 @@ export class MongoMessageRepository implements MessageRepository {
   async findInConversation(conversationId: ConversationId, ids: readonly string[]): Promise<ChatMessage[]> {
     if (ids.length === 0) return [];
     const docs = await this.model
-      .find({ conversationId, _id: { $in: ids.map((id) => new Types.ObjectId(id)) } })
+      .find({ ...SCALAR_FIELDS, conversationId, _id: { $in: ids.map((id) => new Types.ObjectId(id)) } })
       .sort({ seq: 1 })
       .lean<ChatMessageDocument[]>();
     return docs.map(toChatMessage);
@@ -219,6 +259,7 @@ export class MongoMessageRepository implements MessageRepository {
 
   countDeleted(conversationId: ConversationId, afterSeq: number, upToSeq: number): Promise<number> {
     return this.model.countDocuments({
+      ...SCALAR_FIELDS,
       conversationId,
       seq: { $gt: afterSeq, $lte: upToSeq },
       deletedAt: { $ne: null },
@@ -239,13 +280,15 @@ export class MongoMessageRepository implements MessageRepository {
 
   async findOne(conversationId: ConversationId, id: string): Promise<ChatMessage | null> {
     if (!Types.ObjectId.isValid(id)) return null;
-    const doc = await this.model.findOne({ _id: new Types.ObjectId(id), conversationId }).lean<ChatMessageDocument>();
+    const doc = await this.model
+      .findOne({ ...SCALAR_FIELDS, _id: new Types.ObjectId(id), conversationId })
+      .lean<ChatMessageDocument>();
     return doc ? toChatMessage(doc) : null;
   }
 
   async findCarrying(conversationId: ConversationId, attachmentId: string): Promise<ChatMessage | null> {
     const doc = await this.model
-      .findOne({ conversationId, 'attachments.id': new Types.ObjectId(attachmentId) })
+      .findOne({ ...SCALAR_FIELDS, conversationId, 'attachments.id': new Types.ObjectId(attachmentId) })
       .lean<ChatMessageDocument>();
     return doc ? toChatMessage(doc) : null;
   }
@@ -253,6 +296,7 @@ export class MongoMessageRepository implements MessageRepository {
   async replies(range: VisibleRange, replyToId: string, afterSeq: number, limit: number): Promise<ChatMessage[]> {
     const docs = await this.model
       .find({
+        ...SCALAR_FIELDS,
         conversationId: range.conversationId,
         replyToId: new Types.ObjectId(replyToId),
         seq: { $gt: Math.max(afterSeq, range.floorSeq) },
@@ -270,6 +314,7 @@ export class MongoMessageRepository implements MessageRepository {
       .aggregate<{ _id: Types.ObjectId; count: number }>([
         {
           $match: {
+            ...SCALAR_FIELDS,
             conversationId,
             replyToId: { $in: ids.map((id) => new Types.ObjectId(id)) },
             deletedAt: null,
@@ -288,6 +333,9 @@ export class MongoMessageRepository implements MessageRepository {
       .aggregate<{ _id: string; count: number }>([
         {
           $match: {
+            // Redundant with the branches, and what an index answers on every store.
+            ...SCALAR_FIELDS,
+            conversationId: { $in: ranges.map((range) => range.conversationId) },
             $or: ranges.map((range) => ({
               conversationId: range.conversationId,
               mentions: user,
@@ -304,18 +352,17 @@ export class MongoMessageRepository implements MessageRepository {
     return new Map(rows.map((row) => [row._id as ConversationId, row.count]));
   }
 
-  async latestVisible(conversationId: ConversationId): Promise<ChatMessage | null> {
-    const doc = await this.model
-      .findOne({ conversationId, deletedAt: null })
-      .sort({ seq: -1 })
-      .lean<ChatMessageDocument>();
-    return doc ? toChatMessage(doc) : null;
+  async latestVisible(conversationId: ConversationId, topSeq: number): Promise<ChatMessage | null> {
+    const [newest] = await this.newestFirst({ conversationId, floorSeq: 0, topSeq }, null, 0, 1);
+    return newest ?? null;
   }
 
   async search(ranges: readonly VisibleRange[], pattern: string, limit: number): Promise<ChatMessage[]> {
     if (ranges.length === 0) return [];
     const docs = await this.model
       .find({
+        ...SCALAR_FIELDS,
+        conversationId: { $in: ranges.map((range) => range.conversationId) },
         $or: ranges.map((range) => ({ conversationId: range.conversationId, seq: { $gt: range.floorSeq } })),
         deletedAt: null,
         // A group's SYSTEM messages ("Added 2 members") are not what anyone searches for.

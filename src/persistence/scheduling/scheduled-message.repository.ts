@@ -8,6 +8,7 @@ import type {
   ScheduledUpdate,
 } from '../../domain/scheduling/scheduled-message.types';
 import { ScheduledMessageModelName } from './scheduled-message.model';
+import { SCALAR_FIELDS } from '../pushdown';
 
 interface ScheduledMessageDocument {
   _id: Types.ObjectId;
@@ -65,12 +66,13 @@ export class MongoScheduledMessageRepository implements ScheduledMessageReposito
   }
 
   countPending(senderId: UserId): Promise<number> {
-    return this.model.countDocuments({ senderId, status: 'PENDING' });
+    return this.model.countDocuments({ ...SCALAR_FIELDS, senderId, status: 'PENDING' });
   }
 
   async list(senderId: UserId, conversationId: ConversationId | null, since: Date): Promise<ScheduledMessage[]> {
     const docs = await this.model
       .find({
+        ...SCALAR_FIELDS,
         senderId,
         ...(conversationId ? { conversationId } : {}),
         $or: [{ status: 'PENDING' }, { sendAt: { $gte: since } }],
@@ -82,7 +84,7 @@ export class MongoScheduledMessageRepository implements ScheduledMessageReposito
 
   async due(now: Date, limit: number): Promise<ScheduledMessage[]> {
     const docs = await this.model
-      .find({ status: 'PENDING', sendAt: { $lte: now } })
+      .find({ ...SCALAR_FIELDS, status: 'PENDING', sendAt: { $lte: now } })
       .sort({ sendAt: 1 })
       .limit(limit)
       .lean<ScheduledMessageDocument[]>();

@@ -3,6 +3,8 @@ import type { ConversationId, UserId } from '../../domain/ids';
 import type { MessagePatch } from '../../domain/message/message.repository';
 import type { MessageChange, MessageChangeRepository, MessageChangeType } from '../../domain/timeline/timeline.types';
 import { isDuplicateKeyError } from '../errors';
+import { SCALAR_FIELDS } from '../pushdown';
+import { walkUp } from '../seq-walk';
 import { MessageChangeModelName, type MessageChangeDocument } from './message-change.model';
 
 /** Dates inside a stored patch come back as dates (Mixed keeps them as BSON dates). */
@@ -59,8 +61,19 @@ export class MongoMessageChangeRepository implements MessageChangeRepository {
   }
 
   async after(conversationId: ConversationId, afterEventSeq: number, limit: number): Promise<MessageChange[]> {
+    // Positions are dense from the oldest change kept up: the first one missing is the end (or,
+    // right after the cursor, a change the retention sweep removed, which the caller detects).
+    const walked = await walkUp(
+      (seqs) =>
+        this.model.find({ ...SCALAR_FIELDS, conversationId, seq: { $in: seqs } }).lean<MessageChangeDocument[]>(),
+      () => true,
+      afterEventSeq,
+      limit,
+      0,
+    );
+    if (walked) return walked.map(toChange);
     const docs = await this.model
-      .find({ conversationId, seq: { $gt: afterEventSeq } })
+      .find({ ...SCALAR_FIELDS, conversationId, seq: { $gt: afterEventSeq } })
       .sort({ seq: 1 })
       .limit(limit)
       .lean<MessageChangeDocument[]>();
