@@ -104,7 +104,7 @@ const scenarios = (argument('scenarios') ?? "A,A',B,O,C,D,G,E,S,R").split(',');
 /** BENCH_REDIS_CLUSTER=1: also start a 3-master Redis Cluster and run the project on it ('project-cluster'). */
 const withCluster = process.env.BENCH_REDIS_CLUSTER === '1';
 const systemKeys = (
-  argument('systems') ?? `project,${withCluster ? 'project-cluster,' : ''}limit,socketio,textbook`
+  argument('systems') ?? `project,project-ws,${withCluster ? 'project-cluster,' : ''}limit,socketio,textbook`
 ).split(',');
 const out = argument('out') ?? resolve(__dirname, '../../bench/results');
 const JWT_SECRET = 'bench-secret-loopback-only';
@@ -117,6 +117,7 @@ function makeSystems(): SystemUnderTest[] {
   const all: SystemUnderTest[] = [
     new ProjectSystem(),
     new ProjectSystem(true),
+    new ProjectSystem(false, 'bench_project', true),
     new LimitSystem(),
     new SocketIoSystem(),
     new TextbookGraphqlSystem(),
@@ -265,9 +266,11 @@ async function main(): Promise<void> {
     );
     await seedUsers(stores, users);
     const systems = makeSystems();
+    /** 'project-ws' differs from 'project' in how sends travel only: it runs the send-path scenarios. */
+    const sendPath = new Set(['A', "A'", 'B1', 'B5', 'O']);
     const collect = async (scenario: string, body: (s: SystemUnderTest) => Promise<Row>) => {
       results[scenario] = {};
-      for (const system of systems) {
+      for (const system of systems.filter((candidate) => candidate.key !== 'project-ws' || sendPath.has(scenario))) {
         results[scenario]![system.key] = await measure(system, stores, scenario, body);
         save(); // a later failure must not lose what was measured
       }
@@ -283,7 +286,9 @@ async function main(): Promise<void> {
     if (scenarios.includes('G')) {
       // Systems with groups, on the single Redis (whose command counters give publishes per message).
       results.G = {};
-      for (const system of systems.filter((candidate) => candidate.groups && candidate.key !== 'project-cluster')) {
+      for (const system of systems.filter(
+        (candidate) => candidate.groups && candidate.key !== 'project-cluster' && candidate.key !== 'project-ws',
+      )) {
         results.G[system.key] = await measure(system, stores, 'G', (s) =>
           groupFanOut(s, users, sizes.g, stores.redisUrl, log),
         );
@@ -294,7 +299,7 @@ async function main(): Promise<void> {
       // Only this project has reactions; its sends to the same conversation are the baseline.
       results.E = {};
       for (const system of systems.filter(
-        (candidate): candidate is ProjectSystem => candidate instanceof ProjectSystem,
+        (candidate): candidate is ProjectSystem => candidate instanceof ProjectSystem && candidate.key !== 'project-ws',
       )) {
         results.E[system.key] = await measure(system, stores, 'E', () => messageChanges(system, users, sizes.e, log));
         save();
@@ -304,7 +309,7 @@ async function main(): Promise<void> {
       // Only this project schedules; a burst of direct sends of the same size is the baseline.
       results.S = {};
       for (const system of systems.filter(
-        (candidate): candidate is ProjectSystem => candidate instanceof ProjectSystem,
+        (candidate): candidate is ProjectSystem => candidate instanceof ProjectSystem && candidate.key !== 'project-ws',
       )) {
         results.S[system.key] = await measure(system, stores, 'S', () =>
           scheduledLateness(system, users, sizes.s, log),
@@ -387,6 +392,7 @@ function summarise(results: Record<string, Record<string, { median: Row }>>, run
           ['lost', 'lost', 0],
           ['dup', 'duplicates', 0],
           ['send errors', 'sendErrors', 0],
+          ['refused', 'refused', 0],
           ['server CPU', 'serverCpuShare', 2],
           ['datastore CPU', 'datastoreCpuShare', 2],
           ['loadgen CPU', 'loadGeneratorCpuShare', 2],
@@ -398,6 +404,13 @@ function summarise(results: Record<string, Record<string, { median: Row }>>, run
     atMost(`${a} p99 / Socket.io p99`, ratio(p99, get(a, 'socketio', 'p99Ms')), a === 'A' ? 1 : 1.2);
     target(`${a} lost deliveries (= 0)`, get(a, 'project', 'lost'), get(a, 'project', 'lost') === 0);
     target(`${a} failed sends (= 0)`, get(a, 'project', 'sendErrors'), get(a, 'project', 'sendErrors') === 0);
+    for (const key of ['project', 'project-ws']) {
+      if (!results[a]?.[key]) continue;
+      const refused = get(a, key, 'refused');
+      target(`${a} ${key} refused sends (= 0)`, refused, refused === 0);
+      if (key === 'project-ws')
+        atMost(`${a} project-ws p99 / Socket.io p99`, ratio(get(a, key, 'p99Ms'), get(a, 'socketio', 'p99Ms')), 3);
+    }
   }
   for (const b of ['B1', 'B5']) {
     if (!results[b]) continue;
@@ -434,8 +447,11 @@ function summarise(results: Record<string, Record<string, { median: Row }>>, run
         ['delivery p99', 'p99Ms', 0],
       ]),
     );
-    atMost('O slowest answer, stored or refused (ms)', get('O', 'project', 'answerMaxMs'), 1000);
-    target('O stored sends lost (= 0)', get('O', 'project', 'lost'), get('O', 'project', 'lost') === 0);
+    for (const key of ['project', 'project-ws']) {
+      if (!results.O[key]) continue;
+      atMost(`O ${key} slowest answer, stored or refused (ms)`, get('O', key, 'answerMaxMs'), 1000);
+      target(`O ${key} stored sends lost (= 0)`, get('O', key, 'lost'), get('O', key, 'lost') === 0);
+    }
   }
   if (results.C) {
     lines.push(

@@ -76,13 +76,16 @@ export async function latencyAtFixedRate(
   log: Log,
 ): Promise<Record<string, number>> {
   const result = await sendAtFixedRate(system, users, sizes, log);
-  log(`p99 ${result.p99Ms.toFixed(1)} ms, lost ${result.lost}, send errors ${result.sendErrors}`);
+  log(
+    `p99 ${result.p99Ms.toFixed(1)} ms, lost ${result.lost}, send errors ${result.sendErrors}, refused ${result.refused}`,
+  );
   return pick(result, [
     'p50Ms',
     'p99Ms',
     'p999Ms',
     'lost',
     'sendErrors',
+    'refused',
     'duplicates',
     'corrupted',
     'serverCpuShare',

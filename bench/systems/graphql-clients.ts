@@ -96,6 +96,28 @@ export function requestGraphql(
   });
 }
 
+/** Runs a mutation on an open graphql-ws connection; rejects on any `errors` (their text kept, codes included). */
+export function mutateOverWs(client: Client, query: string, variables: Record<string, unknown>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failed = false;
+    client.subscribe(
+      { query, variables },
+      {
+        next: (result) => {
+          if (result.errors?.length) {
+            failed = true;
+            reject(new Error(`GraphQL mutation failed: ${JSON.stringify(result.errors).slice(0, 300)}`));
+          }
+        },
+        error: (error) => reject(error instanceof Error ? error : new Error(JSON.stringify(error).slice(0, 300))),
+        complete: () => {
+          if (!failed) resolve();
+        },
+      },
+    );
+  });
+}
+
 /**
  * Subscribe, then complete, `count` times; the batch ends with a query on the same socket, so
  * the server has read every message before this resolves.

@@ -1,5 +1,12 @@
 import { Agent } from 'node:http';
-import { churnGraphql, connectGraphqlDevice, postGraphql, requestGraphql, type GraphqlDevice } from './graphql-clients';
+import {
+  churnGraphql,
+  connectGraphqlDevice,
+  mutateOverWs,
+  postGraphql,
+  requestGraphql,
+  type GraphqlDevice,
+} from './graphql-clients';
 import {
   PROJECT_DIST,
   spawnNode,
@@ -26,18 +33,23 @@ function clusterNodes(stores: Datastores): string {
 const SEND = 'mutation Send($input: SendMessageInput!) { sendMessage(input: $input) { id } }';
 
 /**
- * This project: one API service (sends over HTTP) and two WS instances (deliveries cross Redis),
- * on the single redis-server, or (`onCluster`) on the Redis Cluster BENCH_REDIS_CLUSTER=1 starts.
+ * This project: one API service and two WS instances (deliveries cross Redis), on the single
+ * redis-server, or (`onCluster`) on the Redis Cluster BENCH_REDIS_CLUSTER=1 starts. Sends go over
+ * the API's HTTP endpoint, or (`sendsOverWs`, 'project-ws') as mutations on the sender's own
+ * graphql-ws connection, as a browser that keeps one socket sends them.
  */
 export class ProjectSystem implements SystemUnderTest {
-  readonly key: 'project' | 'project-cluster';
+  readonly key: 'project' | 'project-cluster' | 'project-ws';
   readonly label: string;
   constructor(
     private readonly onCluster = false,
     readonly database = 'bench_project',
+    private readonly sendsOverWs = false,
   ) {
-    this.key = onCluster ? 'project-cluster' : 'project';
-    this.label = onCluster ? 'this project on a 3-master Redis Cluster' : 'this project (API + 2 WS)';
+    this.key = onCluster ? 'project-cluster' : sendsOverWs ? 'project-ws' : 'project';
+    this.label = onCluster
+      ? 'this project on a 3-master Redis Cluster'
+      : `this project (API + 2 WS), sends over ${sendsOverWs ? 'graphql-ws' : 'HTTP'}`;
   }
   private api: Spawned | null = null;
   private ws: Spawned[] = [];
@@ -104,9 +116,9 @@ export class ProjectSystem implements SystemUnderTest {
   }
 
   send(from: Device, to: BenchUser, text: string): Promise<void> {
-    return postGraphql(this.api!.port, this.agent, from.user.token, SEND, {
-      input: { targetUserId: to.id, message: text },
-    });
+    const variables = { input: { targetUserId: to.id, message: text } };
+    if (this.sendsOverWs) return mutateOverWs((from as GraphqlDevice).client, SEND, variables);
+    return postGraphql(this.api!.port, this.agent, from.user.token, SEND, variables);
   }
 
   async churn(device: Device, count: number): Promise<void> {
@@ -122,10 +134,11 @@ export class ProjectSystem implements SystemUnderTest {
       return (data['createGroup'] as { conversationId: string }).conversationId;
     },
     join: async () => undefined,
-    send: (from, groupId, text) =>
-      postGraphql(this.api!.port, this.agent, from.user.token, SEND, {
-        input: { conversationId: groupId, message: text },
-      }),
+    send: (from, groupId, text) => {
+      const variables = { input: { conversationId: groupId, message: text } };
+      if (this.sendsOverWs) return mutateOverWs((from as GraphqlDevice).client, SEND, variables);
+      return postGraphql(this.api!.port, this.agent, from.user.token, SEND, variables);
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import mongoose, { type Connection, type mongo } from 'mongoose';
 import { ChatMessageModelName, chatMessageSchema, RETIRED_CHAT_MESSAGE_INDEXES } from './message/chat-message.model';
+import { flagDeletedMessages } from './message/chat-message.migration';
 import { backfillInboxes, migrateConversationLayout } from './conversation/conversation.migration';
 import {
   ConversationModelName,
@@ -70,6 +71,7 @@ export async function connectMongo(
     await dropRetiredIndexes(connection.db!.collection('chatmessages'), RETIRED_CHAT_MESSAGE_INDEXES);
     await migrateConversationLayout(connection.db!.collection('conversations'));
     await backfillInboxes(connection.db!);
+    await flagDeletedMessages(connection.db!);
     await dropRetiredIndexes(connection.db!.collection('conversations'), RETIRED_CONVERSATION_INDEXES);
   } catch (error) {
     await connection.close();

@@ -430,6 +430,46 @@ describe('every seed feature over GraphQL', () => {
     });
   });
 
+  describe('history totals', () => {
+    /** `chatHistory`'s total and pages as `user` sees the conversation with `other`, beside what its pages hold. */
+    const totals = async (user: TestUser, other: TestUser) => {
+      const { chatHistory } = await graphqlOk(
+        system.api,
+        ChatHistoryDocument,
+        { targetUserId: other.id, limit: 2 },
+        user.token,
+      );
+      const all = await graphqlOk(system.api, ChatHistoryDocument, { targetUserId: other.id, limit: 100 }, user.token);
+      return {
+        total: chatHistory.pagination.total,
+        pages: chatHistory.pagination.pages,
+        listed: all.chatHistory.messages.length,
+      };
+    };
+
+    it('counts what each side can see: deletions above and below a cleared history, and none twice', async () => {
+      const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
+      const sent = [];
+      for (const text of ['m1', 'm2', 'm3', 'm4']) sent.push(await chat.send(alice, bob, text));
+      await graphqlOk(system.api, DeleteMessageDocument, { messageId: sent[1]!.id }, alice.token);
+      await graphqlOk(system.api, DeleteMessageDocument, { messageId: sent[1]!.id }, alice.token); // a retry
+      expect(await totals(bob, alice)).toEqual({ total: 3, pages: 2, listed: 3 });
+
+      // Bob clears the conversation; what follows is all he sees, and a deletion below his
+      // cleared mark changes Alice's total only.
+      await graphqlOk(system.api, DeleteConversationDocument, { targetUserId: alice.id }, bob.token);
+      expect(await totals(bob, alice)).toEqual({ total: 0, pages: 0, listed: 0 });
+      sent.push(await chat.send(alice, bob, 'm5'), await chat.send(bob, alice, 'm6'));
+      await graphqlOk(system.api, DeleteMessageDocument, { messageId: sent[0]!.id }, alice.token);
+      expect(await totals(bob, alice)).toEqual({ total: 2, pages: 1, listed: 2 });
+      expect(await totals(alice, bob)).toEqual({ total: 4, pages: 2, listed: 4 });
+
+      await graphqlOk(system.api, DeleteMessageDocument, { messageId: sent[5]!.id }, bob.token);
+      expect(await totals(bob, alice)).toEqual({ total: 1, pages: 1, listed: 1 });
+      expect(await totals(alice, bob)).toEqual({ total: 3, pages: 2, listed: 3 });
+    });
+  });
+
   describe('search', () => {
     it('treats the query as literal, case-insensitive text within my conversations, newest first', async () => {
       const [alice, bob, carol] = (await users('Alice', 'Bob', 'Carol')) as [TestUser, TestUser, TestUser];

@@ -4,9 +4,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient, ObjectId, type Collection, type Db } from 'mongodb';
 import { FERRETDB_BIN } from '../../src/launcher/embedded-ferretdb';
-import { connectMongo } from '../../src/persistence/mongo.connection';
 import { SCALAR_FIELDS } from '../../src/persistence/pushdown';
+import { startTestDatastores } from '../helpers/datastores';
 import { indexUsed, isPatchedFerretDb } from '../helpers/query-plan';
+import { spawnServiceProcess } from '../helpers/system';
 
 const embedded = !process.env.TEST_DATABASE_URL;
 
@@ -80,6 +81,20 @@ describe('the embedded store answers through indexes', () => {
     ]);
   });
 
+  it('answers a string range on a scalar field through its index, whatever the values around it', async () => {
+    const people = db.collection('people');
+    await people.createIndex({ name: 1 });
+    const names = ['Alice', 'Ali"<x', 'Ali', 'Alj', 'Al', 'alice', 'Alh\uffff', 5, null];
+    await people.insertMany([...names.map((name) => ({ name })), {}]);
+    const range = { ...SCALAR_FIELDS, name: { $gte: 'Ali', $lt: 'Alj' } };
+    expect(await indexUsed(db, { find: 'people', filter: range })).toBe('name_1');
+    const found = await people.find(range).sort({ name: 1 }).toArray();
+    expect(found.map((doc) => doc['name'])).toEqual(['Ali', 'Ali"<x', 'Alice']);
+    // Bounds that share no plain prefix are left to the handler, and still answered exactly.
+    const wide = await people.find({ ...SCALAR_FIELDS, name: { $gt: '"', $lte: 'Al' } }).toArray();
+    expect(wide.map((doc) => doc['name'])).toEqual(['Al']);
+  });
+
   it('returns exactly what each filter means, pushed down or not', async () => {
     const odd = db.collection('odd');
     const hexId = new ObjectId();
@@ -109,17 +124,22 @@ describe('the embedded store answers through indexes', () => {
     expect(await ids({ ...SCALAR_FIELDS, n: 0 })).toEqual(['u1}', 'u2|a']);
   });
 
-  it('starts four processes at once on an empty database, eight times over: every one comes up', async () => {
-    for (let round = 1; round <= 8; round += 1) {
-      const dbName = `chat_start_${round}_${new ObjectId().toHexString()}`;
-      // One API and three WS instances open the same start-up path: indexes, migrations, backfill.
-      const started = await Promise.allSettled(
-        Array.from({ length: 4 }, () => connectMongo(process.env.CHAT_TEST_MONGO_URL!, { dbName, poolSize: 4 })),
-      );
-      const failures = started.flatMap((result) => (result.status === 'rejected' ? [String(result.reason)] : []));
-      for (const result of started) if (result.status === 'fulfilled') await result.value.close();
-      await client.db(dbName).dropDatabase();
-      expect({ round, failures }).toEqual({ round, failures: [] });
+  it('starts one API and three WS processes at once on an empty database, eight times over: every one comes up', async () => {
+    const stores = await startTestDatastores();
+    try {
+      for (let round = 1; round <= 8; round += 1) {
+        const dbName = `chat_start_${round}_${new ObjectId().toHexString()}`;
+        // Each opens the same start-up path at the same moment: indexes, migrations, backfills.
+        const started = await Promise.allSettled(
+          (['api', 'ws', 'ws', 'ws'] as const).map((service) => spawnServiceProcess({ ...stores, dbName }, service)),
+        );
+        const failures = started.flatMap((result) => (result.status === 'rejected' ? [String(result.reason)] : []));
+        await Promise.all(started.map((result) => (result.status === 'fulfilled' ? result.value.kill() : null)));
+        await client.db(dbName).dropDatabase();
+        expect({ round, failures }).toEqual({ round, failures: [] });
+      }
+    } finally {
+      await stores.dispose();
     }
-  });
+  }, 180_000);
 });

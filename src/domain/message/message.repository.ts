@@ -78,6 +78,7 @@ export interface MessageRepository {
   newestFirst(range: VisibleRange, beforeSeq: number | null, skip: number, limit: number): Promise<ChatMessage[]>;
   /** Oldest first, `seq > afterSeq`. */
   oldestFirstAfter(range: VisibleRange, afterSeq: number, limit: number): Promise<ChatMessage[]>;
+  /** Messages in the range up to its `topSeq`, deleted ones not counted. */
   count(range: VisibleRange): Promise<number>;
   /** Unread messages to `receiverId` in the range with `seq <= upToSeq`, optionally only these ids. */
   unreadFor(

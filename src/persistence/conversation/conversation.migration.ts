@@ -1,4 +1,5 @@
 import type { mongo } from 'mongoose';
+import { migrationDone, recordMigrationDone } from '../migration-record';
 import { insertInboxEntries, type InboxEntryDocument } from './conversation-inbox.model';
 import type { ConversationDocument } from './conversation.model';
 
@@ -51,8 +52,7 @@ const BACKFILL_BATCH = 500;
  * are safe. Returns the entries it wrote.
  */
 export async function backfillInboxes(db: mongo.Db): Promise<number> {
-  const migrations = db.collection<{ _id: string; completedAt: Date }>('migrations');
-  if (await migrations.findOne({ _id: INBOX_BACKFILL })) return 0;
+  if (await migrationDone(db, INBOX_BACKFILL)) return 0;
   const inboxes = db.collection<InboxEntryDocument>('inboxes');
   let written = 0;
   let batch: InboxEntryDocument[] = [];
@@ -70,12 +70,6 @@ export async function backfillInboxes(db: mongo.Db): Promise<number> {
     }
   }
   await flush();
-  try {
-    await migrations.insertOne({ _id: INBOX_BACKFILL, completedAt: new Date() });
-  } catch (error) {
-    // A process that started beside this one recorded it first (MongoDB answers 11000; FerretDB
-    // may answer otherwise for the same refusal): done either way, if the record is there.
-    if (!(await migrations.findOne({ _id: INBOX_BACKFILL }))) throw error;
-  }
+  await recordMigrationDone(db, INBOX_BACKFILL);
   return written;
 }

@@ -22,6 +22,9 @@ export const chatMessageSchema = new Schema(
     isRead: { type: Boolean, default: false },
     readAt: { type: Date, default: null },
     deletedAt: { type: Date, default: null },
+    // Set (true) with deletedAt and only then: an equality an index answers on every store, so
+    // counting a conversation's deletions reads its deletions, not its history (see `count`).
+    deleted: { type: Boolean, default: undefined },
     seq: { type: Number, required: true },
     // Always set (generated when the client sends none): FerretDB has no partial indexes, so a
     // unique index over an optional field would collide on the missing values.
@@ -66,6 +69,8 @@ chatMessageSchema.index({ conversationId: 1, createdAt: -1 });
 chatMessageSchema.index({ senderId: 1, receiverId: 1 });
 chatMessageSchema.index({ receiverId: 1, isRead: 1 });
 chatMessageSchema.index({ conversationId: 1, seq: 1 }, { unique: true });
+// History totals and group unread counts: a conversation's deleted messages in a seq range.
+chatMessageSchema.index({ conversationId: 1, deleted: 1, seq: 1 });
 // replies(messageId) and replyCount.
 chatMessageSchema.index({ conversationId: 1, replyToId: 1, seq: 1 });
 // Downloads: the message of a conversation that carries an attachment (its access check).
@@ -96,6 +101,7 @@ export interface ChatMessageDocument {
   isRead: boolean;
   readAt: Date | null;
   deletedAt: Date | null;
+  deleted?: true;
   seq: number;
   clientMessageId: string;
   createdAt: Date;

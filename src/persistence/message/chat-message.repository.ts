@@ -63,7 +63,10 @@ function storedPatch(patch: MessagePatch): Partial<ChatMessageDocument> {
     stored.reactions = patch.reactions.map((reaction) => ({ emoji: reaction.emoji, userIds: [...reaction.userIds] }));
   if (patch.pinnedAt !== undefined) stored.pinnedAt = patch.pinnedAt;
   if (patch.pinnedBy !== undefined) stored.pinnedBy = patch.pinnedBy;
-  if (patch.deletedAt !== undefined) stored.deletedAt = patch.deletedAt;
+  if (patch.deletedAt !== undefined) {
+    stored.deletedAt = patch.deletedAt;
+    if (patch.deletedAt !== null) stored.deleted = true;
+  }
   return stored;
 }
 
@@ -209,12 +212,28 @@ export class MongoMessageRepository implements MessageRepository {
     return docs.map(toChatMessage);
   }
 
-  count(range: VisibleRange): Promise<number> {
+  async count(range: VisibleRange): Promise<number> {
+    // Every position up to the recorded top holds a message (no seq is burnt: message.writer.ts),
+    // so the visible ones are the span less its deletions: a cost that follows deletions, not
+    // history (counting the messages themselves read the whole conversation on FerretDB).
+    const span = range.topSeq - range.floorSeq;
+    if (span <= 0) return 0;
+    return span - (await this.deletedIn(range.conversationId, range.floorSeq, range.topSeq, true));
+  }
+
+  /** Deleted messages with `afterSeq < seq <= upToSeq`, through the `(conversationId, deleted, seq)` index. */
+  private deletedIn(
+    conversationId: ConversationId,
+    afterSeq: number,
+    upToSeq: number,
+    withSystem: boolean,
+  ): Promise<number> {
     return this.model.countDocuments({
       ...SCALAR_FIELDS,
-      conversationId: range.conversationId,
-      seq: { $gt: range.floorSeq },
-      deletedAt: null,
+      conversationId,
+      deleted: true,
+      seq: { $gt: afterSeq, $lte: upToSeq },
+      ...(withSystem ? {} : { messageType: { $ne: 'system' } }),
     });
   }
 
@@ -258,13 +277,7 @@ export class MongoMessageRepository implements MessageRepository {
   }
 
   countDeleted(conversationId: ConversationId, afterSeq: number, upToSeq: number): Promise<number> {
-    return this.model.countDocuments({
-      ...SCALAR_FIELDS,
-      conversationId,
-      seq: { $gt: afterSeq, $lte: upToSeq },
-      deletedAt: { $ne: null },
-      messageType: { $ne: 'system' },
-    });
+    return this.deletedIn(conversationId, afterSeq, upToSeq, false);
   }
 
   async applyPatch(conversationId: ConversationId, id: string, changeSeq: number, patch: MessagePatch): Promise<void> {

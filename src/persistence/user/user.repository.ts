@@ -1,6 +1,7 @@
 import { Types, type Connection, type Model } from 'mongoose';
 import type { UserId } from '../../domain/ids';
 import { escapeRegex } from '../../domain/regex';
+import { SCALAR_FIELDS } from '../pushdown';
 import type { User, UserRepository } from '../../domain/user/user.types';
 import { UserModelName, type UserDocument } from './user.model';
 
@@ -13,6 +14,20 @@ const FEW_IDS = 4;
 
 /** Leading characters of a directory search whose case spellings bound the index ranges. @default 3 */
 const CASE_BOUNDED_CHARACTERS = 3;
+
+/** Directory range queries sent side by side: a search must not take a process's whole pool. @default 4 */
+const DIRECTORY_QUERIES_AT_ONCE = 4;
+
+/** MongoDB's order for `sort({ name: 1, _id: 1 })`: a missing name first, then by code unit. */
+function byNameThenId(a: UserDocument, b: UserDocument): number {
+  const [x, y] = [a.name ?? null, b.name ?? null];
+  if (x !== y) {
+    if (x === null) return -1;
+    if (y === null) return 1;
+    return x < y ? -1 : 1;
+  }
+  return a._id.toHexString() < b._id.toHexString() ? -1 : a._id.equals(b._id) ? 0 : 1;
+}
 
 /** Every upper/lower-case spelling of `text` ("a1b" → "A1B", "A1b", "a1B", "a1b"), deduplicated. */
 export function caseSpellings(text: string): string[] {
@@ -70,34 +85,41 @@ export class MongoUserRepository implements UserRepository {
   }
 
   /**
-   * Case-insensitive prefix search that MongoDB answers from the `name` and `email` indexes:
-   * a regex with the `i` flag cannot bound an index scan, so the filter also lists, per field,
-   * the ranges of every upper/lower-case spelling of the prefix's first characters (at most 8:
-   * "ali" → "ALI".."ali"), which can; the regex then checks the whole prefix. One query on every
-   * store (FerretDB scans, as it does for any query not by `_id`).
+   * Case-insensitive prefix search through the `name` and `email` indexes, on every store. A regex
+   * with the `i` flag cannot bound an index scan, so every upper/lower-case spelling of the prefix's
+   * first characters ("ali" → "ALI".."ali", at most 8) is a range of its own, one query per range
+   * and field (at most 16, a few at a time; SCALAR_FIELDS, so the patched FerretDB searches its
+   * index too), the regex checking the whole prefix. The answers are merged by name.
    */
   async searchByPrefix(prefix: string, limit: number, excluding: UserId): Promise<User[]> {
-    const lead = caseSpellings(prefix.slice(0, CASE_BOUNDED_CHARACTERS));
-    const ranges = ['name', 'email'].flatMap((field) =>
-      lead.map((start) => {
-        const end = successorOf(start);
-        return { [field]: end === null ? { $gte: start } : { $gte: start, $lt: end } };
-      }),
-    );
     const pattern = new RegExp(`^${escapeRegex(prefix)}`, 'i');
-    const docs = await this.model
-      .find(
-        {
-          $or: ranges,
-          $and: [{ $or: [{ name: pattern }, { email: pattern }] }],
-          _id: { $ne: new Types.ObjectId(excluding) },
-        },
-        { name: 1, email: 1 },
-      )
-      .sort({ name: 1, _id: 1 })
-      .limit(limit)
-      .lean<UserDocument[]>();
-    return docs.map(toUser);
+    const excluded = new Types.ObjectId(excluding);
+    const ranges = (['name', 'email'] as const).flatMap((field) =>
+      caseSpellings(prefix.slice(0, CASE_BOUNDED_CHARACTERS)).map((start) => ({ field, start })),
+    );
+    const found = new Map<string, UserDocument>();
+    for (let i = 0; i < ranges.length; i += DIRECTORY_QUERIES_AT_ONCE) {
+      const batches = await Promise.all(
+        ranges.slice(i, i + DIRECTORY_QUERIES_AT_ONCE).map(({ field, start }) => {
+          const end = successorOf(start);
+          return this.model
+            .find(
+              {
+                ...SCALAR_FIELDS,
+                [field]: end === null ? { $gte: start } : { $gte: start, $lt: end },
+                $and: [{ [field]: pattern }],
+                _id: { $ne: excluded },
+              },
+              { name: 1, email: 1 },
+            )
+            .sort({ name: 1, _id: 1 })
+            .limit(limit)
+            .lean<UserDocument[]>();
+        }),
+      );
+      for (const doc of batches.flat()) found.set(doc._id.toHexString(), doc);
+    }
+    return [...found.values()].sort(byNameThenId).slice(0, limit).map(toUser);
   }
 
   /** Creates or renames users by id; used by the seed script and tests. */
