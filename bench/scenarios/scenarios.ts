@@ -1,22 +1,10 @@
 import type { ChangeSizes } from './message-changes';
 import type { ScheduledSizes } from './scheduled';
-import { Agent } from 'node:http';
-import { MongoClient, ObjectId, type Collection, type Document } from 'mongodb';
-import { percentiles } from '../measure/stats';
 import { rssBytes, sum } from '../measure/proc';
-import type { BenchUser, Datastores, SystemUnderTest } from '../systems/system';
+import type { BenchUser, SystemUnderTest } from '../systems/system';
 import type { GroupSizes } from './group-fanout';
-import { postGraphql } from '../systems/graphql-clients';
-import { ProjectSystem } from '../systems/project';
-import {
-  closePopulation,
-  connectPopulation,
-  DeliveryTracker,
-  inBatches,
-  runTraffic,
-  warmUp,
-  type TrafficResult,
-} from './traffic';
+import type { HistorySizes } from './history';
+import { closePopulation, connectPopulation, DeliveryTracker, runTraffic, warmUp, type TrafficResult } from './traffic';
 
 export type Log = (message: string) => void;
 
@@ -37,7 +25,7 @@ export interface Sizes {
     drainMs: number;
   };
   readonly c: { connections: number; churnDevices: number; churnPerDevice: number };
-  readonly d: { messages: number; rate: number; seconds: number; depths: readonly number[] };
+  readonly d: HistorySizes;
   readonly g: GroupSizes;
   /** E: changes to one message against sends to its conversation. */
   readonly e: ChangeSizes;
@@ -202,198 +190,4 @@ function settle(ms: number): Promise<void> {
 
 function pick<T extends object>(value: T, keys: ReadonlyArray<keyof T>): Record<string, number> {
   return Object.fromEntries(keys.map((key) => [key, value[key] as number]));
-}
-
-/**
- * D: history at scale. Seeds `messages` into the project's database, skewed (half in one
- * conversation, a quarter in a second, the rest over 100 more), then measures at a fixed rate the
- * cursor API (`messages(before:)`) and the seed's page API (`chatHistory(page:)`) at page 1 and
- * deep pages, beside the native driver running the same find().sort().limit().
- */
-export async function historyAtScale(
-  stores: Datastores,
-  users: readonly BenchUser[],
-  sizes: Sizes['d'],
-  log: Log,
-): Promise<Record<string, number>> {
-  const db = 'bench_history';
-  const system = new ProjectSystem(false, db);
-  const client = await new MongoClient(stores.mongoUrl(db)).connect();
-  for (const name of ['chatmessages', 'conversations'])
-    await client
-      .db()
-      .dropCollection(name)
-      .catch(() => false);
-  await system.start(stores);
-  try {
-    await settle(1500); // the services create their indexes at start
-    const [alice, bob] = [users[0]!, users[1]!];
-    const big = await seedHistory(
-      client.db().collection('chatmessages'),
-      client.db().collection('conversations'),
-      users,
-      sizes.messages,
-      log,
-    );
-    const conversationId = big.conversationId;
-    const lastSeq = big.lastSeq;
-    const native = client.db().collection('chatmessages');
-    const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-    const results: Record<string, number> = {};
-    for (const depth of sizes.depths) {
-      const beforeSeq = lastSeq - depth + 1; // the page that starts `depth` messages back
-      const label = depth === 0 ? 'page1' : `deep${depth}`;
-      const cursor = depth === 0 ? null : Buffer.from(`${conversationId}:${beforeSeq}`, 'utf8').toString('base64url');
-      log(`history ${label}: cursor API, page API, native driver at ${sizes.rate} req/s for ${sizes.seconds} s each`);
-      const cursorApi = await atFixedRate(sizes.rate, sizes.seconds, () =>
-        postGraphql(system.apiPort(), agent, alice.token, MESSAGES_QUERY, { t: bob.id, before: cursor }),
-      );
-      const pageApi = await atFixedRate(sizes.rate, sizes.seconds, () =>
-        postGraphql(system.apiPort(), agent, alice.token, HISTORY_QUERY, {
-          t: bob.id,
-          page: Math.floor(depth / 50) + 1,
-        }),
-      );
-      const driver = await atFixedRate(sizes.rate, sizes.seconds, async () => {
-        const seq = cursor === null ? { $gt: 0 } : { $gt: 0, $lt: beforeSeq };
-        await native.find({ conversationId, seq, deletedAt: null }).sort({ seq: -1 }).limit(50).toArray();
-      });
-      Object.assign(results, {
-        [`${label}CursorP50Ms`]: cursorApi.p50,
-        [`${label}CursorP99Ms`]: cursorApi.p99,
-        [`${label}PageApiP50Ms`]: pageApi.p50,
-        [`${label}PageApiP99Ms`]: pageApi.p99,
-        [`${label}NativeP50Ms`]: driver.p50,
-        [`${label}NativeP99Ms`]: driver.p99,
-        [`${label}Errors`]: cursorApi.errors + pageApi.errors + driver.errors,
-      });
-    }
-    agent.destroy();
-    return results;
-  } finally {
-    await client.close();
-    await system.stop();
-  }
-}
-
-const MESSAGES_QUERY =
-  'query($t: ID!, $before: String) { messages(targetUserId: $t, first: 50, before: $before) { nodes { id seq message createdAt senderId } pageInfo { hasPreviousPage } } }';
-const HISTORY_QUERY =
-  'query($t: ID!, $page: Int) { chatHistory(targetUserId: $t, limit: 50, page: $page) { messages { id seq message createdAt senderId } pagination { page } } }';
-
-async function atFixedRate(
-  rate: number,
-  seconds: number,
-  call: () => Promise<void>,
-): Promise<{ p50: number; p99: number; errors: number }> {
-  await call().catch(() => undefined); // warm
-  const latencies: number[] = [];
-  let errors = 0;
-  const inflight: Promise<void>[] = [];
-  const total = Math.max(1, Math.round(rate * seconds));
-  const start = performance.now();
-  for (let i = 0; i < total; i += 1) {
-    const due = start + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await settle(wait);
-    const began = performance.now();
-    inflight.push(
-      call().then(
-        () => void latencies.push(performance.now() - began),
-        () => void (errors += 1),
-      ),
-    );
-  }
-  await Promise.all(inflight);
-  const [p50, p99] = percentiles(latencies, [50, 99]);
-  return { p50: p50!, p99: p99!, errors };
-}
-
-/** Bulk-inserts the skewed history (10,000 per insertMany), with progress. Returns the biggest conversation. */
-async function seedHistory(
-  messages: Collection<Document>,
-  conversations: Collection<Document>,
-  users: readonly BenchUser[],
-  total: number,
-  log: Log,
-): Promise<{ conversationId: string; lastSeq: number }> {
-  const shares = [0.5, 0.25];
-  const rest = 100;
-  const plan: Array<{ a: BenchUser; b: BenchUser; count: number }> = [];
-  plan.push({ a: users[0]!, b: users[1]!, count: Math.floor(total * shares[0]!) });
-  plan.push({ a: users[2]!, b: users[3]!, count: Math.floor(total * shares[1]!) });
-  const remaining = total - plan[0]!.count - plan[1]!.count;
-  for (let i = 0; i < rest; i += 1) {
-    plan.push({
-      a: users[4 + 2 * i]!,
-      b: users[5 + 2 * i]!,
-      count: Math.floor(remaining / rest) + (i < remaining % rest ? 1 : 0),
-    });
-  }
-  let written = 0;
-  const started = performance.now();
-  let lastLog = 0;
-  const batch = 10_000;
-  const base = Date.now() - total * 1000;
-  for (const { a, b, count } of plan) {
-    const [low, high] = a.id < b.id ? [a, b] : [b, a];
-    const conversationId = `${low.id}_${high.id}`;
-    const jobs: Array<() => Promise<unknown>> = [];
-    for (let from = 1; from <= count; from += batch) {
-      const to = Math.min(count, from + batch - 1);
-      jobs.push(async () => {
-        const docs = [];
-        for (let seq = from; seq <= to; seq += 1) {
-          const sender = seq % 2 === 0 ? a : b;
-          const receiver = sender === a ? b : a;
-          const at = new Date(base + (written + seq) * 10);
-          docs.push({
-            conversationId,
-            senderId: new ObjectId(sender.id),
-            receiverId: new ObjectId(receiver.id),
-            message: `history message ${seq} of ${conversationId}`,
-            messageType: 'text',
-            attachmentUrl: null,
-            isRead: true,
-            readAt: null,
-            deletedAt: null,
-            seq,
-            clientMessageId: `seed-${conversationId}-${seq}`,
-            createdAt: at,
-            updatedAt: at,
-          });
-        }
-        await messages.insertMany(docs, { ordered: false });
-        written += docs.length;
-        if (performance.now() - lastLog > 2000 || written === total) {
-          lastLog = performance.now();
-          const rate = written / ((lastLog - started) / 1000);
-          log(`seeded ${written.toLocaleString('en')}/${total.toLocaleString('en')} messages (${Math.round(rate)}/s)`);
-        }
-      });
-    }
-    await inBatches(jobs, 2);
-    const now = new Date();
-    const member = { unreadCount: 0, readSeq: count, clearedSeq: 0, hidden: false };
-    await conversations.replaceOne(
-      { _id: conversationId as never },
-      {
-        participants: [low.id, high.id],
-        // The service's layout (src/persistence/conversation/conversation.model.ts).
-        state: {
-          fence: 0,
-          version: 1,
-          lastSeq: count,
-          lastActivityAt: now,
-          lastMessage: null,
-          lastMessageTime: now,
-          members: { [low.id]: member, [high.id]: member },
-        },
-      },
-      { upsert: true },
-    );
-  }
-  const [first] = plan;
-  const [low, high] = first!.a.id < first!.b.id ? [first!.a, first!.b] : [first!.b, first!.a];
-  return { conversationId: `${low.id}_${high.id}`, lastSeq: first!.count };
 }

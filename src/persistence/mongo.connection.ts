@@ -1,6 +1,7 @@
 import mongoose, { type Connection, type mongo } from 'mongoose';
 import { ChatMessageModelName, chatMessageSchema, RETIRED_CHAT_MESSAGE_INDEXES } from './message/chat-message.model';
-import { flagDeletedMessages } from './message/chat-message.migration';
+import { backfillMentionEntries, flagDeletedMessages } from './message/chat-message.migration';
+import { MentionEntryModelName, mentionEntrySchema } from './message/mention-entry.model';
 import { backfillInboxes, migrateConversationLayout } from './conversation/conversation.migration';
 import {
   ConversationModelName,
@@ -64,6 +65,7 @@ export async function connectMongo(
     connection.model(AttachmentModelName, attachmentSchema),
     connection.model(ScheduledMessageModelName, scheduledMessageSchema),
     connection.model(InboxEntryModelName, inboxEntrySchema),
+    connection.model(MentionEntryModelName, mentionEntrySchema),
   ];
   try {
     await Promise.all(models.map((model) => ensureIndexes(model)));
@@ -72,6 +74,7 @@ export async function connectMongo(
     await migrateConversationLayout(connection.db!.collection('conversations'));
     await backfillInboxes(connection.db!);
     await flagDeletedMessages(connection.db!);
+    await backfillMentionEntries(connection.db!);
     await dropRetiredIndexes(connection.db!.collection('conversations'), RETIRED_CONVERSATION_INDEXES);
   } catch (error) {
     await connection.close();

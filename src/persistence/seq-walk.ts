@@ -75,3 +75,35 @@ export async function walkDown<T extends { seq: number }>(
   }
   return next <= floorSeq ? found : null;
 }
+
+/**
+ * The positions of the shown documents `skip` to `skip + count - 1`, newest first, at or below
+ * `fromSeq` and above `floorSeq`, given every hidden position in that span (`hiddenDesc`, newest
+ * first): positions are dense, so a deep page of the page API is computed, not walked to.
+ */
+export function shownSeqsDown(
+  fromSeq: number,
+  floorSeq: number,
+  hiddenDesc: readonly number[],
+  skip: number,
+  count: number,
+): number[] {
+  const seqs: number[] = [];
+  let toSkip = skip;
+  let seq = fromSeq;
+  let next = 0; // index of the next hidden position at or below `seq`
+  while (seq > floorSeq && seqs.length < count) {
+    while (next < hiddenDesc.length && hiddenDesc[next]! > seq) next += 1;
+    const boundary = next < hiddenDesc.length ? Math.max(hiddenDesc[next]!, floorSeq) : floorSeq;
+    const run = seq - boundary; // shown positions in (boundary, seq]
+    if (toSkip >= run) toSkip -= run;
+    else {
+      const top = seq - toSkip;
+      toSkip = 0;
+      for (let position = top; position > boundary && seqs.length < count; position -= 1) seqs.push(position);
+    }
+    seq = boundary - 1;
+    next += 1;
+  }
+  return seqs;
+}

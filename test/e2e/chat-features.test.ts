@@ -432,19 +432,18 @@ describe('every seed feature over GraphQL', () => {
 
   describe('history totals', () => {
     /** `chatHistory`'s total and pages as `user` sees the conversation with `other`, beside what its pages hold. */
+    /**
+     * `chatHistory`'s total and pages as `user` sees the conversation with `other`, beside how many
+     * messages its pages hold; page 2 (computed from the deletions above it) must be what one long
+     * page lists third and fourth.
+     */
     const totals = async (user: TestUser, other: TestUser) => {
-      const { chatHistory } = await graphqlOk(
-        system.api,
-        ChatHistoryDocument,
-        { targetUserId: other.id, limit: 2 },
-        user.token,
-      );
-      const all = await graphqlOk(system.api, ChatHistoryDocument, { targetUserId: other.id, limit: 100 }, user.token);
-      return {
-        total: chatHistory.pagination.total,
-        pages: chatHistory.pagination.pages,
-        listed: all.chatHistory.messages.length,
-      };
+      const page = async (limit: number, number: number) =>
+        (await graphqlOk(system.api, ChatHistoryDocument, { targetUserId: other.id, limit, page: number }, user.token))
+          .chatHistory;
+      const [first, second, all] = await Promise.all([page(2, 1), page(2, 2), page(100, 1)]);
+      expect(second.messages.map((m) => m.id)).toEqual(all.messages.slice(2, 4).map((m) => m.id));
+      return { total: first.pagination.total, pages: first.pagination.pages, listed: all.messages.length };
     };
 
     it('counts what each side can see: deletions above and below a cleared history, and none twice', async () => {

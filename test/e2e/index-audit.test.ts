@@ -9,7 +9,8 @@ import { backfillInboxes } from '../../src/persistence/conversation/conversation
 import { CONVERSATION_SHARD_KEY } from '../../src/persistence/conversation/conversation.model';
 import { CHAT_MESSAGE_SHARD_KEY } from '../../src/persistence/message/chat-message.model';
 import { MongoMessageRepository } from '../../src/persistence/message/chat-message.repository';
-import { flagDeletedMessages } from '../../src/persistence/message/chat-message.migration';
+import { backfillMentionEntries, flagDeletedMessages } from '../../src/persistence/message/chat-message.migration';
+import { MENTION_ENTRY_SHARD_KEY } from '../../src/persistence/message/mention-entry.model';
 import { MEMBERSHIP_SHARD_KEY } from '../../src/persistence/membership/membership.model';
 import { MongoMembershipRepository } from '../../src/persistence/membership/membership.repository';
 import { connectMongo, type MongoHandle } from '../../src/persistence/mongo.connection';
@@ -34,6 +35,7 @@ const SHARD_KEYS: Readonly<Record<string, IndexKey>> = {
   attachments: ATTACHMENT_SHARD_KEY,
   scheduledmessages: SCHEDULED_MESSAGE_SHARD_KEY,
   inboxes: INBOX_SHARD_KEY,
+  mentions: MENTION_ENTRY_SHARD_KEY,
 };
 
 /**
@@ -61,6 +63,7 @@ const BACKGROUND_SCANS_ALLOWED: Readonly<Record<string, string>> = {
 const PRIVATE_HELPERS = new Set([
   'atSeqs',
   'deletedIn',
+  'deletedSeqsDown',
   'enterInboxes',
   'leaveInboxes',
   'recordOne',
@@ -161,7 +164,7 @@ describe('index audit: each repository query, its index and its shard routing', 
       systemEvent: null,
       tally: null,
       replyToId: null,
-      mentions: seq === 3 ? [bob] : [],
+      mentions: seq >= 3 ? [bob] : [],
       eventSeq: 0,
       attachments:
         seq === 2
@@ -214,14 +217,18 @@ describe('index audit: each repository query, its index and its shard routing', 
       'conversations.listAllFor': () => conversations.listAllFor(bob),
       'messages.findByClientMessageId': () => messages.findByClientMessageId(conversationId, alice, 'k1'),
       'messages.unrecorded': () => messages.unrecorded(conversationId, 2),
-      'messages.newestFirst': () => messages.newestFirst(range, null, 0, 50),
+      // The cursor API's newest page (a walk), and the page API's page 2 (computed from the deletions).
+      'messages.newestFirst': async () => {
+        await messages.newestFirst(range, null, 0, 50);
+        await messages.newestFirst(range, null, 1, 1);
+      },
       'messages.oldestFirstAfter': () => messages.oldestFirstAfter(range, 1, 50),
       'messages.count': () => messages.count(range),
       'messages.unreadFor': () => messages.unreadFor(range, bob, 3, {}),
       'messages.markRead': async () => {
-        const [first] = await messages.newestFirst(range, null, 2, 1);
-        recorded.length = 0; // only markRead's own query
-        return messages.markRead(conversationId, [first!.id], new Date());
+        const [newest] = await messages.newestFirst(range, null, 0, 1); // it mentions bob
+        recorded.length = 0; // only markRead's own queries
+        return messages.markRead(conversationId, [newest!], new Date());
       },
       'conversations.markRead': () => conversations.markRead(lease, bob, 1, 1),
       'messages.findById': async () => {
@@ -232,7 +239,10 @@ describe('index audit: each repository query, its index and its shard routing', 
       'messages.applyPatch': async () => {
         const [newest] = await messages.newestFirst(range, null, 0, 1);
         recorded.length = 0;
-        return messages.applyPatch(conversationId, newest!.id, 1, { reactions: [{ emoji: '👍', userIds: [bob] }] });
+        await messages.applyPatch(conversationId, newest!.id, 1, { reactions: [{ emoji: '👍', userIds: [bob] }] });
+        // A deletion, of a message (above the range) that mentions bob. (Inserts are not listed.)
+        const [doomed] = await messages.insertMany([outgoing(4)]);
+        await messages.applyPatch(conversationId, doomed!.id, 2, { deletedAt: new Date() });
       },
       'messages.findOne': async () => {
         const [newest] = await messages.newestFirst(range, null, 0, 1);
@@ -241,11 +251,15 @@ describe('index audit: each repository query, its index and its shard routing', 
       },
       'messages.replies': () => messages.replies(range, new Types.ObjectId().toHexString(), 0, 50),
       'messages.countReplies': () => messages.countReplies(conversationId, [new Types.ObjectId().toHexString()]),
-      'messages.countMentions': () =>
-        messages.countMentions(bob, [
-          { conversationId, floorSeq: 0, direct: true },
+      // One count of bob's entries; the one at or below his floor (seq 5) is pruned on the way.
+      'messages.countMentions': async () => {
+        await messages.insertMany([outgoing(5)]);
+        recorded.length = 0;
+        await messages.countMentions(bob, [
+          { conversationId, floorSeq: 5, direct: true },
           { conversationId: group, floorSeq: 2, direct: false },
-        ]),
+        ]);
+      },
       'changes.insert': () =>
         changes.insert({
           conversationId,
@@ -422,18 +436,24 @@ describe('index audit: each repository query, its index and its shard routing', 
       'messages.findByClientMessageId: chatmessages.find -> conversationId_1_senderId_1_clientMessageId_1, by shard key',
       'messages.unrecorded: chatmessages.find -> conversationId_1_seq_1, by shard key',
       'messages.newestFirst: chatmessages.find -> conversationId_1_seq_1, by shard key',
+      'messages.newestFirst: chatmessages.find -> conversationId_1_deleted_1_seq_1, by shard key',
+      'messages.newestFirst: chatmessages.find -> conversationId_1_seq_1, by shard key',
       'messages.oldestFirstAfter: chatmessages.find -> conversationId_1_seq_1, by shard key',
       'messages.count: chatmessages.aggregate -> conversationId_1_deleted_1_seq_1, by shard key',
       'messages.unreadFor: chatmessages.find -> conversationId_1_seq_1, by shard key',
       'messages.markRead: chatmessages.update -> _id_, by shard key',
+      'messages.markRead: mentions.delete -> _id_, by shard key',
       'conversations.markRead: conversations.find -> _id_, by shard key',
       'conversations.markRead: conversations.update -> _id_, by shard key',
       'messages.findById: chatmessages.find -> _id_, all shards (allowed)',
       'messages.applyPatch: chatmessages.update -> _id_, by shard key',
+      'messages.applyPatch: chatmessages.findAndModify -> _id_, by shard key',
+      'messages.applyPatch: mentions.delete -> _id_, by shard key',
       'messages.findOne: chatmessages.find -> _id_, by shard key',
       'messages.replies: chatmessages.find -> conversationId_1_replyToId_1_seq_1, by shard key',
       'messages.countReplies: chatmessages.aggregate -> conversationId_1_replyToId_1_seq_1, by shard key',
-      'messages.countMentions: chatmessages.aggregate -> conversationId_1_mentions_1_seq_1, by shard key',
+      'messages.countMentions: mentions.find -> _id_, by shard key',
+      'messages.countMentions: mentions.delete -> _id_, by shard key',
       'changes.after: messagechanges.find -> conversationId_1_seq_1, by shard key',
       'changes.pruneBefore: messagechanges.delete -> occurredAt_1, all shards (allowed)',
       'messages.latestVisible: chatmessages.find -> conversationId_1_seq_1, by shard key',
@@ -535,33 +555,47 @@ describe('index audit: each repository query, its index and its shard routing', 
     }
   });
 
-  it('flags messages deleted before the flag existed, once, so history totals leave them out', async () => {
+  it('flags messages deleted before the flag existed and writes the entries of unread mentions, once', async () => {
     const dbName = `chat_migrate_${randomBytes(6).toString('hex')}`;
     const url = process.env.CHAT_TEST_MONGO_URL!;
     const old = await connectMongo(url, { dbName });
     const db = old.connection.db!;
-    const message = (seq: number, deletedAt: Date | null) => ({
+    const bob = new Types.ObjectId();
+    const message = (seq: number, deletedAt: Date | null, isRead = false) => ({
       conversationId: 'a_b',
       senderId: new Types.ObjectId(),
-      receiverId: new Types.ObjectId(),
+      receiverId: bob,
       message: `m${seq}`,
       messageType: 'text',
       seq,
       clientMessageId: `k${seq}`,
       deletedAt,
+      isRead,
+      mentions: [bob],
     });
     try {
       // The previous version's state: deletions carry deletedAt alone, and no record of this migration.
       await db.collection('migrations').deleteMany({});
-      await db.collection('chatmessages').insertMany([message(1, null), message(2, new Date()), message(3, null)]);
+      // Each mentions bob: seq 1 unread, 2 deleted, 3 read, 4 unread.
+      await db
+        .collection('chatmessages')
+        .insertMany([message(1, null), message(2, new Date()), message(3, null, true), message(4, null)]);
       await old.close();
 
       const upgraded = await connectMongo(url, { dbName });
       const messages = new MongoMessageRepository(upgraded.connection);
-      expect(await messages.count({ conversationId: 'a_b' as ConversationId, floorSeq: 0, topSeq: 3 })).toBe(2);
-      expect(await messages.countDeleted('a_b' as ConversationId, 0, 3)).toBe(1);
+      expect(await messages.count({ conversationId: 'a_b' as ConversationId, floorSeq: 0, topSeq: 4 })).toBe(3);
+      expect(await messages.countDeleted('a_b' as ConversationId, 0, 4)).toBe(1);
+      // Bob's unread mentions, from the entries the start-up wrote: neither the deleted nor the read one.
+      const mentions = (floorSeq: number) =>
+        messages.countMentions(bob.toHexString() as UserId, [
+          { conversationId: 'a_b' as ConversationId, floorSeq, direct: true },
+        ]);
+      expect(await mentions(0)).toEqual(new Map([['a_b', 2]]));
+      expect(await mentions(1)).toEqual(new Map([['a_b', 1]]));
       // Recorded: a second start-up does not scan again.
       expect(await flagDeletedMessages(upgraded.connection.db!)).toBe(0);
+      expect(await backfillMentionEntries(upgraded.connection.db!)).toBe(0);
       await upgraded.connection.dropDatabase();
       await upgraded.close();
     } finally {

@@ -350,7 +350,8 @@ export class InMemoryMessages implements MessageRepository {
       .sort((a, b) => a.seq - b.seq);
   }
 
-  async markRead(conversationId: ConversationId, ids: readonly string[], readAt: Date): Promise<number> {
+  async markRead(conversationId: ConversationId, messages: readonly ChatMessage[], readAt: Date): Promise<number> {
+    const ids = messages.map((message) => message.id);
     let changed = 0;
     this.update((message) => {
       if (message.conversationId !== conversationId || !ids.includes(message.id) || message.isRead) return message;

@@ -1,4 +1,4 @@
-import { MAX_WALK_ROUNDS, walkDown, walkUp } from '../../src/persistence/seq-walk';
+import { MAX_WALK_ROUNDS, shownSeqsDown, walkDown, walkUp } from '../../src/persistence/seq-walk';
 
 interface Doc {
   seq: number;
@@ -55,5 +55,42 @@ describe('pages as computed sets of positions', () => {
     expect(await walkDown(fetch, shown, 89_999, 0, 50)).toBeNull();
     expect(asked).toHaveLength(MAX_WALK_ROUNDS);
     expect(Math.max(...asked.map((set) => set.length))).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe('deep pages computed from the hidden positions', () => {
+  /** The same page by listing every shown position: what shownSeqsDown must equal. */
+  const listed = (from: number, floor: number, hidden: Set<number>, skip: number, count: number) => {
+    const shownSeqs: number[] = [];
+    for (let seq = from; seq > floor; seq -= 1) if (!hidden.has(seq)) shownSeqs.push(seq);
+    return shownSeqs.slice(skip, skip + count);
+  };
+
+  it('equals listing every shown position, for hidden runs at the edges, in the middle and next to the floor', () => {
+    const cases: Array<{ from: number; floor: number; hidden: number[] }> = [
+      { from: 100, floor: 0, hidden: [] },
+      { from: 100, floor: 0, hidden: [100, 99, 98, 50, 1] },
+      { from: 100, floor: 20, hidden: [21, 22, 23, 60, 61] },
+      { from: 30, floor: 10, hidden: Array.from({ length: 20 }, (_, i) => 30 - i) }, // everything
+      { from: 1_000_000, floor: 0, hidden: [999_999, 500_000, 499_999, 2] },
+    ];
+    for (const { from, floor, hidden } of cases) {
+      const desc = [...hidden].sort((a, b) => b - a);
+      for (const skip of [0, 1, 2, 3, 17, 49, 50, 78, 79, 80, 500_000]) {
+        for (const count of [1, 3, 50]) {
+          expect({ from, floor, skip, count, seqs: shownSeqsDown(from, floor, desc, skip, count) }).toEqual({
+            from,
+            floor,
+            skip,
+            count,
+            seqs: listed(from, floor, new Set(hidden), skip, count),
+          });
+        }
+      }
+    }
+    // Deep in a million positions: the hidden ones above the page shift it by as many.
+    expect(shownSeqsDown(1_000_000, 0, [999_999, 500_000, 499_999, 2], 500_000, 3)).toEqual([
+      499_997, 499_996, 499_995,
+    ]);
   });
 });

@@ -257,11 +257,7 @@ export class ConversationService {
         conversation.lastSeq,
         only,
       );
-      const changed = await this.messages.markRead(
-        conversationId,
-        unread.map((message) => message.id),
-        readAt,
-      );
+      const changed = await this.messages.markRead(conversationId, unread, readAt);
       const readSeq = only.ids ? Math.max(0, ...unread.map((message) => message.seq)) : conversation.lastSeq;
       await this.conversations.markRead(lease, userId, readSeq, changed);
       const blocked = conversation.blockedBy.length > 0;

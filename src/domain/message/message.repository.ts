@@ -88,7 +88,8 @@ export interface MessageRepository {
     only: { ids?: readonly string[] },
   ): Promise<ChatMessage[]>;
   /** Marks these messages read (those still unread); returns how many changed. */
-  markRead(conversationId: ConversationId, ids: readonly string[], readAt: Date): Promise<number>;
+  /** Marks these (DIRECT) messages read, and their mentions of the reader no longer unread. */
+  markRead(conversationId: ConversationId, messages: readonly ChatMessage[], readAt: Date): Promise<number>;
   /** These messages of the conversation (deleted ones included), oldest first; unknown ids are skipped. */
   findInConversation(conversationId: ConversationId, ids: readonly string[]): Promise<ChatMessage[]>;
   /** Deleted messages other than SYSTEM ones with `afterSeq < seq <= upToSeq` (a group's unread fallback). */

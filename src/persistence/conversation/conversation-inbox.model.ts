@@ -1,5 +1,5 @@
-import { mongo, Schema } from 'mongoose';
-import { DUPLICATE_KEY } from '../errors';
+import { type mongo, Schema } from 'mongoose';
+import { insertMissing } from '../insert-missing';
 
 export const InboxEntryModelName = 'InboxEntry';
 
@@ -37,21 +37,10 @@ export interface InboxEntryDocument {
   conversationId: string;
 }
 
-/**
- * Inserts entries, leaving alone those that exist already (a retry, a racing writer, a backfill
- * run twice). Returns how many were new; any other failure is thrown.
- */
-export async function insertInboxEntries(
+/** Inserts entries, leaving alone those that exist already (see {@link insertMissing}). */
+export function insertInboxEntries(
   collection: mongo.Collection<InboxEntryDocument>,
   entries: readonly InboxEntryDocument[],
 ): Promise<number> {
-  if (entries.length === 0) return 0;
-  try {
-    return (await collection.insertMany([...entries], { ordered: false })).insertedCount;
-  } catch (error) {
-    if (!(error instanceof mongo.MongoBulkWriteError)) throw error;
-    const failures = ([] as mongo.WriteError[]).concat(error.writeErrors);
-    if (failures.some((failure) => failure.code !== DUPLICATE_KEY)) throw error;
-    return entries.length - failures.length;
-  }
+  return insertMissing(collection, entries);
 }

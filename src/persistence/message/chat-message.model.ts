@@ -75,8 +75,6 @@ chatMessageSchema.index({ conversationId: 1, deleted: 1, seq: 1 });
 chatMessageSchema.index({ conversationId: 1, replyToId: 1, seq: 1 });
 // Downloads: the message of a conversation that carries an attachment (its access check).
 chatMessageSchema.index({ conversationId: 1, 'attachments.id': 1 });
-// Conversation.mentionCount: a member's unread mentions.
-chatMessageSchema.index({ conversationId: 1, mentions: 1, seq: 1 });
 // The idempotency key is unique per sender within a conversation (a retry names the same
 // conversation). It replaced `{ senderId, clientMessageId }`, which a collection sharded by
 // conversation cannot keep unique; see RETIRED_INDEXES.
@@ -86,7 +84,11 @@ chatMessageSchema.index({ conversationId: 1, senderId: 1, clientMessageId: 1 }, 
  * Indexes older versions created and this one drops at start-up, once the schema's indexes (which
  * replace them) exist, so the guarantee holds throughout: both are enforced in between.
  */
-export const RETIRED_CHAT_MESSAGE_INDEXES = ['senderId_1_clientMessageId_1'] as const;
+export const RETIRED_CHAT_MESSAGE_INDEXES = [
+  'senderId_1_clientMessageId_1',
+  // Mention counts read mention entries now (mention-entry.model.ts).
+  'conversationId_1_mentions_1_seq_1',
+] as const;
 
 export interface ChatMessageDocument {
   _id: Types.ObjectId;

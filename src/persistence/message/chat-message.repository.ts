@@ -10,8 +10,22 @@ import type {
 import type { ChatMessage, MessageType } from '../../domain/message/message.types';
 import { DUPLICATE_KEY } from '../errors';
 import { SCALAR_FIELDS } from '../pushdown';
-import { walkDown, walkUp } from '../seq-walk';
+import { shownSeqsDown, walkDown, walkUp } from '../seq-walk';
+import { insertMissing } from '../insert-missing';
 import { ChatMessageModelName, type ChatMessageDocument } from './chat-message.model';
+import {
+  MentionEntryModelName,
+  mentionKey,
+  mentionRangeOf,
+  parseMentionKey,
+  type MentionEntryDocument,
+} from './mention-entry.model';
+
+/**
+ * Deleted positions a deep page of the page API reads to compute its positions; a conversation
+ * with more walks instead (or, past the walk's bound, asks the range query). @default 10,000
+ */
+const MAX_LISTED_DELETIONS = 10_000;
 
 const notDeleted = (doc: ChatMessageDocument) => doc.deletedAt == null;
 
@@ -70,11 +84,24 @@ function storedPatch(patch: MessagePatch): Partial<ChatMessageDocument> {
   return stored;
 }
 
+/** The mention entries of a message: one per mentioned user but its sender (mention-entry.model.ts). */
+function mentionKeysOf(doc: Pick<ChatMessageDocument, 'conversationId' | 'seq' | 'senderId' | 'mentions'>): string[] {
+  return (doc.mentions ?? [])
+    .filter((user) => !user.equals(doc.senderId))
+    .map((user) => mentionKey(user.toHexString(), doc.conversationId, doc.seq));
+}
+
+/** Entries below a reader's floor that one count query deletes at most (the rest go next time). @default 1,000 */
+const MAX_PRUNED_MENTIONS = 1000;
+
 export class MongoMessageRepository implements MessageRepository {
   private readonly model: Model<ChatMessageDocument>;
+  private readonly mentions: mongo.Collection<MentionEntryDocument>;
 
   constructor(connection: Connection) {
     this.model = connection.model<ChatMessageDocument>(ChatMessageModelName);
+    this.mentions = connection.model<MentionEntryDocument>(MentionEntryModelName)
+      .collection as unknown as mongo.Collection<MentionEntryDocument>;
   }
 
   private get collection(): mongo.Collection<ChatMessageDocument> {
@@ -136,6 +163,14 @@ export class MongoMessageRepository implements MessageRepository {
       if (!first || first.code !== DUPLICATE_KEY) throw error;
       storedCount = first.index;
     }
+    const mentioned = docs.slice(0, storedCount).flatMap(mentionKeysOf);
+    // Derived data, written after the messages (an entry never names a message that is not
+    // stored). A failure here costs a badge its count, not a stored send its confirmation.
+    if (mentioned.length > 0)
+      await insertMissing(
+        this.mentions,
+        mentioned.map((_id) => ({ _id })),
+      ).catch(() => 0);
     return docs.map((doc, index) => (index < storedCount ? toChatMessage(doc) : null));
   }
 
@@ -172,6 +207,19 @@ export class MongoMessageRepository implements MessageRepository {
     limit: number,
   ): Promise<ChatMessage[]> {
     const fromSeq = beforeSeq === null ? range.topSeq : Math.min(beforeSeq - 1, range.topSeq);
+    if (skip > 0) {
+      // The page API's page N: computed from the deleted positions above it, at any depth.
+      const hidden = await this.deletedSeqsDown(range.conversationId, range.floorSeq, fromSeq);
+      if (hidden) {
+        const seqs = shownSeqsDown(fromSeq, range.floorSeq, hidden, skip, limit);
+        const docs = seqs.length === 0 ? [] : await this.atSeqs(range.conversationId, seqs);
+        // One deleted between the two reads is left out (the page is one short), never shown.
+        return docs
+          .filter(notDeleted)
+          .sort((a, b) => b.seq - a.seq)
+          .map(toChatMessage);
+      }
+    }
     const walked = await walkDown(
       (seqs) => this.atSeqs(range.conversationId, seqs),
       notDeleted,
@@ -221,6 +269,26 @@ export class MongoMessageRepository implements MessageRepository {
     return span - (await this.deletedIn(range.conversationId, range.floorSeq, range.topSeq, true));
   }
 
+  /**
+   * The deleted positions with `afterSeq < seq <= upToSeq`, newest first, through the
+   * `(conversationId, deleted, seq)` index; null past {@link MAX_LISTED_DELETIONS} (the caller walks).
+   */
+  private async deletedSeqsDown(
+    conversationId: ConversationId,
+    afterSeq: number,
+    upToSeq: number,
+  ): Promise<number[] | null> {
+    const docs = await this.model
+      .find(
+        { ...SCALAR_FIELDS, conversationId, deleted: true, seq: { $gt: afterSeq, $lte: upToSeq } },
+        { _id: 0, seq: 1 },
+      )
+      .limit(MAX_LISTED_DELETIONS + 1)
+      .lean<Array<Pick<ChatMessageDocument, 'seq'>>>();
+    if (docs.length > MAX_LISTED_DELETIONS) return null;
+    return docs.map((doc) => doc.seq).sort((a, b) => b - a);
+  }
+
   /** Deleted messages with `afterSeq < seq <= upToSeq`, through the `(conversationId, deleted, seq)` index. */
   private deletedIn(
     conversationId: ConversationId,
@@ -258,12 +326,23 @@ export class MongoMessageRepository implements MessageRepository {
     return docs.map(toChatMessage);
   }
 
-  async markRead(conversationId: ConversationId, ids: readonly string[], readAt: Date): Promise<number> {
-    if (ids.length === 0) return 0;
+  async markRead(conversationId: ConversationId, messages: readonly ChatMessage[], readAt: Date): Promise<number> {
+    if (messages.length === 0) return 0;
     const result = await this.model.updateMany(
-      { ...SCALAR_FIELDS, conversationId, _id: { $in: ids.map((id) => new Types.ObjectId(id)) }, isRead: false },
+      {
+        ...SCALAR_FIELDS,
+        conversationId,
+        _id: { $in: messages.map((message) => new Types.ObjectId(message.id)) },
+        isRead: false,
+      },
       { $set: { isRead: true, readAt } },
     );
+    const read = messages.flatMap((message) =>
+      message.mentions
+        .filter((user) => user !== message.senderId)
+        .map((user) => mentionKey(user, conversationId, message.seq)),
+    );
+    if (read.length > 0) await this.mentions.deleteMany({ _id: { $in: read } });
     return result.modifiedCount;
   }
 
@@ -281,14 +360,21 @@ export class MongoMessageRepository implements MessageRepository {
   }
 
   async applyPatch(conversationId: ConversationId, id: string, changeSeq: number, patch: MessagePatch): Promise<void> {
-    await this.collection.updateOne(
-      // Documents from before the timeline have no changeSeq: `$not $gte` matches them too.
-      { _id: new Types.ObjectId(id), conversationId, changeSeq: { $not: { $gte: changeSeq } } },
-      {
-        $set: { ...storedPatch(patch), changeSeq, updatedAt: new Date() },
-        ...(patch.appendEdit ? { $push: { edits: { ...patch.appendEdit } } } : {}),
-      },
-    );
+    // Documents from before the timeline have no changeSeq: `$not $gte` matches them too.
+    const filter = { _id: new Types.ObjectId(id), conversationId, changeSeq: { $not: { $gte: changeSeq } } };
+    const update = {
+      $set: { ...storedPatch(patch), changeSeq, updatedAt: new Date() },
+      ...(patch.appendEdit ? { $push: { edits: { ...patch.appendEdit } } } : {}),
+    };
+    if (!patch.deletedAt) {
+      await this.collection.updateOne(filter, update);
+      return;
+    }
+    // A deletion also drops the message's mention entries, named by what it stored.
+    // (No projection: FerretDB v1 refuses one on findAndModify.)
+    const before = await this.collection.findOneAndUpdate(filter, update, { returnDocument: 'before' });
+    const keys = before ? mentionKeysOf(before) : [];
+    if (keys.length > 0) await this.mentions.deleteMany({ _id: { $in: keys } });
   }
 
   async findOne(conversationId: ConversationId, id: string): Promise<ChatMessage | null> {
@@ -339,30 +425,28 @@ export class MongoMessageRepository implements MessageRepository {
     return new Map(rows.map((row) => [row._id.toHexString(), row.count]));
   }
 
+  /**
+   * One read of the user's mention entries (an `_id` range), counted above each range's floor.
+   * Entries at or below a floor can never count again (read marks and cleared marks only move
+   * up): they are deleted on the way, so what is read stays what is unread.
+   */
   async countMentions(userId: UserId, ranges: readonly MentionRange[]): Promise<Map<ConversationId, number>> {
     if (ranges.length === 0) return new Map();
-    const user = new Types.ObjectId(userId);
-    const rows = await this.collection
-      .aggregate<{ _id: string; count: number }>([
-        {
-          $match: {
-            // Redundant with the branches, and what an index answers on every store.
-            ...SCALAR_FIELDS,
-            conversationId: { $in: ranges.map((range) => range.conversationId) },
-            $or: ranges.map((range) => ({
-              conversationId: range.conversationId,
-              mentions: user,
-              seq: { $gt: range.floorSeq },
-              ...(range.direct ? { isRead: false } : {}),
-            })),
-            senderId: { $ne: user },
-            deletedAt: null,
-          },
-        },
-        { $group: { _id: '$conversationId', count: { $sum: 1 } } },
-      ])
-      .toArray();
-    return new Map(rows.map((row) => [row._id as ConversationId, row.count]));
+    const floors = new Map(ranges.map((range) => [range.conversationId as string, range.floorSeq]));
+    const entries = await this.mentions.find({ _id: mentionRangeOf(userId) }, { projection: { _id: 1 } }).toArray();
+    const counts = new Map<ConversationId, number>();
+    const stale: string[] = [];
+    for (const { _id: key } of entries) {
+      const entry = parseMentionKey(key);
+      const floor = entry ? floors.get(entry.conversationId) : undefined;
+      if (!entry || floor === undefined) continue;
+      if (entry.seq > floor) {
+        const conversationId = entry.conversationId as ConversationId;
+        counts.set(conversationId, (counts.get(conversationId) ?? 0) + 1);
+      } else if (stale.length < MAX_PRUNED_MENTIONS) stale.push(key);
+    }
+    if (stale.length > 0) await this.mentions.deleteMany({ _id: { $in: stale } });
+    return counts;
   }
 
   async latestVisible(conversationId: ConversationId, topSeq: number): Promise<ChatMessage | null> {
