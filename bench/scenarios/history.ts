@@ -53,7 +53,9 @@ export async function historyAtScale(
   const client = await new MongoClient(stores.mongoUrl(db)).connect();
   const results: Record<string, number> = {};
   try {
-    await client.db().dropDatabase();
+    // A fresh history each run; the users run.ts seeded stay.
+    for (const { name } of await client.db().listCollections({}, { nameOnly: true }).toArray())
+      if (name !== 'users') await client.db().dropCollection(name);
     const seeder = new HistorySeeder(client.db(), users, log);
     const [alice, bob] = [users[0]!, users[1]!];
     for (const size of sizes.messages) {

@@ -33,7 +33,7 @@ export async function startFerretDb(options: {
     FERRETDB_BIN,
     [
       '--handler=sqlite',
-      `--sqlite-url=file:${dir}/`,
+      `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
       `--listen-addr=127.0.0.1:${port}`,
       '--debug-addr=-',
       '--telemetry=disable',
