@@ -1,6 +1,7 @@
 import mongoose, { type Connection, type mongo } from 'mongoose';
 import { ChatMessageModelName, chatMessageSchema, RETIRED_CHAT_MESSAGE_INDEXES } from './message/chat-message.model';
-import { backfillMentionEntries, flagDeletedMessages } from './message/chat-message.migration';
+import { backfillCarrierEntries, backfillMentionEntries, flagDeletedMessages } from './message/chat-message.migration';
+import { CarrierEntryModelName, carrierEntrySchema } from './message/carrier-entry.model';
 import { MentionEntryModelName, mentionEntrySchema } from './message/mention-entry.model';
 import { backfillInboxes, migrateConversationLayout } from './conversation/conversation.migration';
 import {
@@ -66,6 +67,7 @@ export async function connectMongo(
     connection.model(ScheduledMessageModelName, scheduledMessageSchema),
     connection.model(InboxEntryModelName, inboxEntrySchema),
     connection.model(MentionEntryModelName, mentionEntrySchema),
+    connection.model(CarrierEntryModelName, carrierEntrySchema),
   ];
   try {
     await Promise.all(models.map((model) => ensureIndexes(model)));
@@ -75,6 +77,7 @@ export async function connectMongo(
     await backfillInboxes(connection.db!);
     await flagDeletedMessages(connection.db!);
     await backfillMentionEntries(connection.db!);
+    await backfillCarrierEntries(connection.db!);
     await dropRetiredIndexes(connection.db!.collection('conversations'), RETIRED_CONVERSATION_INDEXES);
   } catch (error) {
     await connection.close();

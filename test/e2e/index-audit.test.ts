@@ -9,8 +9,13 @@ import { backfillInboxes } from '../../src/persistence/conversation/conversation
 import { CONVERSATION_SHARD_KEY } from '../../src/persistence/conversation/conversation.model';
 import { CHAT_MESSAGE_SHARD_KEY } from '../../src/persistence/message/chat-message.model';
 import { MongoMessageRepository } from '../../src/persistence/message/chat-message.repository';
-import { backfillMentionEntries, flagDeletedMessages } from '../../src/persistence/message/chat-message.migration';
+import {
+  backfillCarrierEntries,
+  backfillMentionEntries,
+  flagDeletedMessages,
+} from '../../src/persistence/message/chat-message.migration';
 import { MENTION_ENTRY_SHARD_KEY } from '../../src/persistence/message/mention-entry.model';
+import { CARRIER_ENTRY_SHARD_KEY } from '../../src/persistence/message/carrier-entry.model';
 import { MEMBERSHIP_SHARD_KEY } from '../../src/persistence/membership/membership.model';
 import { MongoMembershipRepository } from '../../src/persistence/membership/membership.repository';
 import { connectMongo, type MongoHandle } from '../../src/persistence/mongo.connection';
@@ -36,6 +41,7 @@ const SHARD_KEYS: Readonly<Record<string, IndexKey>> = {
   scheduledmessages: SCHEDULED_MESSAGE_SHARD_KEY,
   inboxes: INBOX_SHARD_KEY,
   mentions: MENTION_ENTRY_SHARD_KEY,
+  carriers: CARRIER_ENTRY_SHARD_KEY,
 };
 
 /**
@@ -476,7 +482,8 @@ describe('index audit: each repository query, its index and its shard routing', 
       'memberships.findFor: memberships.find -> _id_, by shard key',
       'memberships.page: memberships.find -> conversationId_1_joinedSeq_1, by shard key',
       'memberships.all: memberships.find -> _id_, by shard key',
-      'messages.findCarrying: chatmessages.find -> conversationId_1_attachments.id_1, by shard key',
+      'messages.findCarrying: carriers.find -> _id_, by shard key',
+      'messages.findCarrying: chatmessages.find -> _id_, by shard key',
       'attachments.findMany: attachments.find -> _id_, by shard key',
       'attachments.claim: attachments.update -> _id_, by shard key',
       'attachments.setExpiry: attachments.update -> _id_, by shard key',
@@ -576,10 +583,17 @@ describe('index audit: each repository query, its index and its shard routing', 
     try {
       // The previous version's state: deletions carry deletedAt alone, and no record of this migration.
       await db.collection('migrations').deleteMany({});
-      // Each mentions bob: seq 1 unread, 2 deleted, 3 read, 4 unread.
-      await db
-        .collection('chatmessages')
-        .insertMany([message(1, null), message(2, new Date()), message(3, null, true), message(4, null)]);
+      // Each mentions bob: seq 1 unread, 2 deleted, 3 read, 4 unread; seq 4 carries an attachment.
+      const attachmentId = new Types.ObjectId();
+      await db.collection('chatmessages').insertMany([
+        message(1, null),
+        message(2, new Date()),
+        message(3, null, true),
+        {
+          ...message(4, null),
+          attachments: [{ id: attachmentId, fileName: 'a.png', contentType: 'image/png', size: 1 }],
+        },
+      ]);
       await old.close();
 
       const upgraded = await connectMongo(url, { dbName });
@@ -596,6 +610,15 @@ describe('index audit: each repository query, its index and its shard routing', 
       // Recorded: a second start-up does not scan again.
       expect(await flagDeletedMessages(upgraded.connection.db!)).toBe(0);
       expect(await backfillMentionEntries(upgraded.connection.db!)).toBe(0);
+      // The attachment's carrier entry was written: its downloads find seq 4 by `_id`.
+      const carrier = await upgraded.connection
+        .db!.collection<{ _id: string }>('carriers')
+        .findOne({ _id: attachmentId.toHexString() });
+      expect(carrier).toMatchObject({ conversationId: 'a_b' });
+      expect(await messages.findCarrying('a_b' as ConversationId, attachmentId.toHexString())).toMatchObject({
+        seq: 4,
+      });
+      expect(await backfillCarrierEntries(upgraded.connection.db!)).toBe(0);
       await upgraded.connection.dropDatabase();
       await upgraded.close();
     } finally {

@@ -12,10 +12,12 @@ import { DUPLICATE_KEY } from '../errors';
 import { SCALAR_FIELDS } from '../pushdown';
 import { shownSeqsDown, walkDown, walkUp } from '../seq-walk';
 import { insertMissing } from '../insert-missing';
+import { carrierEntriesOf, CarrierEntryModelName, type CarrierEntryDocument } from './carrier-entry.model';
 import { ChatMessageModelName, type ChatMessageDocument } from './chat-message.model';
 import {
   MentionEntryModelName,
   mentionKey,
+  mentionKeysOf,
   mentionRangeOf,
   parseMentionKey,
   type MentionEntryDocument,
@@ -84,24 +86,20 @@ function storedPatch(patch: MessagePatch): Partial<ChatMessageDocument> {
   return stored;
 }
 
-/** The mention entries of a message: one per mentioned user but its sender (mention-entry.model.ts). */
-function mentionKeysOf(doc: Pick<ChatMessageDocument, 'conversationId' | 'seq' | 'senderId' | 'mentions'>): string[] {
-  return (doc.mentions ?? [])
-    .filter((user) => !user.equals(doc.senderId))
-    .map((user) => mentionKey(user.toHexString(), doc.conversationId, doc.seq));
-}
-
 /** Entries below a reader's floor that one count query deletes at most (the rest go next time). @default 1,000 */
 const MAX_PRUNED_MENTIONS = 1000;
 
 export class MongoMessageRepository implements MessageRepository {
   private readonly model: Model<ChatMessageDocument>;
   private readonly mentions: mongo.Collection<MentionEntryDocument>;
+  private readonly carriers: mongo.Collection<CarrierEntryDocument>;
 
   constructor(connection: Connection) {
     this.model = connection.model<ChatMessageDocument>(ChatMessageModelName);
     this.mentions = connection.model<MentionEntryDocument>(MentionEntryModelName)
       .collection as unknown as mongo.Collection<MentionEntryDocument>;
+    this.carriers = connection.model<CarrierEntryDocument>(CarrierEntryModelName)
+      .collection as unknown as mongo.Collection<CarrierEntryDocument>;
   }
 
   private get collection(): mongo.Collection<ChatMessageDocument> {
@@ -163,14 +161,21 @@ export class MongoMessageRepository implements MessageRepository {
       if (!first || first.code !== DUPLICATE_KEY) throw error;
       storedCount = first.index;
     }
-    const mentioned = docs.slice(0, storedCount).flatMap(mentionKeysOf);
+    const stored = docs.slice(0, storedCount);
+    const mentioned = stored.flatMap(mentionKeysOf);
+    const carried = carrierEntriesOf(stored);
     // Derived data, written after the messages (an entry never names a message that is not
-    // stored). A failure here costs a badge its count, not a stored send its confirmation.
-    if (mentioned.length > 0)
-      await insertMissing(
-        this.mentions,
-        mentioned.map((_id) => ({ _id })),
-      ).catch(() => 0);
+    // stored). A failure here costs a badge its count, or a download its shortcut (findCarrying
+    // falls back), not a stored send its confirmation.
+    await Promise.all([
+      mentioned.length > 0
+        ? insertMissing(
+            this.mentions,
+            mentioned.map((_id) => ({ _id })),
+          ).catch(() => 0)
+        : 0,
+      carried.length > 0 ? insertMissing(this.carriers, carried).catch(() => 0) : 0,
+    ]);
     return docs.map((doc, index) => (index < storedCount ? toChatMessage(doc) : null));
   }
 
@@ -386,6 +391,15 @@ export class MongoMessageRepository implements MessageRepository {
   }
 
   async findCarrying(conversationId: ConversationId, attachmentId: string): Promise<ChatMessage | null> {
+    const entry = await this.carriers.findOne({ _id: attachmentId });
+    if (entry) {
+      if (entry.conversationId !== conversationId) return null;
+      const doc = await this.model.findOne({ _id: entry.messageId, conversationId }).lean<ChatMessageDocument>();
+      if (doc) return toChatMessage(doc);
+    }
+    // No entry: not carried (an unsent upload, swept in the background), or its entry's write
+    // failed. The filter over the conversation answers both, so a sweep never discards the file
+    // of a message that carries it.
     const doc = await this.model
       .findOne({ ...SCALAR_FIELDS, conversationId, 'attachments.id': new Types.ObjectId(attachmentId) })
       .lean<ChatMessageDocument>();

@@ -1,4 +1,4 @@
-import { Schema } from 'mongoose';
+import { Schema, type Types } from 'mongoose';
 
 export const MentionEntryModelName = 'MentionEntry';
 
@@ -24,6 +24,18 @@ export interface MentionEntryDocument {
 
 export function mentionKey(userId: string, conversationId: string, seq: number): string {
   return `${userId}|${conversationId}|${String(seq).padStart(12, '0')}`;
+}
+
+/** The entries of a stored message: one per mentioned user but its sender. */
+export function mentionKeysOf(doc: {
+  conversationId: string;
+  seq: number;
+  senderId: Types.ObjectId;
+  mentions?: Types.ObjectId[];
+}): string[] {
+  return (doc.mentions ?? [])
+    .filter((user) => !user.equals(doc.senderId))
+    .map((user) => mentionKey(user.toHexString(), doc.conversationId, doc.seq));
 }
 
 /** Parses a key; null for anything that is not one. */
