@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { signToken } from '../../src/auth/jwt';
 import { SendMessageDocument } from '../../src/client/graphql';
 import { launchChromium, openPage, withScreenshots } from '../helpers/browser';
-import { graphqlOk } from '../helpers/clients';
+import { graphqlOk, waitForSubscriptions } from '../helpers/clients';
 import { freePort } from '../../src/launcher/processes';
 import { startTestDatastores, type TestDatastores } from '../helpers/datastores';
 import { startSystem, TEST_JWT_SECRET, type TestSystem } from '../helpers/system';
@@ -73,9 +73,12 @@ describe('GraphiQL in Chromium', () => {
         await page.getByRole('tab', { name: 'NewMessage' }).click();
         await page.locator('.graphiql-query-editor', { hasText: 'subscription NewMessage' }).waitFor();
         await setEditor(page, HEADERS_EDITOR, JSON.stringify({ Authorization: `Bearer ${alice.token}` }));
+        const before = env.system.ws[0]!.stats.snapshot().activeSubscriptions;
         await page.locator('.graphiql-execute-button').click();
-        // The button turns into "stop" while the subscription runs.
+        // The button turns into "stop" while the subscription runs; the send waits until the
+        // server's subscription is live in Redis (a publish before it would reach nobody).
         await page.locator('.graphiql-execute-button[aria-label^="Stop"]').waitFor();
+        await waitForSubscriptions(env.system.ws[0]!, before + 1, 10_000);
         await graphqlOk(
           env.system.api,
           SendMessageDocument,

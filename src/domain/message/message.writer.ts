@@ -23,7 +23,7 @@ import { trimDeletions } from '../conversation/unread';
 import { ChatError } from '../errors';
 import type { EventPublisher } from '../events';
 import type { ConversationId, UserId } from '../ids';
-import type { UserRepository } from '../user/user.types';
+import type { User, UserRepository } from '../user/user.types';
 import type { ChatObserver } from '../observer';
 import { toMessagePayload } from './message.events';
 import type { MessageRepository, NewChatMessage } from './message.repository';
@@ -518,18 +518,45 @@ export class MessageWriter {
     await this.memberships.apply(drafts.flatMap((draft) => draft.membershipWrites));
     const writes = new Map(drafts.filter((draft) => draft.recorded.length > 0).map((draft) => [draft, draft.write()]));
     const refused = await this.conversations.record([...writes.values()]);
+    const recorded: ConversationDraft[] = [];
     for (const draft of drafts) {
-      if (refused.has(draft.conversationId)) {
-        // Overtaken by a newer lease: what we stored is left for the next writer (us, retrying)
-        // to fold in and publish; the retry answers with those same messages.
-        this.retryLater(draft.conversationId, draft.pending, 'refused');
-        continue;
-      }
-      const write = writes.get(draft);
-      if (write && draft.lease.fence !== null) this.remember(write.next);
-      await this.publish(draft);
-      for (const job of draft.pending) job.settle(outcomes.get(job) ?? rejected.get(job) ?? conversationBusy());
+      // Overtaken by a newer lease: what we stored is left for the next writer (us, retrying) to
+      // fold in and publish; the retry answers with those same messages.
+      if (refused.has(draft.conversationId)) this.retryLater(draft.conversationId, draft.pending, 'refused');
+      else recorded.push(draft);
     }
+    const profiles = await this.profilesOf(recorded);
+    // Conversations publish side by side: a send is not kept waiting behind the other
+    // conversations of its batch (one at a time, the sixteenth waited for fifteen rounds).
+    await Promise.all(
+      recorded.map(async (draft) => {
+        const write = writes.get(draft);
+        if (write && draft.lease.fence !== null) this.remember(write.next);
+        await this.publish(draft, profiles);
+        for (const job of draft.pending) job.settle(outcomes.get(job) ?? rejected.get(job) ?? conversationBusy());
+      }),
+    );
+  }
+
+  /**
+   * The senders' and receivers' profiles of everything the drafts recorded, in one query for the
+   * whole batch; null when it failed (subscribers' loaders then fetch profiles themselves).
+   */
+  private profilesOf(drafts: readonly ConversationDraft[]): Promise<Map<UserId, User> | null> {
+    const ids = [
+      ...new Set(
+        drafts.flatMap((draft) =>
+          draft.recorded.flatMap((message) =>
+            message.receiverId ? [message.senderId, message.receiverId] : [message.senderId],
+          ),
+        ),
+      ),
+    ];
+    if (ids.length === 0) return Promise.resolve(new Map());
+    return this.users.findByIds(ids).then(
+      (found) => new Map(found.map((user) => [user.id, user])),
+      () => null,
+    );
   }
 
   private async readConversations(
@@ -672,26 +699,14 @@ export class MessageWriter {
   }
 
   /**
-   * Publishes with the sender's and receiver's profiles, read in one query for the whole batch, so
-   * the WS instances deliver to every subscriber without querying users. Without them (the
-   * query failed) subscribers' loaders fetch profiles themselves. A group's SYSTEM messages are
-   * also announced as conversationUpdated.
+   * Publishes with the sender's and receiver's profiles (read for the whole batch by
+   * {@link profilesOf}), so the WS instances deliver to every subscriber without querying users.
+   * A group's SYSTEM messages are also announced as conversationUpdated.
    */
-  private async publish(draft: ConversationDraft): Promise<void> {
+  private async publish(draft: ConversationDraft, profiles: Map<UserId, User> | null): Promise<void> {
     const { recorded } = draft;
     if (recorded.length === 0) return;
     for (const _ of recorded) this.observer.messageStored();
-    const ids = [
-      ...new Set(
-        recorded.flatMap((message) =>
-          message.receiverId ? [message.senderId, message.receiverId] : [message.senderId],
-        ),
-      ),
-    ];
-    const profiles = await this.users.findByIds(ids).then(
-      (found) => new Map(found.map((user) => [user.id, user])),
-      () => null,
-    );
     await Promise.all(
       recorded.flatMap((message) => {
         const people = profiles
