@@ -29,8 +29,8 @@ const BACKFILL_BATCH = 500;
 
 /**
  * Writes the entries `entriesOf` derives from each document of `source` into `target`, in
- * batches, then records migration `name`; skipped once recorded. Idempotent (existing entries are
- * left alone), so processes starting together are safe.
+ * batches, then records migration `name` (callers skip the scan once it is recorded). Idempotent
+ * (existing entries are left alone), so processes starting together are safe.
  */
 async function backfillEntries<Source, Entry extends { _id: string }>(
   db: mongo.Db,
