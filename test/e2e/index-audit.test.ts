@@ -70,6 +70,7 @@ const PRIVATE_HELPERS = new Set([
   'atSeqs',
   'deletedIn',
   'deletedSeqsDown',
+  'writeEntries',
   'enterInboxes',
   'leaveInboxes',
   'recordOne',

@@ -161,22 +161,23 @@ export class MongoMessageRepository implements MessageRepository {
       if (!first || first.code !== DUPLICATE_KEY) throw error;
       storedCount = first.index;
     }
-    const stored = docs.slice(0, storedCount);
-    const mentioned = stored.flatMap(mentionKeysOf);
-    const carried = carrierEntriesOf(stored);
-    // Derived data, written after the messages (an entry never names a message that is not
-    // stored). A failure here costs a badge its count, or a download its shortcut (findCarrying
-    // falls back), not a stored send its confirmation.
-    await Promise.all([
-      mentioned.length > 0
-        ? insertMissing(
-            this.mentions,
-            mentioned.map((_id) => ({ _id })),
-          ).catch(() => 0)
-        : 0,
-      carried.length > 0 ? insertMissing(this.carriers, carried).catch(() => 0) : 0,
-    ]);
+    await this.writeEntries(docs.slice(0, storedCount));
     return docs.map((doc, index) => (index < storedCount ? toChatMessage(doc) : null));
+  }
+
+  /**
+   * The mention and carrier entries of stored messages: derived data, written after the messages
+   * (an entry never names a message that is not stored). A failure costs a badge its count, or a
+   * download its shortcut (findCarrying falls back), not a stored send its confirmation.
+   */
+  private async writeEntries(stored: readonly ChatMessageDocument[]): Promise<void> {
+    await Promise.all([
+      insertMissing(
+        this.mentions,
+        stored.flatMap(mentionKeysOf).map((_id) => ({ _id })),
+      ).catch(() => 0),
+      insertMissing(this.carriers, carrierEntriesOf(stored)).catch(() => 0),
+    ]);
   }
 
   /** The documents at these positions of the conversation: lookups in its `(conversationId, seq)` index. */
