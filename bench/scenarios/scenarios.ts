@@ -65,7 +65,8 @@ export async function latencyAtFixedRate(
 ): Promise<Record<string, number>> {
   const result = await sendAtFixedRate(system, users, sizes, log);
   log(
-    `p99 ${result.p99Ms.toFixed(1)} ms, lost ${result.lost}, send errors ${result.sendErrors}, refused ${result.refused}`,
+    `p99 ${result.p99Ms.toFixed(1)} ms (answers p99 ${result.answerP99Ms.toFixed(1)} ms), lost ${result.lost}, ` +
+      `send errors ${result.sendErrors}, refused ${result.refused}`,
   );
   return pick(result, [
     'p50Ms',

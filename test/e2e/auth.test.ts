@@ -41,6 +41,17 @@ describe('authentication on both transports', () => {
     }
   });
 
+  it('refuses a token it accepted a moment ago once the token expires (verified tokens are remembered only until exp)', async () => {
+    const expiresAt = Math.floor(Date.now() / 1000) + 2;
+    const token = jwt.sign({ sub: alice.id, exp: expiresAt }, TEST_JWT_SECRET);
+    const accepted = await graphqlHttp(env.system.api, MeDocument, {}, token);
+    expect(accepted.body.data?.me.id).toBe(alice.id);
+    await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 50));
+    const refused = await graphqlHttp(env.system.api, MeDocument, {}, token);
+    expect(refused.status).toBe(401);
+    expect(refused.body.errors?.[0]?.message).toMatch(/^Token expired/);
+  });
+
   it.each(badTokens)('closes a graphql-ws connection whose token is %s with 4403', async (_case, token) => {
     const client = wsClient(env.system.ws[0]!, { authorization: `Bearer ${token()}` });
     const { code } = await client.closed;

@@ -65,6 +65,12 @@ const BACKGROUND_SCANS_ALLOWED: Readonly<Record<string, string>> = {
   'attachments.expired': 'the sweep of unsent uploads, in the background',
 };
 
+/** The first field of the index the store named (`_id_` for its own). */
+function leadingField(indexes: readonly IndexSpec[], name: string): string {
+  const spec = indexes.find((index) => index.name === name);
+  return spec ? Object.keys(spec.key)[0]! : name === '_id_' ? '_id' : `unknown index ${name}`;
+}
+
 /** Private methods of the repositories, reached through the public ones this test calls. */
 const PRIVATE_HELPERS = new Set([
   'atSeqs',
@@ -231,7 +237,12 @@ describe('index audit: each repository query, its index and its shard routing', 
       },
       'messages.oldestFirstAfter': () => messages.oldestFirstAfter(range, 1, 50),
       'messages.count': () => messages.count(range),
-      'messages.unreadFor': () => messages.unreadFor(range, bob, 3, {}),
+      'messages.unreadFor': async () => {
+        const [newest] = await messages.newestFirst(range, null, 0, 1);
+        recorded.length = 0;
+        await messages.unreadFor(range, bob, 3, {}, 2); // the walk down from the top
+        await messages.unreadFor(range, bob, 3, { ids: [newest!.id] }, 2); // named messages
+      },
       'messages.markRead': async () => {
         const [newest] = await messages.newestFirst(range, null, 0, 1); // it mentions bob
         recorded.length = 0; // only markRead's own queries
@@ -401,6 +412,7 @@ describe('index audit: each repository query, its index and its shard routing', 
     }
     const report: string[] = [];
     const storeScans: string[] = [];
+    const unscoped: string[] = [];
     for (const [method, call] of Object.entries(calls)) {
       recorded.length = 0;
       await call();
@@ -413,6 +425,12 @@ describe('index audit: each repository query, its index and its shard routing', 
           ...(query.sort ? { sort: query.sort } : {}),
         });
         if (used === null && !(method in BACKGROUND_SCANS_ALLOWED)) storeScans.push(`${method}: ${query.collection}`);
+        if (used !== null && !(method in SCATTER_GATHER_ALLOWED)) {
+          const leading = used.split(' + ').map((name) => leadingField(indexes.get(query.collection) ?? [], name));
+          if (leading.some((field) => field !== '_id' && !(field in SHARD_KEYS[query.collection]!))) {
+            unscoped.push(`${method}: ${query.collection} by ${used}`);
+          }
+        }
         const index = indexFor(query.filter, query.sort, indexes.get(query.collection) ?? []) ?? 'COLLECTION SCAN';
         const routed = targetsShards(query.filter, SHARD_KEYS[query.collection]!)
           ? 'by shard key'
@@ -448,6 +466,7 @@ describe('index audit: each repository query, its index and its shard routing', 
       'messages.oldestFirstAfter: chatmessages.find -> conversationId_1_seq_1, by shard key',
       'messages.count: chatmessages.aggregate -> conversationId_1_deleted_1_seq_1, by shard key',
       'messages.unreadFor: chatmessages.find -> conversationId_1_seq_1, by shard key',
+      'messages.unreadFor: chatmessages.find -> _id_, by shard key',
       'messages.markRead: chatmessages.update -> _id_, by shard key',
       'messages.markRead: mentions.delete -> _id_, by shard key',
       'conversations.markRead: conversations.find -> _id_, by shard key',
@@ -502,6 +521,10 @@ describe('index audit: each repository query, its index and its shard routing', 
     // And the store itself (the embedded FerretDB with its patches, or MongoDB) answers every
     // query a request makes through an index, by its own explain.
     expect(storeScans).toEqual([]);
+    // Through an index the query's own scope bounds: one that leads with the shard key's field
+    // (its conversation, its sender) or `_id`. The seed's `(receiverId, isRead)` index, say, would
+    // read a user's unread messages of every conversation to answer for one.
+    expect(unscoped).toEqual([]);
   });
 
   it('migrates a database of the previous version at start-up: the new unique index first, then the old one dropped', async () => {

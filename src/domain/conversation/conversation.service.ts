@@ -256,6 +256,7 @@ export class ConversationService {
         userId,
         conversation.lastSeq,
         only,
+        member.unreadCount,
       );
       const changed = await this.messages.markRead(conversationId, unread, readAt);
       const readSeq = only.ids ? Math.max(0, ...unread.map((message) => message.seq)) : conversation.lastSeq;

@@ -80,12 +80,17 @@ export interface MessageRepository {
   oldestFirstAfter(range: VisibleRange, afterSeq: number, limit: number): Promise<ChatMessage[]>;
   /** Messages in the range up to its `topSeq`, deleted ones not counted. */
   count(range: VisibleRange): Promise<number>;
-  /** Unread messages to `receiverId` in the range with `seq <= upToSeq`, optionally only these ids. */
+  /**
+   * Unread messages to `receiverId` in the range with `seq <= upToSeq`, oldest first, optionally
+   * only these ids. `counted` is how many the conversation document counts unread for the
+   * receiver: the newest that many are looked for, and none when it is 0.
+   */
   unreadFor(
     range: VisibleRange,
     receiverId: UserId,
     upToSeq: number,
     only: { ids?: readonly string[] },
+    counted: number,
   ): Promise<ChatMessage[]>;
   /** Marks these messages read (those still unread); returns how many changed. */
   /** Marks these (DIRECT) messages read, and their mentions of the reader no longer unread. */

@@ -311,21 +311,57 @@ export class MongoMessageRepository implements MessageRepository {
     });
   }
 
+  /**
+   * By position, not by the seed's `(receiverId, isRead)` index: on the embedded store that index
+   * answered with every unread message of the receiver in all their conversations, read whole.
+   * The unread ones are the newest in nearly every case, so a walk down from the top through
+   * `(conversationId, seq)` finds the `counted` ones in a round or two; a walk that would take
+   * longer falls back to the filter, which is correct on every store.
+   */
   async unreadFor(
     range: VisibleRange,
     receiverId: UserId,
     upToSeq: number,
     only: { ids?: readonly string[] },
+    counted: number,
   ): Promise<ChatMessage[]> {
+    const receiver = new Types.ObjectId(receiverId);
+    const unread = (doc: ChatMessageDocument) =>
+      !doc.isRead &&
+      doc.deletedAt == null &&
+      doc.receiverId?.equals(receiver) === true &&
+      doc.seq > range.floorSeq &&
+      doc.seq <= upToSeq;
+    if (only.ids) {
+      if (only.ids.length === 0) return [];
+      const named = await this.model
+        .find({
+          ...SCALAR_FIELDS,
+          conversationId: range.conversationId,
+          _id: { $in: only.ids.map((id) => new Types.ObjectId(id)) },
+        })
+        .lean<ChatMessageDocument[]>();
+      return named
+        .filter(unread)
+        .sort((a, b) => a.seq - b.seq)
+        .map(toChatMessage);
+    }
+    const walked = await walkDown(
+      (seqs) => this.atSeqs(range.conversationId, seqs),
+      unread,
+      upToSeq,
+      range.floorSeq,
+      counted,
+    );
+    if (walked) return walked.reverse().map(toChatMessage);
     const docs = await this.model
       .find({
         ...SCALAR_FIELDS,
         conversationId: range.conversationId,
-        receiverId: new Types.ObjectId(receiverId),
+        receiverId: receiver,
         isRead: false,
         deletedAt: null,
         seq: { $gt: range.floorSeq, $lte: upToSeq },
-        ...(only.ids ? { _id: { $in: only.ids.map((id) => new Types.ObjectId(id)) } } : {}),
       })
       .sort({ seq: 1 })
       .lean<ChatMessageDocument[]>();

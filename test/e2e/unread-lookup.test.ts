@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { Types } from 'mongoose';
+import type { ConversationId, UserId } from '../../src/domain/ids';
+import { MongoMessageRepository } from '../../src/persistence/message/chat-message.repository';
+import { connectMongo, type MongoHandle } from '../../src/persistence/mongo.connection';
+import { MAX_WALK_ROUNDS } from '../../src/persistence/seq-walk';
+
+/**
+ * markConversationRead looks for a DIRECT conversation's unread messages by position, from the
+ * top down, and falls back to a filter when they lie deeper than its walk goes. Both paths, on the
+ * real store: what a reader gets marked must not depend on where the unread messages sit.
+ */
+describe('the unread messages a read marks, found by position or by the fallback filter', () => {
+  let mongo: MongoHandle;
+  let messages: MongoMessageRepository;
+  const alice = new Types.ObjectId().toHexString() as UserId;
+  const bob = new Types.ObjectId().toHexString() as UserId;
+  const conversationId = [alice, bob].sort().join('_') as ConversationId;
+  // Deeper than the walk's rounds reach from the top (16 + 32 + … positions).
+  const total = 1_100;
+
+  beforeAll(async () => {
+    mongo = await connectMongo(process.env.CHAT_TEST_MONGO_URL!, {
+      dbName: `chat_unread_${randomBytes(6).toString('hex')}`,
+    });
+    messages = new MongoMessageRepository(mongo.connection);
+    const outgoing = (seq: number) => ({
+      conversationId,
+      seq,
+      // Every third message is bob's own: never unread for him.
+      senderId: seq % 3 === 0 ? bob : alice,
+      receiverId: seq % 3 === 0 ? alice : bob,
+      message: `m${seq}`,
+      messageType: 'text' as const,
+      attachmentUrl: null,
+      clientMessageId: `k${seq}`,
+      systemEvent: null,
+      tally: null,
+      replyToId: null,
+      mentions: [],
+      eventSeq: 0,
+      attachments: [],
+    });
+    await messages.insertMany(Array.from({ length: total }, (_, index) => outgoing(index + 1)));
+    // Bob has read everything but message 1 and the newest of alice's, 1,100.
+    await mongo.connection
+      .db!.collection('chatmessages')
+      .updateMany({ conversationId, seq: { $gt: 1, $lt: total } }, { $set: { isRead: true, readAt: new Date() } });
+  });
+
+  afterAll(async () => {
+    await mongo?.connection.dropDatabase().catch(() => undefined);
+    await mongo?.close();
+  });
+
+  const range = { conversationId, floorSeq: 0, topSeq: total };
+
+  it('finds an unread message below a thousand read ones (the walk gives up, the filter answers)', async () => {
+    // The walk's rounds cover 16 + 32 + … positions from the top: message 1 lies below them.
+    expect(total - 1).toBeGreaterThan(16 * (2 ** MAX_WALK_ROUNDS - 1));
+    expect((await messages.unreadFor(range, bob, total, {}, 2)).map((m) => m.seq)).toEqual([1, total]);
+  });
+
+  it('finds the newest unread ones from the top, and looks for none when none are counted', async () => {
+    expect((await messages.unreadFor(range, bob, total, {}, 1)).map((m) => m.seq)).toEqual([total]);
+    expect(await messages.unreadFor(range, bob, total, {}, 0)).toEqual([]);
+  });
+
+  it('answers named messages only when they are unread to the reader, inside the range', async () => {
+    const [first] = await messages.unreadFor(range, bob, total, {}, 2);
+    expect(first?.seq).toBe(1);
+    expect((await messages.unreadFor(range, bob, total, { ids: [first!.id] }, 2)).map((m) => m.seq)).toEqual([1]);
+    // Not to its sender; and not below the reader's floor (a cleared history).
+    expect(await messages.unreadFor(range, alice, total, { ids: [first!.id] }, 2)).toEqual([]);
+    expect(await messages.unreadFor({ ...range, floorSeq: 1 }, bob, total, { ids: [first!.id] }, 2)).toEqual([]);
+  });
+});
