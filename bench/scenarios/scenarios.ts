@@ -102,7 +102,11 @@ export async function overload(
   return pick(result, ['answerP99Ms', 'answerMaxMs', 'refused', 'sent', 'lost', 'sendErrors', 'p99Ms']);
 }
 
-/** B: raise the rate until p99 > 250 ms or any loss; the best passing step is the ceiling. */
+/**
+ * B: raise the rate until p99 > 250 ms or any loss; the passing step that delivered the most is
+ * the ceiling. (Not the last one: past its ceiling this project refuses sends retryably, which is
+ * neither loss nor latency, so a later step can pass while delivering less.)
+ */
 export async function throughputCeiling(
   system: SystemUnderTest,
   users: readonly BenchUser[],
@@ -127,11 +131,11 @@ export async function throughputCeiling(
       });
       const passed = step.p99Ms <= 250 && step.lost === 0 && step.sendErrors === 0 && step.corrupted === 0;
       log(
-        `${rate} msg/s: p99 ${step.p99Ms.toFixed(1)} ms, lost ${step.lost}, ${Math.round(step.deliveredPerSecond)} deliveries/s, ` +
+        `${rate} msg/s: p99 ${step.p99Ms.toFixed(1)} ms, lost ${step.lost}, refused ${step.refused}, ${Math.round(step.deliveredPerSecond)} deliveries/s, ` +
           `server CPU ${(step.serverCpuShare * 100).toFixed(0)}% (${step.cpuShareByProcess.map((share) => (share * 100).toFixed(0)).join('+')}), datastores ${(step.datastoreCpuShare * 100).toFixed(0)}%, load generator CPU ${(step.loadGeneratorCpuShare * 100).toFixed(0)}% ${passed ? '' : '(limit reached)'}`,
       );
       if (!passed) break;
-      best = step;
+      if (!best || step.deliveredPerSecond > best.deliveredPerSecond) best = step;
     }
   } finally {
     await closePopulation(population);
