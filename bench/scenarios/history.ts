@@ -30,6 +30,7 @@ const MESSAGES_QUERY =
 const HISTORY_QUERY =
   'query($t: ID!, $page: Int) { chatHistory(targetUserId: $t, limit: 50, page: $page) { messages { id seq message createdAt senderId } pagination { total page } } }';
 const SEND = 'mutation($t: ID!, $m: String!) { sendMessage(input: { targetUserId: $t, message: $m }) { id } }';
+const SEARCH = 'query($t: ID!, $q: String!) { searchMessages(query: $q, targetUserId: $t, limit: 50) { id seq } }';
 // As the web client lists conversations: previews, unread and mention counts, the other person.
 const LIST =
   'query { conversations(limit: 50) { conversationId lastMessage unreadCount mentionCount otherUser { name } } }';
@@ -39,7 +40,8 @@ const LIST =
  * conversation, a quarter in a second, the rest over 100 more, every one but the second the first
  * user's), restarting the project at each size, and measures at a fixed rate: the newest page and
  * a page halfway down the big conversation through the cursor API (`messages`) and the page API
- * (`chatHistory`), a send into it, and the first user's conversation list; and, while the size is
+ * (`chatHistory`), a send into it, the first user's conversation list and a search of the big
+ * conversation for a phrase every message holds; and, while the size is
  * at most `nativeUpTo`, the native driver's range query for the same two pages. Keys are
  * `<size>:<measure><P50Ms|P99Ms>`; errors are counted per size.
  */
@@ -78,6 +80,8 @@ export async function historyAtScale(
           ['historyDeep', call(HISTORY_QUERY, { t: bob.id, page: Math.floor((lastSeq - middle) / 50) + 1 })],
           ['send', () => call(SEND, { t: bob.id, m: `bench send ${(sent += 1)}` })()],
           ['list', call(LIST, {})],
+          // Every seeded message says "history message": the newest 50 matches.
+          ['searchRecent', call(SEARCH, { t: bob.id, q: 'history message' })],
         ];
         if (size <= sizes.nativeUpTo) {
           const page = (seq: object) => async () =>

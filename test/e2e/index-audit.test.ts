@@ -294,7 +294,11 @@ describe('index audit: each repository query, its index and its shard routing', 
       'changes.after': () => changes.after(conversationId, 0, 100),
       'changes.pruneBefore': () => changes.pruneBefore(new Date(0)),
       'messages.latestVisible': () => messages.latestVisible(conversationId, 3),
-      'messages.search': () => messages.search([range], 'm', 50),
+      // One conversation (a walk), and every conversation of the caller (one filter).
+      'messages.search': async () => {
+        await messages.search([range], 'm', 50);
+        await messages.search([range, { conversationId: group, floorSeq: 0, topSeq: 0 }], 'm', 50);
+      },
       'conversations.hideFor': () => conversations.hideFor(lease, bob, 3),
       'conversations.change': () => conversations.change(lease, (base) => ({ ...base, lastSeq: 4 })),
       'conversations.setBlock': () => conversations.setBlock(lease, [alice, bob], alice, true),
@@ -483,6 +487,7 @@ describe('index audit: each repository query, its index and its shard routing', 
       'changes.after: messagechanges.find -> conversationId_1_seq_1, by shard key',
       'changes.pruneBefore: messagechanges.delete -> occurredAt_1, all shards (allowed)',
       'messages.latestVisible: chatmessages.find -> conversationId_1_seq_1, by shard key',
+      'messages.search: chatmessages.find -> conversationId_1_seq_1, by shard key',
       'messages.search: chatmessages.find -> conversationId_1_seq_1, by shard key',
       'conversations.hideFor: conversations.find -> _id_, by shard key',
       'conversations.hideFor: conversations.update -> _id_, by shard key',

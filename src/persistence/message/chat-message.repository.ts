@@ -505,17 +505,41 @@ export class MongoMessageRepository implements MessageRepository {
     return newest ?? null;
   }
 
+  /**
+   * One conversation: its positions newest first, the pattern applied by the store to each batch,
+   * until `limit` matches (README, "Search in one conversation"): a word in recent messages costs a round or two
+   * however long the history. When the walk's rounds run out first (a rare word in a long
+   * conversation), and for a search of every conversation, one filter over the conversations
+   * answers: exact, and read through the conversation index, but it reads their whole history.
+   */
   async search(ranges: readonly VisibleRange[], pattern: string, limit: number): Promise<ChatMessage[]> {
     if (ranges.length === 0) return [];
+    const matching = {
+      deletedAt: null,
+      // A group's SYSTEM messages ("Added 2 members") are not what anyone searches for.
+      messageType: { $ne: 'system' },
+      message: { $regex: pattern, $options: 'i' },
+    };
+    const [only] = ranges;
+    if (ranges.length === 1 && only) {
+      const walked = await walkDown(
+        (seqs) =>
+          this.model
+            .find({ ...SCALAR_FIELDS, conversationId: only.conversationId, seq: { $in: seqs }, ...matching })
+            .lean<ChatMessageDocument[]>(),
+        () => true,
+        only.topSeq,
+        only.floorSeq,
+        limit,
+      );
+      if (walked) return walked.map(toChatMessage);
+    }
     const docs = await this.model
       .find({
         ...SCALAR_FIELDS,
         conversationId: { $in: ranges.map((range) => range.conversationId) },
         $or: ranges.map((range) => ({ conversationId: range.conversationId, seq: { $gt: range.floorSeq } })),
-        deletedAt: null,
-        // A group's SYSTEM messages ("Added 2 members") are not what anyone searches for.
-        messageType: { $ne: 'system' },
-        message: { $regex: pattern, $options: 'i' },
+        ...matching,
       })
       .sort({ createdAt: -1, _id: -1 })
       .limit(limit)

@@ -6,11 +6,12 @@ import { connectMongo, type MongoHandle } from '../../src/persistence/mongo.conn
 import { MAX_WALK_ROUNDS } from '../../src/persistence/seq-walk';
 
 /**
- * markConversationRead looks for a DIRECT conversation's unread messages by position, from the
- * top down, and falls back to a filter when they lie deeper than its walk goes. Both paths, on the
- * real store: what a reader gets marked must not depend on where the unread messages sit.
+ * Lookups that walk a conversation's positions from the top down, and fall back to a filter when
+ * what they look for lies deeper than the walk goes: the unread messages a read marks, and search
+ * in one conversation. Both paths, on the real store: the answer must not depend on where the
+ * messages sit.
  */
-describe('the unread messages a read marks, found by position or by the fallback filter', () => {
+describe('lookups by position and their fallback filters, in a conversation of 1,100 messages', () => {
   let mongo: MongoHandle;
   let messages: MongoMessageRepository;
   const alice = new Types.ObjectId().toHexString() as UserId;
@@ -64,6 +65,17 @@ describe('the unread messages a read marks, found by position or by the fallback
   it('finds the newest unread ones from the top, and looks for none when none are counted', async () => {
     expect((await messages.unreadFor(range, bob, total, {}, 1)).map((m) => m.seq)).toEqual([total]);
     expect(await messages.unreadFor(range, bob, total, {}, 0)).toEqual([]);
+  });
+
+  it('searches one conversation newest first, by the walk or, for a rare word, by the filter', async () => {
+    expect((await messages.search([range], 'm', 3)).map((m) => m.seq)).toEqual([total, total - 1, total - 2]);
+    // One match, at the very bottom: past the walk's rounds for one result (16 + 32 + … positions).
+    expect((await messages.search([range], '^m1$', 1)).map((m) => m.seq)).toEqual([1]);
+    // Within them for 50 (50 + 100 + … positions): the walk reaches the bottom itself.
+    expect((await messages.search([range], '^m1$', 50)).map((m) => m.seq)).toEqual([1]);
+    // Case-insensitive on both paths.
+    expect((await messages.search([range], 'M110', 50)).map((m) => m.seq)).toEqual([total, 110]);
+    expect(await messages.search([{ ...range, floorSeq: 1 }], '^m1$', 50)).toEqual([]);
   });
 
   it('answers named messages only when they are unread to the reader, inside the range', async () => {
