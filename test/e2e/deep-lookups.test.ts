@@ -4,6 +4,7 @@ import type { ConversationId, UserId } from '../../src/domain/ids';
 import { MongoMessageRepository } from '../../src/persistence/message/chat-message.repository';
 import { connectMongo, type MongoHandle } from '../../src/persistence/mongo.connection';
 import { MAX_WALK_ROUNDS } from '../../src/persistence/seq-walk';
+import { directMessage } from '../helpers/messages';
 
 /**
  * Lookups that walk a conversation's positions from the top down, and fall back to a filter when
@@ -25,23 +26,9 @@ describe('lookups by position and their fallback filters, in a conversation of 1
       dbName: `chat_unread_${randomBytes(6).toString('hex')}`,
     });
     messages = new MongoMessageRepository(mongo.connection);
-    const outgoing = (seq: number) => ({
-      conversationId,
-      seq,
-      // Every third message is bob's own: never unread for him.
-      senderId: seq % 3 === 0 ? bob : alice,
-      receiverId: seq % 3 === 0 ? alice : bob,
-      message: `m${seq}`,
-      messageType: 'text' as const,
-      attachmentUrl: null,
-      clientMessageId: `k${seq}`,
-      systemEvent: null,
-      tally: null,
-      replyToId: null,
-      mentions: [],
-      eventSeq: 0,
-      attachments: [],
-    });
+    // Every third message is bob's own: never unread for him.
+    const outgoing = (seq: number) =>
+      seq % 3 === 0 ? directMessage(conversationId, seq, bob, alice) : directMessage(conversationId, seq, alice, bob);
     await messages.insertMany(Array.from({ length: total }, (_, index) => outgoing(index + 1)));
     // Bob has read everything but message 1 and the newest of alice's, 1,100.
     await mongo.connection

@@ -29,6 +29,7 @@ import { MongoAttachmentRepository } from '../../src/persistence/attachment/atta
 import { SCHEDULED_MESSAGE_SHARD_KEY } from '../../src/persistence/scheduling/scheduled-message.model';
 import { MongoScheduledMessageRepository } from '../../src/persistence/scheduling/scheduled-message.repository';
 import { indexFor, targetsShards, type Filter, type IndexKey, type IndexSpec } from '../helpers/index-audit';
+import { directMessage } from '../helpers/messages';
 import { indexUsed } from '../helpers/query-plan';
 
 const SHARD_KEYS: Readonly<Record<string, IndexKey>> = {
@@ -165,25 +166,14 @@ describe('index audit: each repository query, its index and its shard routing', 
     const group = `g_${new Types.ObjectId().toHexString()}` as ConversationId;
     const range = { conversationId, floorSeq: 0, topSeq: 3 };
     const attachmentId = new Types.ObjectId().toHexString();
-    const outgoing = (seq: number) => ({
-      conversationId,
-      seq,
-      senderId: alice,
-      receiverId: bob,
-      message: `m${seq}`,
-      messageType: 'text' as const,
-      attachmentUrl: null,
-      clientMessageId: `k${seq}`,
-      systemEvent: null,
-      tally: null,
-      replyToId: null,
-      mentions: seq >= 3 ? [bob] : [],
-      eventSeq: 0,
-      attachments:
-        seq === 2
-          ? [{ id: attachmentId, fileName: 'a.png', contentType: 'image/png', size: 1, width: 1, height: 1 }]
-          : [],
-    });
+    const outgoing = (seq: number) =>
+      directMessage(conversationId, seq, alice, bob, {
+        mentions: seq >= 3 ? [bob] : [],
+        attachments:
+          seq === 2
+            ? [{ id: attachmentId, fileName: 'a.png', contentType: 'image/png', size: 1, width: 1, height: 1 }]
+            : [],
+      });
 
     // Each repository method once, in an order that gives each something to find.
     const calls: Record<string, () => Promise<unknown>> = {

@@ -507,10 +507,10 @@ export class MongoMessageRepository implements MessageRepository {
 
   /**
    * One conversation: its positions newest first, the pattern applied by the store to each batch,
-   * until `limit` matches (README, "Search in one conversation"): a word in recent messages costs a round or two
-   * however long the history. When the walk's rounds run out first (a rare word in a long
-   * conversation), and for a search of every conversation, one filter over the conversations
-   * answers: exact, and read through the conversation index, but it reads their whole history.
+   * until `limit` matches (README, "Search in one conversation"): a word in recent messages costs
+   * a round or two however long the history. When the walk's rounds run out first (a rare word in
+   * a long conversation), and for a search of every conversation, one filter over the
+   * conversations answers: exact, through the conversation index, but it reads their history.
    */
   async search(ranges: readonly VisibleRange[], pattern: string, limit: number): Promise<ChatMessage[]> {
     if (ranges.length === 0) return [];
