@@ -23,7 +23,7 @@ describe('lookups by position and their fallback filters, in a conversation of 1
 
   beforeAll(async () => {
     mongo = await connectMongo(process.env.CHAT_TEST_MONGO_URL!, {
-      dbName: `chat_unread_${randomBytes(6).toString('hex')}`,
+      dbName: `chat_lookups_${randomBytes(6).toString('hex')}`,
     });
     messages = new MongoMessageRepository(mongo.connection);
     // Every third message is bob's own: never unread for him.
@@ -62,6 +62,7 @@ describe('lookups by position and their fallback filters, in a conversation of 1
     expect((await messages.search([range], '^m1$', 50)).map((m) => m.seq)).toEqual([1]);
     // Case-insensitive on both paths.
     expect((await messages.search([range], 'M110', 50)).map((m) => m.seq)).toEqual([total, 110]);
+    expect((await messages.search([range], '^M1$', 1)).map((m) => m.seq)).toEqual([1]);
     expect(await messages.search([{ ...range, floorSeq: 1 }], '^m1$', 50)).toEqual([]);
   });
 
