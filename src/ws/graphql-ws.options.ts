@@ -29,6 +29,12 @@ export type SocketState = {
   expiry: { cancel(): void };
   /** This socket's live subscriptions: operation id -> root field. */
   subscriptionIds: Map<string, string>;
+  /**
+   * This socket's presence registration, settled. Its disconnection waits for it: the registration
+   * is several Redis commands, and a socket that closed meanwhile was counted after its own
+   * disconnection, which left the user online for good.
+   */
+  presenceJoined: Promise<void>;
 };
 
 /** `ctx.extra` as graphql-ws' `use/ws` hands it to every hook. */
@@ -122,7 +128,7 @@ export function graphqlWsOptions(
       ctx.extra.subscriptionIds = new Map();
       ctx.extra.expiry = scheduleExpiry(ctx.extra.socket, identity.expiresAt);
       stats.userJoined(identity.userId);
-      void presence.connected(identity.userId, instanceId).catch(presenceFailed);
+      ctx.extra.presenceJoined = presence.connected(identity.userId, instanceId).catch(presenceFailed);
       return true;
     },
     // Parsing and validation happen here rather than inside graphql-ws, where a parse error
@@ -183,7 +189,9 @@ export function graphqlWsOptions(
       const identity = ctx.extra.identity;
       if (!identity) return;
       stats.userLeft(identity.userId);
-      void presence.disconnected(identity.userId, instanceId).catch(presenceFailed);
+      void (ctx.extra.presenceJoined ?? Promise.resolve())
+        .then(() => presence.disconnected(identity.userId, instanceId))
+        .catch(presenceFailed);
     },
   };
 }
