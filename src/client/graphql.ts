@@ -74,7 +74,7 @@ export type SendMessageInput = {
   conversationId?: string | number | null | undefined;
   /** Members this message mentions (at most 50); anyone else is refused. */
   mentionedUserIds?: Array<string | number> | null | undefined;
-  /** Non-blank, at most 4000 characters. */
+  /** Non-blank, at most 4000 UTF-16 code units (an emoji counts 2). */
   message: string;
   /** TEXT by default; with attachmentIds, IMAGE when all of them are images, else FILE. */
   messageType?: MessageType | null | undefined;

@@ -141,6 +141,8 @@ export interface Config {
   readonly rateLimits: boolean;
   readonly wsMaxSubscriptionsPerSocket: number;
   readonly wsMaxSocketsPerUser: number;
+  /** Subscriptions one user may hold at once across their sockets on one WS instance. */
+  readonly maxSubscriptionsPerUser: number;
   /** graphql-ws ping interval; a socket that misses a pong until the next ping is terminated. */
   readonly wsKeepAliveMs: number;
   /** Largest attachment upload, in bytes (over it: 413, nothing stored). */
@@ -208,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       WS_KEEP_ALIVE_MS: positiveInteger({ default: 12_000 }),
       WS_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInteger({ default: 50 }),
       WS_MAX_SOCKETS_PER_USER: positiveInteger({ default: 20 }),
+      MAX_SUBSCRIPTIONS_PER_USER: positiveInteger({ default: 100 }),
       RATE_LIMITS: str({ choices: ['on', 'off'], default: 'on' }),
       PRESENCE_HEARTBEAT_MS: positiveInteger({ default: 5_000 }),
       TYPING_EXPIRY_MS: positiveInteger({ default: DEFAULT_TYPING_EXPIRY_MS }),
@@ -260,6 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: cleaned.RATE_LIMITS === 'on',
     wsMaxSubscriptionsPerSocket: cleaned.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
     wsMaxSocketsPerUser: cleaned.WS_MAX_SOCKETS_PER_USER,
+    maxSubscriptionsPerUser: cleaned.MAX_SUBSCRIPTIONS_PER_USER,
     statsToken: cleaned.STATS_TOKEN || null,
     wsKeepAliveMs: cleaned.WS_KEEP_ALIVE_MS,
     databasePoolSize: cleaned.DATABASE_POOL_SIZE,

@@ -1,3 +1,4 @@
+import { derivedFrom } from './event-origin';
 import type { ChatEvent } from './events';
 
 /**
@@ -25,7 +26,7 @@ export class FeedStream<T> implements AsyncIterableIterator<T> {
       const result = await this.live.next();
       if (result.done) return { value: undefined, done: true };
       const selected = this.select(result.value);
-      if (selected !== null) return { value: selected, done: false };
+      if (selected !== null) return { value: derivedFrom(selected, result.value), done: false };
     }
   }
 

@@ -12,7 +12,11 @@ export const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
 /** How long a socket may stay open without `connection_init` (then close 4408). @default 3000 ms */
 export const CONNECTION_INIT_TIMEOUT_MS = 3_000;
 
-/** Message text, in Unicode code points, counted before any trimming. @default 4000 */
+/**
+ * Message text, in UTF-16 code units (as the web client's `maxLength` counts), before any trimming:
+ * counted in code points, 4,000 emoji made a 16 KB message that every subscriber was sent.
+ * @default 4000
+ */
 export const MAX_MESSAGE_LENGTH = 4000;
 /** A client's idempotency key. @default 128 characters */
 export const MAX_CLIENT_MESSAGE_ID_LENGTH = 128;

@@ -4,6 +4,6 @@ import type { ChatContext } from './context';
 
 /** `@Authorized()` fields need a verified token; the error tells the client how to send one. */
 export const authChecker: AuthChecker<ChatContext> = ({ context }) => {
-  if (context.userId === null) throw ChatError.unauthenticated();
+  if (!context.authenticated) throw ChatError.unauthenticated();
   return true;
 };

@@ -16,6 +16,11 @@ import {
 /** What every resolver gets. Identity comes only from the verified token, never from arguments. */
 export interface ChatContext {
   readonly userId: UserId | null;
+  /**
+   * A verified caller is present: what `@Authorized()` checks. Apart from `userId` so that the check
+   * does not count as reading who the viewer is (ws/shared-execution.ts).
+   */
+  readonly authenticated: boolean;
   readonly services: Services;
   readonly loaders: {
     readonly user: UserLoader;
@@ -41,6 +46,7 @@ export function createContext(userId: UserId | null, services: Services, userLoa
   let blockedUsers: BlockedUsersLoader | null = null;
   return {
     userId,
+    authenticated: userId !== null,
     services,
     loaders: {
       user: userLoader,

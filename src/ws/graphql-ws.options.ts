@@ -1,4 +1,4 @@
-import { GraphQLError, type DocumentNode } from 'graphql';
+import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
 import { identify, type Identity } from '../auth/jwt';
@@ -11,6 +11,9 @@ import { formatGraphQLError } from '../graphql/errors';
 import { parseWithLimits, validatorWithLimits } from '../graphql/protection';
 import type { Logger } from '../logging/logger';
 import type { Runtime } from '../runtime/runtime';
+import { SharedExecution } from './shared-execution';
+import { stageSharedPayload } from './shared-frames';
+import { SubscriptionQuota, type SocketSubscriptions } from './subscription-quota';
 import { scheduleExpiry } from './token-expiry';
 import type { WsStats } from './ws.stats';
 
@@ -29,6 +32,8 @@ export type SocketState = {
   expiry: { cancel(): void };
   /** This socket's live subscriptions: operation id -> root field. */
   subscriptionIds: Map<string, string>;
+  /** This socket's subscriptions as the per-user quota counts them. */
+  quotaSlots: SocketSubscriptions;
   /**
    * This socket's presence registration, settled. Its disconnection waits for it: the registration
    * is several Redis commands, and a socket that closed meanwhile was counted after its own
@@ -75,6 +80,10 @@ export function graphqlWsOptions(
   // Presence is best effort: a Redis hiccup must not refuse or break a connection.
   const presenceFailed = (error: unknown) => logger.warn({ err: error }, 'presence update failed');
   const format = (error: GraphQLError) => formatGraphQLError(error, logger, production);
+  const formatResult = (result: ExecutionResult) =>
+    result.errors ? { ...result, errors: result.errors.map(format) } : result;
+  const shared = new SharedExecution({ executed: () => stats.eventExecuted() });
+  const quota = new SubscriptionQuota(config.maxSubscriptionsPerUser);
   // One loader for every subscription of this process: an event fanned out to N subscribers
   // resolves `sender`/`receiver` with at most one query, and none while the profiles are cached.
   const users = createSharedUserLoader(runtime.users, { onQuery: () => runtime.metrics.userQueried() });
@@ -108,6 +117,7 @@ export function graphqlWsOptions(
 
   return {
     schema: runtime.schema,
+    subscribe: shared.subscribe,
     connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
     onConnect: async (ctx) => {
       const identity = authenticate(ctx.connectionParams);
@@ -126,6 +136,7 @@ export function graphqlWsOptions(
       // `extra` for the socket's whole life; nothing reads it after this point, so let it go.
       Reflect.deleteProperty(ctx.extra, 'request');
       ctx.extra.subscriptionIds = new Map();
+      ctx.extra.quotaSlots = new Map();
       ctx.extra.expiry = scheduleExpiry(ctx.extra.socket, identity.expiresAt);
       stats.userJoined(identity.userId);
       ctx.extra.presenceJoined = presence.connected(identity.userId, instanceId).catch(presenceFailed);
@@ -133,7 +144,7 @@ export function graphqlWsOptions(
     },
     // Parsing and validation happen here rather than inside graphql-ws, where a parse error
     // (e.g. over the token limit) would close the whole socket instead of failing one operation.
-    onSubscribe: (ctx, _id, payload) => {
+    onSubscribe: (ctx, id, payload) => {
       // graphql-ws has already registered this operation, so the count includes it.
       if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
         return [
@@ -154,6 +165,11 @@ export function graphqlWsOptions(
         if (errors.length > 0) return errors;
         if (payload.query.length <= MAX_CACHED_QUERY_LENGTH) validDocuments.set(payload.query, document);
       }
+      const { identity, quotaSlots } = ctx.extra;
+      if (identity && quotaSlots && getOperationAST(document, payload.operationName)?.operation === 'subscription') {
+        const refused = quota.reserve(quotaSlots, identity.userId, id, payload);
+        if (refused) return [refused];
+      }
       return {
         schema: runtime.schema,
         document,
@@ -170,8 +186,10 @@ export function graphqlWsOptions(
     },
     onNext: (ctx, id, _payload, _args, result) => {
       if (ctx.extra.subscriptionIds?.has(id)) stats.eventDelivered();
+      const json = shared.sharedPayload(result, formatResult);
+      if (json !== null) return stageSharedPayload(ctx.extra.socket, id, json);
       if (!result.errors) return;
-      return { ...result, errors: result.errors.map(format) };
+      return formatResult(result);
     },
     onError: (ctx, _id, _payload, errors) => {
       if (errors.some((error) => error.originalError instanceof QueueOverflowError)) {
@@ -181,10 +199,17 @@ export function graphqlWsOptions(
       return errors.map(format);
     },
     onComplete: (ctx, id) => {
+      const { identity, quotaSlots } = ctx.extra;
+      if (identity && quotaSlots) quota.release(quotaSlots, identity.userId, id);
       const field = ctx.extra.subscriptionIds?.get(id);
       if (field !== undefined && ctx.extra.subscriptionIds?.delete(id)) stats.subscriptionEnded(field);
     },
-    onClose: (ctx) => ctx.extra.expiry?.cancel(),
+    onClose: (ctx) => {
+      ctx.extra.expiry?.cancel();
+      // Slots whose subscription never reached onComplete (it failed before it started).
+      const { identity, quotaSlots } = ctx.extra;
+      if (identity && quotaSlots) quota.releaseAll(quotaSlots, identity.userId);
+    },
     onDisconnect: (ctx) => {
       const identity = ctx.extra.identity;
       if (!identity) return;

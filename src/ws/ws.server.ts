@@ -10,6 +10,7 @@ import type { Logger } from '../logging/logger';
 import type { Runtime } from '../runtime/runtime';
 import { graphqlWsOptions, type SocketState } from './graphql-ws.options';
 import { startPresenceHeartbeat } from './presence-heartbeat';
+import { sendSharedPayloads } from './shared-frames';
 import { operatorRoutes } from './ws.http';
 import { registerWsMetrics } from './ws.metrics';
 import { WsStats } from './ws.stats';
@@ -39,6 +40,7 @@ export async function startWsServer(config: Config, runtime: Runtime, logger: Lo
   // ws re-emits the HTTP server's errors (e.g. EADDRINUSE), which the listen below already reports.
   wsServer.on('error', () => undefined);
   wsServer.on('connection', (socket) => {
+    sendSharedPayloads(socket);
     stats.socketOpened();
     socket.once('close', () => stats.socketClosed());
   });

@@ -14,6 +14,7 @@ export class WsStats extends EventEmitter<{ change: [] }> {
   private subscriptions = 0;
   private readonly byField = new Map<string, number>();
   private delivered = 0;
+  private executed = 0;
 
   socketOpened(): void {
     this.connections += 1;
@@ -65,12 +66,19 @@ export class WsStats extends EventEmitter<{ change: [] }> {
     this.emit('change');
   }
 
+  /** An event executed for a subscription: once per distinct operation when shared (ws/shared-execution.ts). */
+  eventExecuted(): void {
+    this.executed += 1;
+  }
+
   snapshot() {
     return {
       connections: this.connections,
       connectedUsers: this.socketsByUser.size,
       activeSubscriptions: this.subscriptions,
       eventsDelivered: this.delivered,
+      /** Executions behind those deliveries: fewer when subscribers share one. */
+      eventsExecuted: this.executed,
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
     };
   }

@@ -30,6 +30,7 @@ describe('operator endpoints', () => {
       'connectedUsers',
       'connections',
       'eventsDelivered',
+      'eventsExecuted',
       'uptimeSeconds',
     ]);
     expect(Object.values(body).every((value) => typeof value === 'number')).toBe(true);

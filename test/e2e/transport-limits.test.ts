@@ -118,6 +118,7 @@ describe('protocol and HTTP edges', () => {
       connectedUsers: 1,
       activeSubscriptions: 0,
       eventsDelivered: expect.any(Number),
+      eventsExecuted: expect.any(Number),
       uptimeSeconds: expect.any(Number),
     });
     socket.close();

@@ -8,13 +8,18 @@ import { TEST_JWT_SECRET, useTestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
 
 describe('graphql-ws limits', () => {
-  const env = useTestSystem({ env: { WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '3', WS_MAX_SOCKETS_PER_USER: '2' } });
+  const env = useTestSystem({
+    env: { WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '3', WS_MAX_SOCKETS_PER_USER: '2', MAX_SUBSCRIPTIONS_PER_USER: '4' },
+  });
   let alice: TestUser;
   let bob: TestUser;
+  let carol: TestUser;
+  /** Three different newMessage operations that all receive Bob's messages to Alice. */
+  const aliceInboxes = () => [{}, { targetUserId: bob.id }, { conversationId: [alice.id, bob.id].sort().join('_') }];
   const sockets: Array<{ dispose(): void | Promise<void> }> = [];
 
   beforeAll(async () => {
-    [alice, bob] = (await createUsers(env.stores, 'Alice', 'Bob')) as [TestUser, TestUser];
+    [alice, bob, carol] = (await createUsers(env.stores, 'Alice', 'Bob', 'Carol')) as [TestUser, TestUser, TestUser];
   });
 
   afterEach(async () => {
@@ -26,9 +31,9 @@ describe('graphql-ws limits', () => {
     const ws = env.system.ws[0]!;
     const client = wsClient(ws, { token: alice.token });
     sockets.push(client);
-    const probes = [1, 2, 3].map(() => new SubscriptionProbe(client, NewMessageDocument, {}));
+    const probes = aliceInboxes().map((variables) => new SubscriptionProbe(client, NewMessageDocument, variables));
     await waitForSubscriptions(ws, 3);
-    const fourth = new SubscriptionProbe(client, NewMessageDocument, {});
+    const fourth = new SubscriptionProbe(client, NewMessageDocument, { targetUserId: carol.id });
     await expect(fourth.next()).rejects.toThrow(/TOO_MANY_SUBSCRIPTIONS/);
 
     probes[0]!.stop();
@@ -40,6 +45,46 @@ describe('graphql-ws limits', () => {
     for (const live of [replacement, probes[1]!, probes[2]!]) {
       expect((await live.next()).data?.newMessage.id).toBe(sent.id);
     }
+  });
+
+  it('refuses the same operation twice on one socket, and allows it on another', async () => {
+    const ws = env.system.ws[0]!;
+    const [phone, laptop] = [wsClient(ws, { token: alice.token }), wsClient(ws, { token: alice.token })];
+    sockets.push(phone, laptop);
+    const first = new SubscriptionProbe(phone, NewMessageDocument, { targetUserId: bob.id });
+    await waitForSubscriptions(ws, 1);
+    const again = new SubscriptionProbe(phone, NewMessageDocument, { targetUserId: bob.id });
+    await expect(again.next()).rejects.toThrow(/DUPLICATE_SUBSCRIPTION/);
+    const elsewhere = new SubscriptionProbe(laptop, NewMessageDocument, { targetUserId: bob.id });
+    await waitForSubscriptions(ws, 2);
+    const sent = await chatActions(env.system.api).send(bob, alice, 'once per device');
+    for (const live of [first, elsewhere]) expect((await live.next()).data?.newMessage.id).toBe(sent.id);
+  });
+
+  it("counts subscriptions per user across their sockets, and frees a closed socket's share", async () => {
+    const ws = env.system.ws[0]!;
+    const phone = wsClient(ws, { token: alice.token });
+    const laptop = wsClient(ws, { token: alice.token });
+    sockets.push(phone, laptop);
+    aliceInboxes().forEach((variables) => new SubscriptionProbe(phone, NewMessageDocument, variables));
+    await waitForSubscriptions(ws, 3);
+    const fourth = new SubscriptionProbe(laptop, NewMessageDocument, {});
+    await waitForSubscriptions(ws, 4);
+    const fifth = new SubscriptionProbe(laptop, NewMessageDocument, { targetUserId: bob.id });
+    await expect(fifth.next()).rejects.toThrow(/TOO_MANY_SUBSCRIPTIONS.*per user|per user.*TOO_MANY_SUBSCRIPTIONS/);
+    // Another user is not affected by Alice's count.
+    const bobs = wsClient(ws, { token: bob.token });
+    sockets.push(bobs);
+    const bobInbox = new SubscriptionProbe(bobs, NewMessageDocument, {});
+    await waitForSubscriptions(ws, 5);
+
+    await phone.dispose();
+    await waitForSubscriptions(ws, 2);
+    const afterClose = new SubscriptionProbe(laptop, NewMessageDocument, { targetUserId: bob.id });
+    await waitForSubscriptions(ws, 3);
+    const sent = await chatActions(env.system.api).send(bob, alice, 'to the laptop');
+    for (const live of [fourth, afterClose]) expect((await live.next()).data?.newMessage.id).toBe(sent.id);
+    expect((await bobInbox.next()).data?.newMessage.id).toBe(sent.id);
   });
 
   it('closes a third socket of the same user with 1008 and a reason', async () => {

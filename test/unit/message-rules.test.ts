@@ -65,10 +65,12 @@ describe('validateOutgoingMessage', () => {
     expect(codeOf(() => validateOutgoingMessage(alice, request))).toBe(expected);
   });
 
-  it('counts length in characters, so 4000 emoji are accepted', () => {
-    expect(() =>
-      validateOutgoingMessage(alice, { targetUserId: bob, message: '😀'.repeat(MAX_MESSAGE_LENGTH) }),
-    ).not.toThrow();
+  it('counts length in UTF-16 code units, as the browser does: 2,000 emoji fit, 2,001 do not', () => {
+    const emoji = (count: number) => ({ targetUserId: bob, message: '😀'.repeat(count) });
+    expect(() => validateOutgoingMessage(alice, emoji(MAX_MESSAGE_LENGTH / 2))).not.toThrow();
+    expect(codeOf(() => validateOutgoingMessage(alice, emoji(MAX_MESSAGE_LENGTH / 2 + 1)))).toBe(
+      'BAD_USER_INPUT:message',
+    );
   });
 
   it('accepts an image with an https URL', () => {

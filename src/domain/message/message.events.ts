@@ -73,7 +73,24 @@ export function toMessagePayload(
   };
 }
 
+/** Messages already rebuilt from a payload object (see {@link fromMessagePayload}). */
+const rebuilt = new WeakMap<MessagePayload, LiveMessage>();
+
+/**
+ * The message a payload stands for. Every subscriber of one Redis topic on a process receives the
+ * same payload object, so it is rebuilt once for all of them (a group message for 500 members was
+ * rebuilt 500 times); the message is read-only from here on.
+ */
 export function fromMessagePayload(payload: MessagePayload): LiveMessage {
+  let message = rebuilt.get(payload);
+  if (!message) {
+    message = rebuild(payload);
+    rebuilt.set(payload, message);
+  }
+  return message;
+}
+
+function rebuild(payload: MessagePayload): LiveMessage {
   return {
     ...payload,
     readAt: date(payload.readAt),

@@ -98,11 +98,14 @@ export function validateOutgoingMessage(
   return { receiverId, ...validateMessageContent(request, uploads) };
 }
 
-/** A message's text, at a send or an edit: a non-blank string of at most MAX_MESSAGE_LENGTH code points, kept as sent. */
+/**
+ * A message's text, at a send or an edit: a non-blank string of at most MAX_MESSAGE_LENGTH UTF-16
+ * code units (what `maxLength` and `String.length` count in the browser), kept as sent.
+ */
 export function validateMessageText(value: unknown): string {
   if (typeof value !== 'string') throw ChatError.badInput('message must be a string', 'message');
   if (value.trim().length === 0) throw ChatError.badInput('message must not be empty', 'message');
-  if ([...value].length > MAX_MESSAGE_LENGTH) {
+  if (value.length > MAX_MESSAGE_LENGTH) {
     throw ChatError.badInput(`message must be at most ${MAX_MESSAGE_LENGTH} characters`, 'message');
   }
   return value;

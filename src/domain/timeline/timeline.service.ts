@@ -1,6 +1,7 @@
 import type { ConversationRepository } from '../conversation/conversation.types';
 import type { ConversationVisibility } from '../conversation/conversation.visibility';
 import { ChatError } from '../errors';
+import { derivedFrom } from '../event-origin';
 import { confirmed, type ChatEvent, type LiveEvents } from '../events';
 import type { GroupFeeds } from '../group-feeds';
 import { parseConversationRef, type ConversationId, type UserId } from '../ids';
@@ -344,7 +345,7 @@ class TimelineStream implements AsyncIterableIterator<ConversationEvent> {
       }
       const built = this.timeline.fromLive(result.value, await floor);
       if (!built || this.replay?.keys.has(built.key) || this.seenLive(built.key)) continue;
-      return { value: built.event, done: false };
+      return { value: derivedFrom(built.event, result.value), done: false };
     }
   }
 

@@ -1,4 +1,5 @@
 import { QueueOverflowError } from '../errors';
+import { derivedFrom } from '../event-origin';
 import type { EventOfKind, ChatEvent } from '../events';
 
 export type TypingEvent = Omit<EventOfKind<'TYPING'>, 'kind'>;
@@ -54,7 +55,7 @@ export class TypingStream implements AsyncIterableIterator<TypingEvent> {
         if (result.done || this.done) break;
         if (result.value.kind !== 'TYPING') continue;
         const { kind: _kind, ...event } = result.value;
-        if (this.accept(event)) this.track(event);
+        if (this.accept(event)) this.track(derivedFrom(event, result.value));
       }
     } catch {
       // The live feed failed (overflow, broker loss): end quietly; the client resubscribes.

@@ -168,7 +168,7 @@ export class SendMessageInput {
   })
   conversationId?: string | null;
 
-  @Field({ description: `Non-blank, at most ${MAX_MESSAGE_LENGTH} characters.` })
+  @Field({ description: `Non-blank, at most ${MAX_MESSAGE_LENGTH} UTF-16 code units (an emoji counts 2).` })
   message!: string;
 
   @Field(() => MessageTypeEnum, {
