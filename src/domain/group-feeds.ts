@@ -1,6 +1,7 @@
 import type { ConversationRepository } from './conversation/conversation.types';
 import type {
   ChatEvent,
+  ChatEventKind,
   ConversationFeedKind,
   DynamicLiveEvents,
   EventOfKind,
@@ -21,6 +22,15 @@ interface Roster {
 }
 
 const JOINS = new Set(['CREATED', 'MEMBERS_ADDED']);
+const CONVERSATION_FEED_KINDS: ReadonlySet<string> = new Set<ConversationFeedKind>([
+  'MESSAGE_CREATED',
+  'MESSAGE_CHANGED',
+  'MESSAGES_READ',
+  'MESSAGE_DELETED',
+  'TYPING',
+  'CONVERSATION_UPDATED',
+]);
+const isConversationFeedKind = (kind: ChatEventKind): kind is ConversationFeedKind => CONVERSATION_FEED_KINDS.has(kind);
 const LEAVES = new Set(['MEMBER_REMOVED', 'MEMBER_LEFT']);
 
 function groupOf(event: ChatEvent): { conversationId: ConversationId; memberVersion: number } | null {
@@ -72,7 +82,7 @@ export class GroupFeeds {
      * (added to a group, removed, role), which it would otherwise miss: the group's own events
      * about them travel before the feed follows, or after it stopped following, that group.
      */
-    options: { ownChanges?: boolean } = {},
+    options: { ownChanges?: boolean; presence?: boolean } = {},
   ): LiveEvents {
     const kinds: readonly ConversationFeedKind[] = typeof kindOrKinds === 'string' ? [kindOrKinds] : kindOrKinds;
     const control: Feed = { scope: 'user', userId, kind: 'CONVERSATION_UPDATED' };
@@ -88,7 +98,13 @@ export class GroupFeeds {
       };
     }
     const own = options.ownChanges && !kinds.includes('CONVERSATION_UPDATED') ? [control] : [];
-    const live = this.subscriber.openMany([...kinds.map((kind): Feed => ({ scope: 'user', userId, kind })), ...own]);
+    // Presence changes of the user's contacts travel on their own topic only (no group topic).
+    const presence: Feed[] = options.presence ? [{ scope: 'user', userId, kind: 'USER_STATUS' }] : [];
+    const live = this.subscriber.openMany([
+      ...kinds.map((kind): Feed => ({ scope: 'user', userId, kind })),
+      ...own,
+      ...presence,
+    ]);
     const groups = this.groupsOf(userId);
     let closed = false;
     let stopWatching: () => void = () => undefined;
@@ -106,7 +122,8 @@ export class GroupFeeds {
       });
       return live.add([...groups.current].flatMap(groupFeeds));
     });
-    return { events: new GuardedEvents(this, live, userId, kinds, null, release, own.length > 0), ready };
+    const delivered: readonly ChatEventKind[] = options.presence ? [...kinds, 'USER_STATUS'] : kinds;
+    return { events: new GuardedEvents(this, live, userId, delivered, null, release, own.length > 0), ready };
   }
 
   /** True when `userId` is in the group as of `memberVersion` or later (false when it cannot be read). */
@@ -264,7 +281,7 @@ class GuardedEvents implements AsyncIterableIterator<ChatEvent> {
     private readonly feeds: GroupFeeds,
     private readonly live: DynamicLiveEvents,
     private readonly userId: UserId,
-    private readonly kinds: readonly ConversationFeedKind[],
+    private readonly kinds: readonly ChatEventKind[],
     /** The one group this feed is about; null for all of the user's conversations. */
     private readonly only: ConversationId | null,
     private readonly onClose: () => void,
@@ -322,7 +339,9 @@ class GuardedEvents implements AsyncIterableIterator<ChatEvent> {
     if (!wanted) return 'skip';
     if (event.kind === 'CONVERSATION_UPDATED' && this.seen(`${conversationId}:${event.seq}`)) return 'skip';
     if (await this.feeds.isMember(conversationId, this.userId, memberVersion)) return 'deliver';
-    this.live.remove(this.kinds.map((kind): Feed => ({ scope: 'conversation', conversationId, kind })));
+    this.live.remove(
+      this.kinds.filter(isConversationFeedKind).map((kind): Feed => ({ scope: 'conversation', conversationId, kind })),
+    );
     return this.only !== null ? 'end' : 'skip';
   }
 

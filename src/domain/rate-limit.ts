@@ -1,9 +1,13 @@
 import { ChatError } from './errors';
 import type { UserId } from './ids';
 
-/** `change`: edits, reactions, pins and blocks. `upload`: attachments. `schedule`: scheduling and cancelling. */
+/**
+ * `change`: edits, reactions, pins and blocks. `upload`: attachments. `schedule`: scheduling and
+ * cancelling. `resume`: a userEvents cursor made or read (`me.eventCursor`, the query, a subscription
+ * with `after`): each reads every conversation of the user, and a new cursor is a write.
+ */
 export type RateLimitedAction =
-  'send' | 'change' | 'typing' | 'search' | 'directory' | 'connect' | 'upload' | 'schedule';
+  'send' | 'change' | 'typing' | 'search' | 'directory' | 'connect' | 'upload' | 'schedule' | 'resume';
 
 /**
  * Per user and action, shared by every instance. Fixed windows of `windowSeconds`: "10/s with
@@ -18,6 +22,7 @@ export const RATE_LIMITS: Readonly<Record<RateLimitedAction, { points: number; w
   connect: { points: 20, windowSeconds: 10 },
   upload: { points: 20, windowSeconds: 60 },
   schedule: { points: 20, windowSeconds: 10 },
+  resume: { points: 30, windowSeconds: 10 },
 };
 
 export interface RateLimiter {

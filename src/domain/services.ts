@@ -23,6 +23,8 @@ import type { RateLimiter } from './rate-limit';
 import { MessageChangeService } from './timeline/message-changes.service';
 import { TimelineService } from './timeline/timeline.service';
 import type { MessageChangeRepository } from './timeline/timeline.types';
+import type { EventCheckpointRepository } from './timeline/user-events.types';
+import { UserEventsService } from './timeline/user-events.service';
 import { TypingService } from './typing/typing.service';
 import type { UserRepository } from './user/user.types';
 import { UserService } from './user/user.service';
@@ -35,6 +37,7 @@ export interface DomainPorts {
   readonly leases: ConversationLeases;
   readonly messages: MessageRepository;
   readonly changes: MessageChangeRepository;
+  readonly checkpoints: EventCheckpointRepository;
   readonly attachments: AttachmentRepository;
   readonly attachmentFiles: AttachmentFiles;
   readonly scheduled: ScheduledMessageRepository;
@@ -57,6 +60,8 @@ export interface Services {
   readonly changes: MessageChangeService;
   /** conversationEvents: the resumable event stream. */
   readonly timeline: TimelineService;
+  /** userEvents: every event a user should know, across their conversations, with one cursor. */
+  readonly userEvents: UserEventsService;
   readonly conversations: ConversationService;
   readonly groups: GroupService;
   readonly typing: TypingService;
@@ -117,6 +122,14 @@ export function createServices(ports: DomainPorts, settings: DomainSettings): Se
     ports.rateLimiter,
     settings.attachments,
   );
+  const timeline = new TimelineService(
+    ports.messages,
+    ports.changes,
+    ports.conversations,
+    visibility,
+    groupFeeds,
+    settings.eventRetentionDays,
+  );
   const messages = new MessageService(
     ports.messages,
     visibility,
@@ -156,13 +169,14 @@ export function createServices(ports: DomainPorts, settings: DomainSettings): Se
       settings,
       attachments,
     ),
-    timeline: new TimelineService(
-      ports.messages,
-      ports.changes,
-      ports.conversations,
+    timeline,
+    userEvents: new UserEventsService(
+      timeline,
       visibility,
+      ports.checkpoints,
       groupFeeds,
-      settings.eventRetentionDays,
+      ports.rateLimiter,
+      settings.typingExpiryMs,
     ),
     conversations,
     groups: new GroupService(

@@ -11,6 +11,7 @@ import { PresenceResolver } from './presence/presence.resolver';
 import { TimelineResolver } from './timeline/timeline.resolver';
 import { TypingResolver } from './typing/typing.resolver';
 import { UserResolver } from './user/user.resolver';
+import { UserEventsResolver } from './user-events/user-events.resolver';
 
 export const RESOLVERS = [
   UserResolver,
@@ -22,6 +23,7 @@ export const RESOLVERS = [
   PresenceResolver,
   BlockResolver,
   ScheduledMessageResolver,
+  UserEventsResolver,
 ] as const;
 
 /**

@@ -11,6 +11,7 @@ import {
 } from './conversation/conversation.model';
 import { MembershipModelName, membershipSchema } from './membership/membership.model';
 import { MessageChangeModelName, messageChangeSchema } from './timeline/message-change.model';
+import { EventCheckpointModelName, eventCheckpointSchema } from './user-stream/event-checkpoint.model';
 import { InboxEntryModelName, inboxEntrySchema } from './conversation/conversation-inbox.model';
 import { ScheduledMessageModelName, scheduledMessageSchema } from './scheduling/scheduled-message.model';
 import { ATTACHMENT_BUCKET, AttachmentModelName, attachmentSchema } from './attachment/attachment.model';
@@ -68,6 +69,7 @@ export async function connectMongo(
     connection.model(InboxEntryModelName, inboxEntrySchema),
     connection.model(MentionEntryModelName, mentionEntrySchema),
     connection.model(CarrierEntryModelName, carrierEntrySchema),
+    connection.model(EventCheckpointModelName, eventCheckpointSchema),
   ];
   try {
     await Promise.all(models.map((model) => ensureIndexes(model)));

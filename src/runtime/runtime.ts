@@ -14,6 +14,7 @@ import { GridFsAttachmentFiles } from '../persistence/attachment/gridfs-attachme
 import { RedisJobLocks } from '../persistence/lock/redis-job-locks';
 import { MongoScheduledMessageRepository } from '../persistence/scheduling/scheduled-message.repository';
 import { MongoMessageChangeRepository } from '../persistence/timeline/message-change.repository';
+import { MongoEventCheckpointRepository } from '../persistence/user-stream/event-checkpoint.repository';
 import { translateDatastoreErrors } from '../persistence/errors';
 import { connectMongo, type MongoHandle } from '../persistence/mongo.connection';
 import { unlimited } from '../domain/rate-limit';
@@ -61,6 +62,7 @@ export async function openRuntime(
       leases: new RedisConversationLeases(redis.publisher, logger.child({ component: 'leases' }), config.leaseTtlMs),
       messages: translateDatastoreErrors(new MongoMessageRepository(mongo.connection)),
       changes: translateDatastoreErrors(new MongoMessageChangeRepository(mongo.connection)),
+      checkpoints: translateDatastoreErrors(new MongoEventCheckpointRepository(mongo.connection)),
       attachments: translateDatastoreErrors(new MongoAttachmentRepository(mongo.connection)),
       attachmentFiles: translateDatastoreErrors(new GridFsAttachmentFiles(mongo.connection)),
       scheduled: translateDatastoreErrors(new MongoScheduledMessageRepository(mongo.connection)),

@@ -8,8 +8,16 @@ import {
   type ExecutionResult,
   type OperationDefinitionNode,
 } from 'graphql';
+import { randomBytes } from 'node:crypto';
 import { originOf } from '../domain/event-origin';
 import type { ChatContext } from '../graphql/context';
+
+/**
+ * What a shared execution resolves `cursor` to, where each subscriber has its own: random per
+ * process, so no message text can contain it, and replaced in each subscriber's JSON.
+ */
+const CURSOR_STAND_IN = `cursor-${randomBytes(12).toString('hex')}`;
+const CURSOR_STAND_IN_JSON = JSON.stringify(CURSOR_STAND_IN);
 
 /** One execution of an operation for one live event, and what became of it. */
 interface SharedRun {
@@ -48,8 +56,11 @@ export class SharedExecution {
   private readonly runs = new WeakMap<object, Map<string, Promise<SharedRun>>>();
   private readonly documentIds = new WeakMap<DocumentNode, number>();
   private nextDocumentId = 1;
-  /** Results that may go to several sockets, and their JSON once serialised. */
-  private readonly serialised = new WeakMap<ExecutionResult, { json: string | null }>();
+  /** Results that may go to several sockets: their JSON once serialised, or how a copy's is made. */
+  private readonly serialised = new WeakMap<
+    ExecutionResult,
+    { json: string | null; from?: (format: (result: ExecutionResult) => unknown) => string }
+  >();
 
   constructor(private readonly counters: SharedExecutionCounters) {}
 
@@ -70,6 +81,11 @@ export class SharedExecution {
   sharedPayload(result: ExecutionResult, format: (result: ExecutionResult) => unknown): string | null {
     const entry = this.serialised.get(result);
     if (!entry) return null;
+    return entry.from ? entry.from(format) : this.sharedJson(result, format);
+  }
+
+  private sharedJson(result: ExecutionResult, format: (result: ExecutionResult) => unknown): string {
+    const entry = this.serialised.get(result)!;
     entry.json ??= JSON.stringify(format(result));
     return entry.json;
   }
@@ -77,32 +93,47 @@ export class SharedExecution {
   private async resultFor(args: ExecutionArgs, key: string | null, payload: unknown): Promise<ExecutionResult> {
     const origin = originOf(payload);
     if (!origin || key === null) return this.run(args, payload);
-    let byOperation = this.runs.get(origin);
+    // A subscriber's own cursor is left out of the shared execution and written into its copy.
+    const cursor = origin.ownCursor ? (payload as { cursor: string }).cursor : null;
+    const root = cursor === null ? payload : { ...(payload as object), cursor: CURSOR_STAND_IN };
+    let byOperation = this.runs.get(origin.event);
     if (!byOperation) {
       byOperation = new Map();
-      this.runs.set(origin, byOperation);
+      this.runs.set(origin.event, byOperation);
     }
     // Under the operation's key, and under this viewer's: were it to depend on the viewer, it is
     // still what this viewer's other devices are shown.
     const viewerKey = `${key}\u0000${(args.contextValue as ChatContext).userId ?? ''}`;
     let shared = byOperation.get(key);
     if (!shared) {
-      shared = this.runWatchingViewer(args, payload);
+      shared = this.runWatchingViewer(args, root);
       byOperation.set(key, shared);
       byOperation.set(viewerKey, shared);
     }
-    const run = await shared;
-    if (!run.viewerDependent) return run.result;
-    // Shown differently to each viewer: shared among one viewer's subscriptions only.
-    let mine = byOperation.get(viewerKey);
-    if (!mine) {
-      mine = this.run(args, payload).then((result) => {
-        this.serialised.set(result, { json: null });
-        return { result, viewerDependent: true };
-      });
-      byOperation.set(viewerKey, mine);
+    let run = await shared;
+    if (run.viewerDependent) {
+      // Shown differently to each viewer: shared among one viewer's subscriptions only.
+      let mine = byOperation.get(viewerKey);
+      if (!mine) {
+        mine = this.run(args, root).then((result) => {
+          this.serialised.set(result, { json: null });
+          return { result, viewerDependent: true };
+        });
+        byOperation.set(viewerKey, mine);
+      }
+      run = await mine;
     }
-    return (await mine).result;
+    return cursor === null ? run.result : this.withCursor(run.result, cursor);
+  }
+
+  /** A subscriber's copy of a shared result: its JSON with the subscriber's cursor written in. */
+  private withCursor(shared: ExecutionResult, cursor: string): ExecutionResult {
+    const own: ExecutionResult = { ...shared };
+    this.serialised.set(own, {
+      json: null,
+      from: (format) => this.sharedJson(shared, format).replaceAll(CURSOR_STAND_IN_JSON, JSON.stringify(cursor)),
+    });
+    return own;
   }
 
   private async run(args: ExecutionArgs, payload: unknown): Promise<ExecutionResult> {

@@ -23,6 +23,8 @@ import { USER_SHARD_KEY } from '../../src/persistence/user/user.model';
 import { MongoUserRepository } from '../../src/persistence/user/user.repository';
 import { MESSAGE_CHANGE_SHARD_KEY } from '../../src/persistence/timeline/message-change.model';
 import { MongoMessageChangeRepository } from '../../src/persistence/timeline/message-change.repository';
+import { EVENT_CHECKPOINT_SHARD_KEY } from '../../src/persistence/user-stream/event-checkpoint.model';
+import { MongoEventCheckpointRepository } from '../../src/persistence/user-stream/event-checkpoint.repository';
 import { INBOX_SHARD_KEY } from '../../src/persistence/conversation/conversation-inbox.model';
 import { ATTACHMENT_SHARD_KEY } from '../../src/persistence/attachment/attachment.model';
 import { MongoAttachmentRepository } from '../../src/persistence/attachment/attachment.repository';
@@ -41,6 +43,7 @@ const SHARD_KEYS: Readonly<Record<string, IndexKey>> = {
   attachments: ATTACHMENT_SHARD_KEY,
   scheduledmessages: SCHEDULED_MESSAGE_SHARD_KEY,
   inboxes: INBOX_SHARD_KEY,
+  eventcheckpoints: EVENT_CHECKPOINT_SHARD_KEY,
   mentions: MENTION_ENTRY_SHARD_KEY,
   carriers: CARRIER_ENTRY_SHARD_KEY,
 };
@@ -158,6 +161,8 @@ describe('index audit: each repository query, its index and its shard routing', 
     const changes = new MongoMessageChangeRepository(mongo.connection);
     const attachments = new MongoAttachmentRepository(mongo.connection);
     const scheduled = new MongoScheduledMessageRepository(mongo.connection);
+    const checkpoints = new MongoEventCheckpointRepository(mongo.connection);
+    let checkpointId = '';
     const scheduledId = new Types.ObjectId().toHexString();
     const alice = new Types.ObjectId().toHexString() as UserId;
     const bob = new Types.ObjectId().toHexString() as UserId;
@@ -377,6 +382,13 @@ describe('index audit: each repository query, its index and its shard routing', 
           attempts: 0,
           updatedAt: new Date(),
         }),
+      // userEvents checkpoints: written, read by a cursor, the user's oldest pruned.
+      'checkpoints.insert': async () => {
+        checkpointId = await checkpoints.insert(bob, new Map([[conversationId, { seq: 3, eventSeq: 1 }]]));
+        await checkpoints.insert(bob, new Map());
+      },
+      'checkpoints.find': () => checkpoints.find(bob, checkpointId),
+      'checkpoints.pruneFor': () => checkpoints.pruneFor(bob, 1),
     };
 
     // Every public method of every repository is in `calls` (a new one must join the audit).
@@ -397,6 +409,7 @@ describe('index audit: each repository query, its index and its shard routing', 
         ...methodsOf('changes', MongoMessageChangeRepository.prototype),
         ...methodsOf('attachments', MongoAttachmentRepository.prototype),
         ...methodsOf('scheduled', MongoScheduledMessageRepository.prototype),
+        ...methodsOf('checkpoints', MongoEventCheckpointRepository.prototype),
       ].sort(),
     );
 
@@ -510,6 +523,9 @@ describe('index audit: each repository query, its index and its shard routing', 
       'scheduled.list: scheduledmessages.find -> senderId_1_status_1_sendAt_1, by shard key',
       'scheduled.due: scheduledmessages.find -> status_1_sendAt_1, all shards (allowed)',
       'scheduled.update: scheduledmessages.update -> _id_, by shard key',
+      'checkpoints.find: eventcheckpoints.find -> _id_, by shard key',
+      'checkpoints.pruneFor: eventcheckpoints.find -> _id_, by shard key',
+      'checkpoints.pruneFor: eventcheckpoints.delete -> _id_, by shard key',
     ]);
     // No query anywhere scans a collection or asks every shard unless listed above.
     expect(report.filter((line) => /COLLECTION SCAN|ALL SHARDS/.test(line))).toEqual([]);

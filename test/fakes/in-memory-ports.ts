@@ -48,6 +48,11 @@ import type {
 } from '../../src/domain/message/message.repository';
 import { patched } from '../../src/domain/timeline/message-change.rules';
 import type { MessageChange, MessageChangeRepository } from '../../src/domain/timeline/timeline.types';
+import type {
+  EventCheckpoint,
+  EventCheckpointRepository,
+  PositionVector,
+} from '../../src/domain/timeline/user-events.types';
 import type { ChatMessage } from '../../src/domain/message/message.types';
 import { unlimited } from '../../src/domain/rate-limit';
 import { createServices, type DomainPorts, type Services } from '../../src/domain/services';
@@ -644,6 +649,29 @@ interface SharedStores {
   readonly locks?: InMemoryJobLocks;
 }
 
+export class InMemoryEventCheckpoints implements EventCheckpointRepository {
+  readonly stored: EventCheckpoint[] = [];
+  private next = 0;
+
+  async insert(userId: UserId, positions: PositionVector): Promise<string> {
+    this.next += 1;
+    const id = this.next.toString(16).padStart(24, '0');
+    this.stored.push({ id, userId, positions: new Map(positions), createdAt: new Date() });
+    return id;
+  }
+
+  async find(userId: UserId, id: string): Promise<EventCheckpoint | null> {
+    return this.stored.find((checkpoint) => checkpoint.userId === userId && checkpoint.id === id) ?? null;
+  }
+
+  async pruneFor(userId: UserId, keep: number): Promise<number> {
+    const mine = this.stored.filter((checkpoint) => checkpoint.userId === userId);
+    const old = new Set(mine.slice(0, Math.max(0, mine.length - keep)));
+    this.stored.splice(0, this.stored.length, ...this.stored.filter((checkpoint) => !old.has(checkpoint)));
+    return old.size;
+  }
+}
+
 export class InMemoryAttachments implements AttachmentRepository {
   readonly stored = new Map<string, StoredAttachment>();
 
@@ -777,6 +805,7 @@ export function inMemoryDomain(
     leases: options.sharing?.leases ?? new InMemoryLeases(),
     messages: options.messages ?? options.sharing?.messages ?? new InMemoryMessages(),
     changes: options.sharing?.changes ?? new InMemoryMessageChanges(),
+    checkpoints: new InMemoryEventCheckpoints(),
     attachments: new InMemoryAttachments(),
     attachmentFiles: new InMemoryAttachmentFiles(),
     scheduled: options.sharing?.scheduled ?? new InMemoryScheduledMessages(),

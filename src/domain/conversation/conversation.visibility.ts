@@ -35,14 +35,18 @@ export class ConversationVisibility {
     return (await this.resolve(userId, target)).range;
   }
 
-  /** Every conversation of the user, hidden ones included, with what they see of each. */
-  async allRanges(userId: UserId): Promise<VisibleRange[]> {
+  /**
+   * Every conversation of the user, hidden ones included, with what they see of each and how far
+   * its changes go (`eventSeq`).
+   */
+  async allRanges(userId: UserId): Promise<Array<VisibleRange & { readonly eventSeq: number }>> {
     const conversations = await this.conversations.listAllFor(userId);
     const groups = conversations.filter((conversation) => conversation.kind === 'GROUP').map((group) => group.id);
     const records = groups.length > 0 ? await this.memberships.findFor(userId, groups) : new Map();
     return conversations.map((conversation) => ({
       conversationId: conversation.id,
       topSeq: conversation.lastSeq,
+      eventSeq: conversation.eventSeq,
       floorSeq:
         conversation.kind === 'GROUP'
           ? visibleFloor(records.get(conversation.id) ?? null)

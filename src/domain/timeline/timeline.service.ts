@@ -164,6 +164,20 @@ export class TimelineService {
     }
   }
 
+  /**
+   * Up to `count` events after `from` in one conversation, each with its position, the position
+   * after everything read (invisible changes included), and whether more follow.
+   */
+  async eventsAfter(
+    range: VisibleRange,
+    from: TimelinePosition,
+    count: number,
+    checkRetention: boolean,
+  ): Promise<{ events: ConversationEvent[]; end: TimelinePosition; hasMore: boolean }> {
+    const { entries, positions, end, hasMore } = await this.read(range, from, checkRetention, count);
+    return { events: entries.map((entry, index) => entry.build(positions[index]!)), end, hasMore };
+  }
+
   /** Deletes changes older than the retention window; run periodically by the API service. */
   prune(now = new Date()): Promise<number> {
     return this.changes.pruneBefore(new Date(now.getTime() - this.retentionDays * 24 * 60 * 60 * 1000));

@@ -2,7 +2,7 @@ import { ArgsType, Field, ID, ObjectType, registerEnumType } from 'type-graphql'
 import type { ConversationEventType } from '../../domain/timeline/timeline.types';
 import { MessageObject } from '../message/message.type';
 
-const ConversationEventTypeEnum: Record<ConversationEventType, ConversationEventType> = {
+export const CONVERSATION_EVENT_TYPES: Record<ConversationEventType, ConversationEventType> = {
   MESSAGE_CREATED: 'MESSAGE_CREATED',
   MESSAGE_EDITED: 'MESSAGE_EDITED',
   MESSAGE_DELETED: 'MESSAGE_DELETED',
@@ -17,6 +17,7 @@ const ConversationEventTypeEnum: Record<ConversationEventType, ConversationEvent
   CONVERSATION_UPDATED: 'CONVERSATION_UPDATED',
   ROLE_CHANGED: 'ROLE_CHANGED',
 };
+const ConversationEventTypeEnum = CONVERSATION_EVENT_TYPES;
 registerEnumType(ConversationEventTypeEnum, {
   name: 'ConversationEventType',
   description:

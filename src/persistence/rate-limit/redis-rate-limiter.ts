@@ -32,6 +32,7 @@ export class RedisRateLimiter implements RateLimiter {
       connect: build('connect'),
       upload: build('upload'),
       schedule: build('schedule'),
+      resume: build('resume'),
     };
   }
 

@@ -1,0 +1,70 @@
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import type { ConversationEventType } from '../../domain/timeline/timeline.types';
+import { MessageObject } from '../message/message.type';
+import { UserStatusTypeEnum } from '../presence/presence.resolver';
+import { CONVERSATION_EVENT_TYPES } from '../timeline/timeline.type';
+
+export type UserEventType = ConversationEventType | 'TYPING' | 'PRESENCE';
+
+const UserEventTypeEnum: Record<UserEventType, UserEventType> = {
+  ...CONVERSATION_EVENT_TYPES,
+  TYPING: 'TYPING',
+  PRESENCE: 'PRESENCE',
+};
+registerEnumType(UserEventTypeEnum, {
+  name: 'UserEventType',
+  description:
+    'What happened. Every conversation event type is durable (replayed from a cursor); TYPING and PRESENCE ' +
+    'ride the stream live only and are never replayed.',
+});
+
+@ObjectType('UserEvent', { description: "One entry of a user's event stream (all their conversations)." })
+export class UserEventObject {
+  @Field({ description: 'Pass as `after` to resume right after this event (live-only events repeat the last one).' })
+  cursor!: string;
+
+  @Field(() => UserEventTypeEnum)
+  type!: UserEventType;
+
+  @Field(() => String, { nullable: true, description: 'Null for PRESENCE.' })
+  conversationId!: string | null;
+
+  @Field(() => ID, { description: 'Who did it (PRESENCE: whose status changed; TYPING: who types).' })
+  actorId!: string;
+
+  @Field()
+  occurredAt!: Date;
+
+  @Field(() => ID, { nullable: true, description: 'The message a conversation event is about.' })
+  messageId!: string | null;
+
+  @Field(() => MessageObject, {
+    nullable: true,
+    description: 'The message as it is now (a deleted one as its stub), as in conversationEvents.',
+  })
+  message!: MessageObject | null;
+
+  @Field(() => String, { nullable: true, description: 'REACTION_ADDED and REACTION_REMOVED: which emoji.' })
+  emoji!: string | null;
+
+  @Field(() => [ID], { description: 'Membership events: who joined, left, was removed, or had their role changed.' })
+  userIds!: string[];
+
+  @Field(() => Boolean, { nullable: true, description: 'TYPING: whether they are typing now.' })
+  isTyping!: boolean | null;
+
+  @Field(() => UserStatusTypeEnum, { nullable: true, description: 'PRESENCE: online or offline.' })
+  status!: UserStatusTypeEnum | null;
+}
+
+@ObjectType('UserEventPage')
+export class UserEventPageObject {
+  @Field(() => [UserEventObject], { description: 'Oldest first within each conversation, by time across them.' })
+  nodes!: UserEventObject[];
+
+  @Field({ description: 'Where the next page, or a userEvents subscription, starts (even when nodes is empty).' })
+  endCursor!: string;
+
+  @Field({ description: 'More events exist after endCursor.' })
+  hasMore!: boolean;
+}
