@@ -19,6 +19,7 @@ import {
 } from './scenarios/scenarios';
 import { groupFanOut } from './scenarios/group-fanout';
 import { scheduledLateness } from './scenarios/scheduled';
+import { greedyAccount } from './scenarios/greedy-account';
 import { messageChanges } from './scenarios/message-changes';
 import { redisPubSubCost, type RedisCostSizes } from './scenarios/redis-cost';
 import { datastorePids } from './scenarios/traffic';
@@ -62,6 +63,7 @@ const FULL: Sizes = {
   g: { members: 500, connected: 100, rate: 20, seconds: 15 },
   e: { users: 50, perUser: 20 },
   s: { pairs: 20, perPair: 10 },
+  f: { pairRate: 10, seconds: 10, floodRate: 10, sockets: 20, subscriptions: 100 },
 };
 const QUICK: Sizes = {
   a: { users: 100, rate: 30, seconds: 2 },
@@ -73,6 +75,7 @@ const QUICK: Sizes = {
   g: { members: 500, connected: 100, rate: 10, seconds: 3 },
   e: { users: 20, perUser: 10 },
   s: { pairs: 10, perPair: 5 },
+  f: { pairRate: 10, seconds: 5, floodRate: 10, sockets: 20, subscriptions: 100 },
 };
 const SMOKE: Sizes = {
   a: { users: 20, rate: 20, seconds: 1 },
@@ -84,6 +87,7 @@ const SMOKE: Sizes = {
   g: { members: 50, connected: 10, rate: 5, seconds: 1 },
   e: { users: 5, perUser: 4 },
   s: { pairs: 2, perPair: 2 },
+  f: { pairRate: 5, seconds: 1, floodRate: 5, sockets: 2, subscriptions: 4 },
 };
 
 function sizesOf(mode: string): Sizes {
@@ -104,7 +108,7 @@ const sizes: Sizes = historyMessages
     }
   : preset;
 const runs = Number(argument('runs') ?? (mode === 'full' ? 3 : 1));
-const scenarios = (argument('scenarios') ?? "A,A',B,O,C,D,G,E,S,R").split(',');
+const scenarios = (argument('scenarios') ?? "A,A',B,O,C,D,G,E,S,F,R").split(',');
 /** BENCH_REDIS_CLUSTER=1: also start a 3-master Redis Cluster and run the project on it ('project-cluster'). */
 const withCluster = process.env.BENCH_REDIS_CLUSTER === '1';
 const systemKeys = (
@@ -317,6 +321,18 @@ async function main(): Promise<void> {
       )) {
         results.S[system.key] = await measure(system, stores, 'S', () =>
           scheduledLateness(system, users, sizes.s, log),
+        );
+        save();
+      }
+    }
+    if (scenarios.includes('F')) {
+      // Only this project has per-user limits to hold; the same pair without the flood is the baseline.
+      results.F = {};
+      for (const system of systems.filter(
+        (candidate): candidate is ProjectSystem => candidate instanceof ProjectSystem && candidate.key === 'project',
+      )) {
+        results.F[system.key] = await measure(system, stores, 'F', () =>
+          greedyAccount(system, users.slice(200, 204), sizes.f, log),
         );
         save();
       }
@@ -604,6 +620,26 @@ function summarise(results: Record<string, Record<string, { median: Row }>>, run
     lines.push(
       `S lateness p99 − direct burst p99: ${Math.round(sent('latenessP99Ms') - sent('directP99Ms'))} ms (the scheduler's poll interval is 1000 ms)`,
     );
+  }
+  if (results.F) {
+    const f = sizesOf(mode).f;
+    lines.push(
+      table(
+        `F. A pair (${f.pairRate} msg/s) beside a greedy account: ${f.sockets} sockets, ${f.subscriptions} different subscriptions, flooded with 4,000-unit messages at ${f.floodRate}/s (ms)`,
+        rows('F'),
+        [
+          ['alone p50', 'quietP50Ms', 1],
+          ['alone p90', 'quietP90Ms', 1],
+          ['flood p50', 'floodP50Ms', 1],
+          ['flood p90', 'floodP90Ms', 1],
+          ['lost', 'lost', 0],
+          ['greedy deliveries', 'greedyDeliveries', 0],
+          ['WS CPU', 'wsCpuShare', 2],
+        ],
+      ),
+    );
+    atMost('F pair delivery p90 beside the greedy account / alone', get('F', 'project', 'p90Ratio'), 2);
+    target('F pair messages lost (= 0)', get('F', 'project', 'lost'), get('F', 'project', 'lost') === 0);
   }
   if (results.R) {
     lines.push(

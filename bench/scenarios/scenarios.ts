@@ -1,4 +1,5 @@
 import type { ChangeSizes } from './message-changes';
+import type { GreedySizes } from './greedy-account';
 import type { ScheduledSizes } from './scheduled';
 import { rssBytes, sum } from '../measure/proc';
 import type { BenchUser, SystemUnderTest } from '../systems/system';
@@ -31,6 +32,8 @@ export interface Sizes {
   readonly e: ChangeSizes;
   /** S: scheduled messages' lateness against a burst of direct sends. */
   readonly s: ScheduledSizes;
+  /** F: an unrelated pair beside a greedy account (every socket and subscription, flooded). */
+  readonly f: GreedySizes;
 }
 
 /** Connects `sizes.users` users (one device each), warms up, and sends at `sizes.rate` for `sizes.seconds`. */

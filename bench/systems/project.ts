@@ -105,6 +105,16 @@ export class ProjectSystem implements SystemUnderTest {
     return total;
   }
 
+  /** graphql-ws URL of one WS instance. */
+  wsUrl(instance: number): string {
+    return `ws://127.0.0.1:${this.ws[instance % this.ws.length]!.port}/graphql`;
+  }
+
+  /** A DIRECT send over HTTP as `from`, needing no device (scenario F). */
+  sendAs(from: BenchUser, to: BenchUser, text: string): Promise<void> {
+    return postGraphql(this.api!.port, this.agent, from.token, SEND, { input: { targetUserId: to.id, message: text } });
+  }
+
   connect(user: BenchUser, options: ConnectOptions): Promise<Device> {
     const port = this.ws[options.instance % this.ws.length]!.port;
     return connectGraphqlDevice(`ws://127.0.0.1:${port}/graphql`, user, SUBSCRIPTIONS, options);

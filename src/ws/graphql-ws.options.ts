@@ -12,6 +12,7 @@ import { parseWithLimits, validatorWithLimits } from '../graphql/protection';
 import type { Logger } from '../logging/logger';
 import type { Runtime } from '../runtime/runtime';
 import { SharedExecution } from './shared-execution';
+import { SlowLane } from './slow-lane';
 import { stageSharedPayload } from './shared-frames';
 import { SubscriptionQuota, type SocketSubscriptions } from './subscription-quota';
 import { scheduleExpiry } from './token-expiry';
@@ -22,6 +23,12 @@ const CLOSE_TRY_AGAIN_LATER = 1013;
 const CLOSE_POLICY_VIOLATION = 1008;
 /** Subscription texts whose parsed, validated document is kept for reuse. @default 1,000 */
 const MAX_CACHED_DOCUMENTS = 1_000;
+/**
+ * A user holding more subscriptions than this on an instance has their later ones' events wait in
+ * the slow lane (slow-lane.ts). The web client holds seven today (one once it uses userEvents).
+ * @default 10
+ */
+const SLOW_LANE_SUBSCRIPTIONS = 10;
 /** Longer texts are parsed each time (they are rare, and would make the cache large). @default 4096 */
 const MAX_CACHED_QUERY_LENGTH = 4_096;
 
@@ -82,8 +89,15 @@ export function graphqlWsOptions(
   const format = (error: GraphQLError) => formatGraphQLError(error, logger, production);
   const formatResult = (result: ExecutionResult) =>
     result.errors ? { ...result, errors: result.errors.map(format) } : result;
-  const shared = new SharedExecution({ executed: () => stats.eventExecuted() });
   const quota = new SubscriptionQuota(config.maxSubscriptionsPerUser);
+  const slowLane = new SlowLane();
+  const slowTurn = () => slowLane.turn();
+  const shared = new SharedExecution({
+    executed: () => stats.eventExecuted(),
+    // Checked when each subscription starts: a user past the line stays in the lane for its life.
+    waitFor: (context) =>
+      context.userId !== null && quota.countOf(context.userId) > SLOW_LANE_SUBSCRIPTIONS ? slowTurn : null,
+  });
   // One loader for every subscription of this process: an event fanned out to N subscribers
   // resolves `sender`/`receiver` with at most one query, and none while the profiles are cached.
   const users = createSharedUserLoader(runtime.users, { onQuery: () => runtime.metrics.userQueried() });

@@ -26,9 +26,11 @@ interface SharedRun {
   readonly viewerDependent: boolean;
 }
 
-export interface SharedExecutionCounters {
+export interface SharedExecutionHooks {
   /** An event executed for a subscription (shared or not). */
   executed(): void;
+  /** Waits before each event of a subscription whose user should yield to others (SlowLane); null: none. */
+  waitFor(context: ChatContext): (() => Promise<void>) | null;
 }
 
 /**
@@ -62,7 +64,7 @@ export class SharedExecution {
     { json: string | null; from?: (format: (result: ExecutionResult) => unknown) => string }
   >();
 
-  constructor(private readonly counters: SharedExecutionCounters) {}
+  constructor(private readonly hooks: SharedExecutionHooks) {}
 
   /** graphql-ws' `subscribe`: graphql-js' own, with each event's execution shared where it can be. */
   readonly subscribe = async (
@@ -71,7 +73,11 @@ export class SharedExecution {
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in Object(source))) return source as ExecutionResult;
     const key = this.operationKey(args);
-    return mapEvents(source as AsyncIterable<unknown>, (payload) => this.resultFor(args, key, payload));
+    const wait = this.hooks.waitFor(args.contextValue as ChatContext);
+    return mapEvents(source as AsyncIterable<unknown>, async (payload) => {
+      if (wait) await wait();
+      return this.resultFor(args, key, payload);
+    });
   };
 
   /**
@@ -137,7 +143,7 @@ export class SharedExecution {
   }
 
   private async run(args: ExecutionArgs, payload: unknown): Promise<ExecutionResult> {
-    this.counters.executed();
+    this.hooks.executed();
     return execute({ ...args, rootValue: payload }) as Promise<ExecutionResult>;
   }
 
@@ -146,7 +152,7 @@ export class SharedExecution {
     const contextValue = watchViewer(args.contextValue as ChatContext, () => {
       viewerRead = true;
     });
-    this.counters.executed();
+    this.hooks.executed();
     const result = (await execute({ ...args, rootValue: payload, contextValue })) as ExecutionResult;
     this.serialised.set(result, { json: null });
     return { result, viewerDependent: viewerRead };

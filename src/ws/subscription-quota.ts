@@ -58,6 +58,11 @@ export class SubscriptionQuota {
     return null;
   }
 
+  /** Subscriptions `userId` holds on this instance now. */
+  countOf(userId: UserId): number {
+    return this.byUser.get(userId) ?? 0;
+  }
+
   /** Frees subscription `id`'s slot (ended, failed, or its socket closed); a no-op when it holds none. */
   release(socket: SocketSubscriptions, userId: UserId, id: string): void {
     if (!socket.delete(id)) return;

@@ -1,3 +1,5 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
 import {
   AddReactionDocument,
   ConversationEventStreamDocument,
@@ -96,5 +98,39 @@ describe('fan-out of one message to many subscribers', () => {
     }
     expect(ws.stats.snapshot().eventsExecuted - executed).toBe(3);
     await Promise.all(sockets.map((socket) => socket.dispose()));
+  });
+
+  it('delivers every event, in order, to a user holding many subscriptions (their slow lane), and to others', async () => {
+    const [greedy, sender, other] = (await createUsers(env.stores, 'Greedy', 'Sender', 'Other')) as [
+      TestUser,
+      TestUser,
+      TestUser,
+    ];
+    const ws = env.system.ws[0]!;
+    const greedySocket = wsClient(ws, { token: greedy.token });
+    const otherSocket = wsClient(ws, { token: other.token });
+    // Twelve different operations: past the slow lane's line (10), the later ones' events each wait
+    // a turn of the event loop.
+    const operations = Array.from(
+      { length: 12 },
+      (_, i) =>
+        parse(`subscription { newMessage { id copy${i}: message } }`) as TypedDocumentNode<{
+          newMessage: { id: string };
+        }>,
+    );
+    const probes = operations.map((document) => new SubscriptionProbe(greedySocket, document, {}));
+    const otherInbox = new SubscriptionProbe(otherSocket, NewMessageDocument, {});
+    await waitForSubscriptions(ws, 13);
+    const chat = chatActions(env.system.api);
+    const sent = [];
+    for (let i = 0; i < 5; i += 1) sent.push(await chat.send(sender, greedy, `burst ${i}`));
+    const toOther = await chat.send(sender, other, 'meanwhile');
+    for (const probe of probes) {
+      const received = [];
+      for (let i = 0; i < sent.length; i += 1) received.push((await probe.next()).data?.newMessage.id);
+      expect(received).toEqual(sent.map((message) => message.id));
+    }
+    expect((await otherInbox.next()).data?.newMessage.id).toBe(toOther.id);
+    await Promise.all([greedySocket.dispose(), otherSocket.dispose()]);
   });
 });
