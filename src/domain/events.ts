@@ -2,6 +2,7 @@ import type { ConversationId, UserId } from './ids';
 import type { MessagePayload } from './message/message.events';
 import type { SystemEvent } from './message/message.types';
 import type { MessageChangeType } from './timeline/timeline.types';
+import type { JournalEntry } from './timeline/user-journal';
 
 /** A stored message change as it travels through Redis (timeline/timeline.types.ts, MessageChange). */
 export interface MessageChangePayload {
@@ -88,6 +89,12 @@ export type ChatEvent =
       readonly memberVersion: number;
       readonly occurredAt: string;
     } & SystemEvent)
+  | {
+      /** An entry stored in `userId`'s journal (timeline/user-journal.ts). */
+      readonly kind: 'USER_JOURNAL';
+      readonly userId: UserId;
+      readonly entry: Omit<JournalEntry, 'occurredAt'> & { readonly occurredAt: string };
+    }
   | {
       readonly kind: 'USER_STATUS';
       readonly type: PresenceType;

@@ -34,7 +34,7 @@ const isConversationFeedKind = (kind: ChatEventKind): kind is ConversationFeedKi
 const LEAVES = new Set(['MEMBER_REMOVED', 'MEMBER_LEFT']);
 
 function groupOf(event: ChatEvent): { conversationId: ConversationId; memberVersion: number } | null {
-  if (event.kind === 'USER_STATUS') return null;
+  if (event.kind === 'USER_STATUS' || event.kind === 'USER_JOURNAL') return null;
   const conversationId = event.kind === 'MESSAGE_CREATED' ? event.message.conversationId : event.conversationId;
   if (!isGroupConversationId(conversationId)) return null;
   const memberVersion =
@@ -82,7 +82,8 @@ export class GroupFeeds {
      * (added to a group, removed, role), which it would otherwise miss: the group's own events
      * about them travel before the feed follows, or after it stopped following, that group.
      */
-    options: { ownChanges?: boolean; presence?: boolean } = {},
+    /** `userStream`: also the user's presence and journal topics (userEvents). */
+    options: { ownChanges?: boolean; userStream?: boolean } = {},
   ): LiveEvents {
     const kinds: readonly ConversationFeedKind[] = typeof kindOrKinds === 'string' ? [kindOrKinds] : kindOrKinds;
     const control: Feed = { scope: 'user', userId, kind: 'CONVERSATION_UPDATED' };
@@ -98,8 +99,13 @@ export class GroupFeeds {
       };
     }
     const own = options.ownChanges && !kinds.includes('CONVERSATION_UPDATED') ? [control] : [];
-    // Presence changes of the user's contacts travel on their own topic only (no group topic).
-    const presence: Feed[] = options.presence ? [{ scope: 'user', userId, kind: 'USER_STATUS' }] : [];
+    // Presence changes of the user's contacts, and their journal, travel on their own topics only.
+    const presence: Feed[] = options.userStream
+      ? [
+          { scope: 'user', userId, kind: 'USER_STATUS' },
+          { scope: 'user', userId, kind: 'USER_JOURNAL' },
+        ]
+      : [];
     const live = this.subscriber.openMany([
       ...kinds.map((kind): Feed => ({ scope: 'user', userId, kind })),
       ...own,
@@ -122,7 +128,7 @@ export class GroupFeeds {
       });
       return live.add([...groups.current].flatMap(groupFeeds));
     });
-    const delivered: readonly ChatEventKind[] = options.presence ? [...kinds, 'USER_STATUS'] : kinds;
+    const delivered: readonly ChatEventKind[] = options.userStream ? [...kinds, 'USER_STATUS', 'USER_JOURNAL'] : kinds;
     return { events: new GuardedEvents(this, live, userId, delivered, null, release, own.length > 0), ready };
   }
 

@@ -25,6 +25,7 @@ import { TimelineService } from './timeline/timeline.service';
 import type { MessageChangeRepository } from './timeline/timeline.types';
 import type { EventCheckpointRepository } from './timeline/user-events.types';
 import { UserEventsService } from './timeline/user-events.service';
+import { UserJournal, type UserJournalRepository } from './timeline/user-journal';
 import { TypingService } from './typing/typing.service';
 import type { UserRepository } from './user/user.types';
 import { UserService } from './user/user.service';
@@ -38,6 +39,7 @@ export interface DomainPorts {
   readonly messages: MessageRepository;
   readonly changes: MessageChangeRepository;
   readonly checkpoints: EventCheckpointRepository;
+  readonly journals: UserJournalRepository;
   readonly attachments: AttachmentRepository;
   readonly attachmentFiles: AttachmentFiles;
   readonly scheduled: ScheduledMessageRepository;
@@ -105,6 +107,7 @@ export function createServices(ports: DomainPorts, settings: DomainSettings): Se
   );
   const groupFeeds = new GroupFeeds(ports.subscriber, ports.conversations);
   const visibility = new ConversationVisibility(access, ports.conversations, ports.memberships);
+  const journal = new UserJournal(ports.journals, ports.publisher);
   const conversations = new ConversationService(
     ports.conversations,
     ports.memberships,
@@ -112,6 +115,7 @@ export function createServices(ports: DomainPorts, settings: DomainSettings): Se
     access,
     ports.leases,
     ports.publisher,
+    journal,
   );
   const blocks = new BlockService(access, ports.conversations, ports.leases, ports.rateLimiter);
   const attachments = new AttachmentService(
@@ -174,6 +178,7 @@ export function createServices(ports: DomainPorts, settings: DomainSettings): Se
       timeline,
       visibility,
       ports.checkpoints,
+      ports.journals,
       groupFeeds,
       ports.rateLimiter,
       settings.typingExpiryMs,

@@ -12,6 +12,7 @@ import {
 import { MembershipModelName, membershipSchema } from './membership/membership.model';
 import { MessageChangeModelName, messageChangeSchema } from './timeline/message-change.model';
 import { EventCheckpointModelName, eventCheckpointSchema } from './user-stream/event-checkpoint.model';
+import { UserJournalModelName, userJournalSchema } from './user-stream/user-journal.model';
 import { InboxEntryModelName, inboxEntrySchema } from './conversation/conversation-inbox.model';
 import { ScheduledMessageModelName, scheduledMessageSchema } from './scheduling/scheduled-message.model';
 import { ATTACHMENT_BUCKET, AttachmentModelName, attachmentSchema } from './attachment/attachment.model';
@@ -70,6 +71,7 @@ export async function connectMongo(
     connection.model(MentionEntryModelName, mentionEntrySchema),
     connection.model(CarrierEntryModelName, carrierEntrySchema),
     connection.model(EventCheckpointModelName, eventCheckpointSchema),
+    connection.model(UserJournalModelName, userJournalSchema),
   ];
   try {
     await Promise.all(models.map((model) => ensureIndexes(model)));

@@ -11,6 +11,7 @@ const USER_STREAM: Readonly<Record<ChatEventKind, string>> = {
   TYPING: 'typing',
   USER_STATUS: 'status',
   CONVERSATION_UPDATED: 'conversation_updated',
+  USER_JOURNAL: 'journal',
 };
 
 /**
@@ -100,6 +101,8 @@ export function topicsFor(event: ChatEvent): string[] {
       ];
     case 'USER_STATUS':
       return [...toUsers(...event.audience), Topics.userStatus];
+    case 'USER_JOURNAL':
+      return toUsers(event.userId);
     default:
       return assertNever(event);
   }
@@ -134,5 +137,9 @@ export function isChatEvent(value: unknown): value is ChatEvent {
     );
   }
   if (event['kind'] === 'USER_STATUS') return typeof event['userId'] === 'string' && Array.isArray(event['audience']);
+  if (event['kind'] === 'USER_JOURNAL') {
+    const entry = event['entry'] as Record<string, unknown> | undefined;
+    return typeof event['userId'] === 'string' && typeof entry?.['seq'] === 'number';
+  }
   return typeof event['conversationId'] === 'string';
 }

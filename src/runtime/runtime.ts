@@ -15,6 +15,7 @@ import { RedisJobLocks } from '../persistence/lock/redis-job-locks';
 import { MongoScheduledMessageRepository } from '../persistence/scheduling/scheduled-message.repository';
 import { MongoMessageChangeRepository } from '../persistence/timeline/message-change.repository';
 import { MongoEventCheckpointRepository } from '../persistence/user-stream/event-checkpoint.repository';
+import { MongoUserJournalRepository } from '../persistence/user-stream/user-journal.repository';
 import { translateDatastoreErrors } from '../persistence/errors';
 import { connectMongo, type MongoHandle } from '../persistence/mongo.connection';
 import { unlimited } from '../domain/rate-limit';
@@ -63,6 +64,7 @@ export async function openRuntime(
       messages: translateDatastoreErrors(new MongoMessageRepository(mongo.connection)),
       changes: translateDatastoreErrors(new MongoMessageChangeRepository(mongo.connection)),
       checkpoints: translateDatastoreErrors(new MongoEventCheckpointRepository(mongo.connection)),
+      journals: translateDatastoreErrors(new MongoUserJournalRepository(mongo.connection)),
       attachments: translateDatastoreErrors(new MongoAttachmentRepository(mongo.connection)),
       attachmentFiles: translateDatastoreErrors(new GridFsAttachmentFiles(mongo.connection)),
       scheduled: translateDatastoreErrors(new MongoScheduledMessageRepository(mongo.connection)),

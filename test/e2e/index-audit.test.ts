@@ -25,6 +25,8 @@ import { MESSAGE_CHANGE_SHARD_KEY } from '../../src/persistence/timeline/message
 import { MongoMessageChangeRepository } from '../../src/persistence/timeline/message-change.repository';
 import { EVENT_CHECKPOINT_SHARD_KEY } from '../../src/persistence/user-stream/event-checkpoint.model';
 import { MongoEventCheckpointRepository } from '../../src/persistence/user-stream/event-checkpoint.repository';
+import { USER_JOURNAL_SHARD_KEY } from '../../src/persistence/user-stream/user-journal.model';
+import { MongoUserJournalRepository } from '../../src/persistence/user-stream/user-journal.repository';
 import { INBOX_SHARD_KEY } from '../../src/persistence/conversation/conversation-inbox.model';
 import { ATTACHMENT_SHARD_KEY } from '../../src/persistence/attachment/attachment.model';
 import { MongoAttachmentRepository } from '../../src/persistence/attachment/attachment.repository';
@@ -44,6 +46,7 @@ const SHARD_KEYS: Readonly<Record<string, IndexKey>> = {
   scheduledmessages: SCHEDULED_MESSAGE_SHARD_KEY,
   inboxes: INBOX_SHARD_KEY,
   eventcheckpoints: EVENT_CHECKPOINT_SHARD_KEY,
+  userjournals: USER_JOURNAL_SHARD_KEY,
   mentions: MENTION_ENTRY_SHARD_KEY,
   carriers: CARRIER_ENTRY_SHARD_KEY,
 };
@@ -162,6 +165,7 @@ describe('index audit: each repository query, its index and its shard routing', 
     const attachments = new MongoAttachmentRepository(mongo.connection);
     const scheduled = new MongoScheduledMessageRepository(mongo.connection);
     const checkpoints = new MongoEventCheckpointRepository(mongo.connection);
+    const journals = new MongoUserJournalRepository(mongo.connection);
     let checkpointId = '';
     const scheduledId = new Types.ObjectId().toHexString();
     const alice = new Types.ObjectId().toHexString() as UserId;
@@ -389,6 +393,18 @@ describe('index audit: each repository query, its index and its shard routing', 
       },
       'checkpoints.find': () => checkpoints.find(bob, checkpointId),
       'checkpoints.pruneFor': () => checkpoints.pruneFor(bob, 1),
+      // A user's journal: appended at the next position (one look at the newest), read after one.
+      'journals.append': () =>
+        journals.append(bob, {
+          type: 'MESSAGES_READ',
+          conversationId,
+          actorId: bob,
+          occurredAt: new Date(),
+          readSeq: 3,
+          messageIds: [],
+        }),
+      'journals.after': () => journals.after(bob, 0, 100),
+      'journals.lastSeq': () => journals.lastSeq(bob),
     };
 
     // Every public method of every repository is in `calls` (a new one must join the audit).
@@ -410,6 +426,7 @@ describe('index audit: each repository query, its index and its shard routing', 
         ...methodsOf('attachments', MongoAttachmentRepository.prototype),
         ...methodsOf('scheduled', MongoScheduledMessageRepository.prototype),
         ...methodsOf('checkpoints', MongoEventCheckpointRepository.prototype),
+        ...methodsOf('journals', MongoUserJournalRepository.prototype),
       ].sort(),
     );
 
@@ -526,6 +543,9 @@ describe('index audit: each repository query, its index and its shard routing', 
       'checkpoints.find: eventcheckpoints.find -> _id_, by shard key',
       'checkpoints.pruneFor: eventcheckpoints.find -> _id_, by shard key',
       'checkpoints.pruneFor: eventcheckpoints.delete -> _id_, by shard key',
+      'journals.append: userjournals.find -> _id_, by shard key',
+      'journals.after: userjournals.find -> _id_, by shard key',
+      'journals.lastSeq: userjournals.find -> _id_, by shard key',
     ]);
     // No query anywhere scans a collection or asks every shard unless listed above.
     expect(report.filter((line) => /COLLECTION SCAN|ALL SHARDS/.test(line))).toEqual([]);

@@ -1,5 +1,8 @@
 import {
   AddReactionDocument,
+  BlockUserDocument,
+  MarkAsReadDocument,
+  MarkConversationReadDocument,
   CreateGroupDocument,
   EditMessageDocument,
   MyEventCursorDocument,
@@ -144,6 +147,21 @@ describe('userEvents: one stream per user, one cursor', () => {
       await send(bob, alice, 'third', 1);
       expect([(await next(stream)).message?.message, (await next(stream)).message?.message]).toEqual(['lost', 'third']);
       await expect(stream.next(500)).rejects.toThrow(/no subscription event/);
+      // The same for Alice's journal: a read whose publish is lost comes with the next one.
+      await graphqlOk(strayApi, MarkConversationReadDocument, { targetUserId: bob.id }, alice.token);
+      const fourth = await send(bob, alice, 'fourth', 0);
+      expect((await next(stream)).message?.message).toBe('fourth');
+      await graphqlOk(
+        api(1),
+        MarkAsReadDocument,
+        { conversationId: fourth.conversationId, messageIds: [fourth.id] },
+        alice.token,
+      );
+      const reads = [await next(stream), await next(stream)];
+      expect(reads.map((event) => [event.type, event.readSeq])).toEqual([
+        ['MESSAGES_READ', 3],
+        ['MESSAGES_READ', 4],
+      ]);
     } finally {
       await stray.kill();
       await strayRedis.stop();
@@ -174,6 +192,75 @@ describe('userEvents: one stream per user, one cursor', () => {
     for (const [index, event] of received.entries()) {
       expect((await page(viewers[index]!, event.cursor)).nodes).toEqual([]);
     }
+  });
+
+  it("carries read receipts durably: to the reader's devices and the sender, live and replayed once", async () => {
+    const [alice, bob] = (await createUsers(env.stores, 'Alice', 'Bob')) as [TestUser, TestUser];
+    const sent = [await send(bob, alice, 'read me'), await send(bob, alice, 'me too')];
+    const conversationId = sent[0]!.conversationId;
+    const [aliceStart, bobStart] = [await cursorOf(alice), await cursorOf(bob)];
+    const bobLive = subscribe(bob, null, 1);
+    await waitForSubscriptions(env.system.ws[1]!, 1);
+
+    expect(
+      (await graphqlOk(api(1), MarkConversationReadDocument, { targetUserId: bob.id }, alice.token))
+        .markConversationRead,
+    ).toBe(2);
+    const receipt = {
+      type: 'MESSAGES_READ',
+      actorId: alice.id,
+      conversationId,
+      readSeq: 2,
+      messageIds: sent.map((message) => message.id),
+    };
+    expect(await next(bobLive)).toMatchObject(receipt);
+    // Replayed once for each of them (Alice's other devices learn her read too), then nothing.
+    for (const [user, start] of [
+      [alice, aliceStart],
+      [bob, bobStart],
+    ] as const) {
+      const replay = await page(user, start);
+      expect(replay.nodes).toEqual([expect.objectContaining(receipt)]);
+      expect((await page(user, replay.nodes[0]!.cursor)).nodes).toEqual([]);
+    }
+    // Reading nothing new records nothing.
+    await graphqlOk(api(), MarkConversationReadDocument, { targetUserId: bob.id }, alice.token);
+    expect((await page(bob, bobStart)).nodes).toHaveLength(1);
+  });
+
+  it("keeps a read across a block, and a group read, to the reader's own devices", async () => {
+    const [alice, bob, carol] = (await createUsers(env.stores, 'Alice', 'Bob', 'Carol')) as [
+      TestUser,
+      TestUser,
+      TestUser,
+    ];
+    const hello = await send(bob, alice, 'before the block');
+    await graphqlOk(api(), BlockUserDocument, { userId: bob.id }, alice.token);
+    const group = (
+      await graphqlOk(
+        api(),
+        CreateGroupDocument,
+        { input: { title: 'Reads', memberIds: [alice.id, carol.id] } },
+        bob.token,
+      )
+    ).createGroup;
+    const inGroup = await send(carol, group.conversationId, 'group news');
+    const [aliceStart, bobStart, carolStart] = [await cursorOf(alice), await cursorOf(bob), await cursorOf(carol)];
+
+    await graphqlOk(
+      api(),
+      MarkAsReadDocument,
+      { conversationId: hello.conversationId, messageIds: [hello.id] },
+      alice.token,
+    );
+    await graphqlOk(api(), MarkConversationReadDocument, { conversationId: group.conversationId }, alice.token);
+    expect((await page(alice, aliceStart)).nodes.map((event) => [event.type, event.conversationId])).toEqual([
+      ['MESSAGES_READ', hello.conversationId],
+      ['MESSAGES_READ', group.conversationId],
+    ]);
+    expect((await page(alice, aliceStart)).nodes[1]).toMatchObject({ readSeq: inGroup.seq });
+    expect((await page(bob, bobStart)).nodes).toEqual([]);
+    expect((await page(carol, carolStart)).nodes).toEqual([]);
   });
 
   it('keeps its cursor short when many conversations move, and resumes exactly', async () => {

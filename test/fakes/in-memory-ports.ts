@@ -49,6 +49,11 @@ import type {
 import { patched } from '../../src/domain/timeline/message-change.rules';
 import type { MessageChange, MessageChangeRepository } from '../../src/domain/timeline/timeline.types';
 import type {
+  JournalEntry,
+  NewJournalEntry,
+  UserJournalRepository,
+} from '../../src/domain/timeline/user-journal';
+import type {
   EventCheckpoint,
   EventCheckpointRepository,
   PositionVector,
@@ -672,6 +677,26 @@ export class InMemoryEventCheckpoints implements EventCheckpointRepository {
   }
 }
 
+export class InMemoryUserJournals implements UserJournalRepository {
+  readonly stored = new Map<UserId, JournalEntry[]>();
+
+  async append(userId: UserId, entry: NewJournalEntry): Promise<JournalEntry> {
+    const entries = this.stored.get(userId) ?? [];
+    const stored = { ...entry, seq: entries.length + 1 };
+    entries.push(stored);
+    this.stored.set(userId, entries);
+    return stored;
+  }
+
+  async after(userId: UserId, afterSeq: number, limit: number): Promise<JournalEntry[]> {
+    return (this.stored.get(userId) ?? []).filter((entry) => entry.seq > afterSeq).slice(0, limit);
+  }
+
+  async lastSeq(userId: UserId): Promise<number> {
+    return this.stored.get(userId)?.length ?? 0;
+  }
+}
+
 export class InMemoryAttachments implements AttachmentRepository {
   readonly stored = new Map<string, StoredAttachment>();
 
@@ -806,6 +831,7 @@ export function inMemoryDomain(
     messages: options.messages ?? options.sharing?.messages ?? new InMemoryMessages(),
     changes: options.sharing?.changes ?? new InMemoryMessageChanges(),
     checkpoints: new InMemoryEventCheckpoints(),
+    journals: new InMemoryUserJournals(),
     attachments: new InMemoryAttachments(),
     attachmentFiles: new InMemoryAttachmentFiles(),
     scheduled: options.sharing?.scheduled ?? new InMemoryScheduledMessages(),

@@ -1,6 +1,7 @@
 import { blockRefusal } from '../blocking/block.rules';
 import { ChatError } from '../errors';
 import type { EventPublisher } from '../events';
+import type { NewJournalEntry, UserJournal } from '../timeline/user-journal';
 import { isGroupConversationId, parseMessageId, type ConversationId, type UserId } from '../ids';
 import { GROUP_LIVE_SIGNALS_MAX_MEMBERS, MAX_MARK_IDS } from '../limits';
 import type { MessageRepository } from '../message/message.repository';
@@ -38,6 +39,7 @@ export class ConversationService {
     private readonly access: ConversationAccess,
     private readonly leases: ConversationLeases,
     private readonly publisher: EventPublisher,
+    private readonly journal: UserJournal,
   ) {}
 
   /**
@@ -234,7 +236,12 @@ export class ConversationService {
     if (!outcome) throw ChatError.forbidden('You are not a member of this group');
     const { conversation, mark, messageIds, changed, moved } = outcome;
     const read = { conversationId, messageIds, readAt, readerId: userId, readSeq: mark.seq };
-    if (moved) await this.announceRead(read, null, conversation.group?.memberVersion ?? 0);
+    if (moved) {
+      // The reader's own devices learn it from their journal; the members, live (a journal entry
+      // per member and read would cost the group a write per member).
+      await this.journal.record([userId], journalEntryOf(read));
+      await this.announceRead(read, null, conversation.group?.memberVersion ?? 0);
+    }
     return { read, changed };
   }
 
@@ -266,8 +273,12 @@ export class ConversationService {
     });
     const { unread, changed, readSeq, blocked } = marked;
     const read = { conversationId, messageIds: unread.map((message) => message.id), readAt, readerId: userId, readSeq };
-    // Across a block the reader's own state moves, but no receipt reaches the other side.
-    if (read.messageIds.length > 0 && !blocked) await this.announceRead(read, otherId);
+    if (read.messageIds.length > 0) {
+      // Across a block the reader's own state moves (their other devices learn it), but no receipt
+      // reaches the other side.
+      await this.journal.record(blocked ? [userId] : [userId, otherId], journalEntryOf(read));
+      if (!blocked) await this.announceRead(read, otherId);
+    }
     return { read, changed };
   }
 
@@ -284,6 +295,17 @@ export class ConversationService {
       ...(memberVersion === undefined ? {} : { memberVersion }),
     });
   }
+}
+
+function journalEntryOf(read: MessagesRead): NewJournalEntry {
+  return {
+    type: 'MESSAGES_READ',
+    conversationId: read.conversationId,
+    actorId: read.readerId,
+    occurredAt: read.readAt,
+    readSeq: read.readSeq,
+    messageIds: read.messageIds,
+  };
 }
 
 /** The group's end: its last seq and tally. */

@@ -3,7 +3,8 @@ import type { ConversationId } from '../ids';
 import type { TimelinePosition } from './timeline.types';
 
 const PREFIX = 'ue1';
-const CONVERSATION = /^(?:[0-9a-f]{24}_[0-9a-f]{24}|g_[0-9a-f]{24})$/;
+/** A conversation id, or the journal's key (user-events.types.ts, JOURNAL_KEY). */
+const CONVERSATION = /^(?:[0-9a-f]{24}_[0-9a-f]{24}|g_[0-9a-f]{24}|journal)$/;
 const CHECKPOINT = /^[0-9a-f]{24}$/;
 /** Longest cursor accepted: a checkpoint id and MAX_CURSOR_CONVERSATIONS entries, with room. */
 const MAX_CURSOR_LENGTH = 2_000;

@@ -8,7 +8,14 @@ import { MAX_EVENT_PAGE } from '../limits';
 import type { RateLimiter } from '../rate-limit';
 import type { VisibleRange } from '../message/message.repository';
 import { decodeUserCursor } from './user-cursor';
-import type { EventCheckpointRepository, LiveOnlyUserEvent, UserEvent, UserEventPage } from './user-events.types';
+import {
+  JOURNAL_KEY,
+  type EventCheckpointRepository,
+  type LiveOnlyUserEvent,
+  type UserEvent,
+  type UserEventPage,
+} from './user-events.types';
+import type { JournalEntry, UserJournalRepository } from './user-journal';
 import { UserPositions } from './user-positions';
 import type { TimelineService } from './timeline.service';
 import type { ConversationEvent, TimelinePosition } from './timeline.types';
@@ -28,12 +35,21 @@ function pageSize(value: unknown): number {
   return Math.min(MAX_EVENT_PAGE, Math.max(1, size));
 }
 
-/** Oldest first across conversations; within one, in its own order. */
-function byTime(a: ConversationEvent, b: ConversationEvent): number {
-  return (
-    a.occurredAt.getTime() - b.occurredAt.getTime() ||
-    (a.conversationId < b.conversationId ? -1 : a.conversationId > b.conversationId ? 1 : 0)
-  );
+/** An event a page may take: from a conversation's timeline, or from the user's journal. */
+type Candidate =
+  { readonly at: Date; readonly event: ConversationEvent } | { readonly at: Date; readonly entry: JournalEntry };
+
+const sourceOf = (candidate: Candidate) => ('event' in candidate ? candidate.event.conversationId : JOURNAL_KEY);
+
+/**
+ * Oldest first across conversations and the journal; within one, in its own order (a stable sort
+ * keeps it: each source's events come in order, and ties between sources go by source).
+ */
+function byTime(a: Candidate, b: Candidate): number {
+  const x = sourceOf(a);
+  const y = sourceOf(b);
+  if (x === y) return 0;
+  return a.at.getTime() - b.at.getTime() || (x < y ? -1 : 1);
 }
 
 /**
@@ -52,6 +68,7 @@ export class UserEventsService {
     private readonly timeline: TimelineService,
     private readonly visibility: ConversationVisibility,
     private readonly checkpoints: EventCheckpointRepository,
+    private readonly journals: UserJournalRepository,
     private readonly groupFeeds: GroupFeeds,
     private readonly rateLimiter: RateLimiter,
     private readonly typingExpiryMs: number,
@@ -72,7 +89,13 @@ export class UserEventsService {
     if (after == null) return { events: [], endCursor: await this.startCursor(userId), hasMore: false };
     await this.rateLimiter.consume(userId, 'resume');
     const positions = await UserPositions.resume(this.checkpoints, userId, decodeUserCursor(after, 'after'));
-    return this.collect(positions, await this.visibility.allRanges(userId), count, true);
+    return this.collect(
+      userId,
+      positions,
+      { conversations: await this.visibility.allRanges(userId), journal: true },
+      count,
+      true,
+    );
   }
 
   /**
@@ -85,7 +108,7 @@ export class UserEventsService {
     await this.rateLimiter.consume(userId, 'resume');
     const live = this.groupFeeds.open(userId, ['MESSAGE_CREATED', 'MESSAGE_CHANGED', 'TYPING'], null, {
       ownChanges: true,
-      presence: true,
+      userStream: true,
     });
     await confirmed(live);
     try {
@@ -100,17 +123,18 @@ export class UserEventsService {
   }
 
   /**
-   * The next events after `positions` in every conversation that moved, at most `count`, and the
-   * positions advanced past them (one cursor per event). `checkRetention`: a cursor whose next
-   * change was pruned answers RESYNC_REQUIRED.
+   * The next events after `positions` in every conversation that moved (and, with `journal`, in
+   * the user's journal), at most `count`, and the positions advanced past them (one cursor per
+   * event). `checkRetention`: a cursor whose next change was pruned answers RESYNC_REQUIRED.
    */
   async collect(
+    userId: UserId,
     positions: UserPositions,
-    conversations: readonly Visible[],
+    sources: { readonly conversations: readonly Visible[]; readonly journal: boolean },
     count: number,
     checkRetention: boolean,
   ): Promise<UserEventPage> {
-    const moved = conversations.flatMap((range) => {
+    const moved = sources.conversations.flatMap((range) => {
       const known = positions.positionOf(range.conversationId);
       const from = { seq: Math.max(known?.seq ?? 0, range.floorSeq), eventSeq: known?.eventSeq ?? 0 };
       return from.seq < range.topSeq || from.eventSeq < range.eventSeq ? [{ range, from, known: known !== null }] : [];
@@ -127,17 +151,35 @@ export class UserEventsService {
         )),
       );
     }
-    const taken = reads
-      .flatMap((read) => read.events)
-      .sort(byTime)
-      .slice(0, count);
-    const events: UserEvent[] = [];
-    for (const event of taken) {
-      await positions.advance(event.conversationId, event.position);
-      events.push({ kind: 'timeline', cursor: positions.cursor(), event });
+    const journalFrom = positions.positionOf(JOURNAL_KEY)?.seq ?? 0;
+    const journal = sources.journal ? await this.journals.after(userId, journalFrom, count + 1) : [];
+    // Journal positions are dense from the oldest kept: a first one past the next was pruned.
+    if (checkRetention && journal.length > 0 && journal[0]!.seq !== journalFrom + 1) {
+      throw new ChatError(
+        'RESYNC_REQUIRED',
+        'This cursor is older than the read receipts kept: reload and start from me.eventCursor',
+        { field: 'after' },
+      );
     }
-    const shown = new Set(taken);
-    let hasMore = false;
+    const candidates: Candidate[] = [
+      ...reads.flatMap((read) => read.events.map((event): Candidate => ({ at: event.occurredAt, event }))),
+      ...journal.slice(0, count).map((entry): Candidate => ({ at: entry.occurredAt, entry })),
+    ];
+    const taken = candidates.sort(byTime).slice(0, count);
+    const events: UserEvent[] = [];
+    for (const item of taken) {
+      if ('entry' in item) {
+        await positions.advance(JOURNAL_KEY, { seq: item.entry.seq, eventSeq: 0 });
+        events.push({ kind: 'journal', cursor: positions.cursor(), entry: item.entry });
+      } else {
+        await positions.advance(item.event.conversationId, item.event.position);
+        events.push({ kind: 'timeline', cursor: positions.cursor(), event: item.event });
+      }
+    }
+    const shown = new Set(taken.flatMap((item) => ('event' in item ? [item.event] : [])));
+    let hasMore =
+      journal.length > 0 &&
+      (journal.length > count || !taken.some((item) => 'entry' in item && item.entry === journal.at(-1)));
     for (const read of reads) {
       const last = read.events.at(-1);
       const all = last === undefined || shown.has(last);
@@ -164,10 +206,14 @@ export class UserEventsService {
   }
 
   private async startHere(userId: UserId): Promise<UserPositions> {
-    const conversations = await this.visibility.allRanges(userId);
+    const [conversations, journalSeq] = await Promise.all([
+      this.visibility.allRanges(userId),
+      this.journals.lastSeq(userId),
+    ]);
     const vector = new Map(
       conversations.map((range) => [range.conversationId, { seq: range.topSeq, eventSeq: range.eventSeq }] as const),
     );
+    vector.set(JOURNAL_KEY, { seq: journalSeq, eventSeq: 0 });
     return UserPositions.start(this.checkpoints, userId, vector);
   }
 }
@@ -248,11 +294,19 @@ class UserEventStream implements AsyncIterableIterator<UserEvent> {
     this.finish();
   }
 
-  /** Reads every conversation (or one) from the reader's positions up to now, in pages. */
+  /**
+   * Reads every conversation and the journal (or one conversation, or the journal alone) from the
+   * reader's positions up to now, in pages.
+   */
   private async catchUp(only: ConversationId | null): Promise<void> {
-    const ranges = only ? [await this.service.rangeOf(this.userId, only)] : await this.service.rangesOf(this.userId);
-    for (let more = true; more && !this.done;) {
-      const page = await this.service.collect(this.positions, ranges, REPLAY_PAGE, only === null);
+    const sources =
+      only === JOURNAL_KEY
+        ? { conversations: [], journal: true }
+        : only
+          ? { conversations: [await this.service.rangeOf(this.userId, only)], journal: false }
+          : { conversations: await this.service.rangesOf(this.userId), journal: true };
+    for (let more = true; more && !this.done; ) {
+      const page = await this.service.collect(this.userId, this.positions, sources, REPLAY_PAGE, only === null);
       for (const event of page.events) await this.emit(event);
       more = page.hasMore;
     }
@@ -270,6 +324,7 @@ class UserEventStream implements AsyncIterableIterator<UserEvent> {
       if (event.userId === this.userId) return;
       return this.typing(event);
     }
+    if (event.kind === 'USER_JOURNAL') return this.journalEntry(event);
     const at = livePosition(event);
     if (!at) return;
     const known = this.positions.positionOf(at.conversationId);
@@ -289,6 +344,18 @@ class UserEventStream implements AsyncIterableIterator<UserEvent> {
       const value: UserEvent = { kind: 'timeline', cursor: this.positions.cursor(), event: built };
       await this.emit(derivedFrom(value, event, { ownCursor: true }));
     }
+  }
+
+  /** An entry of the user's journal: the next position is delivered, a later one first reads what was missed. */
+  private async journalEntry(event: Extract<ChatEvent, { kind: 'USER_JOURNAL' }>): Promise<void> {
+    if (event.userId !== this.userId) return;
+    const at = this.positions.positionOf(JOURNAL_KEY)?.seq ?? 0;
+    if (event.entry.seq <= at) return;
+    if (event.entry.seq !== at + 1) return this.catchUp(JOURNAL_KEY);
+    const entry: JournalEntry = { ...event.entry, occurredAt: new Date(event.entry.occurredAt) };
+    await this.positions.advance(JOURNAL_KEY, { seq: entry.seq, eventSeq: 0 });
+    const value: UserEvent = { kind: 'journal', cursor: this.positions.cursor(), entry };
+    await this.emit(derivedFrom(value, event, { ownCursor: true }));
   }
 
   private typing(event: Extract<ChatEvent, { kind: 'TYPING' }>): Promise<void> {

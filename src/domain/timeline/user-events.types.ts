@@ -1,9 +1,16 @@
 import type { ConversationId, UserId } from '../ids';
 import type { PresenceType } from '../events';
 import type { ConversationEvent, TimelinePosition } from './timeline.types';
+import type { JournalEntry } from './user-journal';
 
-/** Where a user's stream stands in each of their conversations. */
+/**
+ * Where a user's stream stands in each of their conversations, and in their journal (under
+ * JOURNAL_KEY, its position in `seq`).
+ */
 export type PositionVector = ReadonlyMap<ConversationId, TimelinePosition>;
+
+/** The vector's entry for the user's journal (no conversation id looks like it). */
+export const JOURNAL_KEY = 'journal' as ConversationId;
 
 /**
  * A stored position vector: the base a user-stream cursor names (user-cursor.ts). A cursor
@@ -40,6 +47,7 @@ export type LiveOnlyUserEvent =
 /** One entry of a user's stream, with the cursor that resumes right after it. */
 export type UserEvent =
   | { readonly kind: 'timeline'; readonly cursor: string; readonly event: ConversationEvent }
+  | { readonly kind: 'journal'; readonly cursor: string; readonly entry: JournalEntry }
   | { readonly kind: 'live'; readonly cursor: string; readonly event: LiveOnlyUserEvent };
 
 export interface UserEventPage {

@@ -1,21 +1,23 @@
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ConversationEventType } from '../../domain/timeline/timeline.types';
+import type { JournalEntryType } from '../../domain/timeline/user-journal';
 import { MessageObject } from '../message/message.type';
 import { UserStatusTypeEnum } from '../presence/presence.resolver';
 import { CONVERSATION_EVENT_TYPES } from '../timeline/timeline.type';
 
-export type UserEventType = ConversationEventType | 'TYPING' | 'PRESENCE';
+export type UserEventType = ConversationEventType | JournalEntryType | 'TYPING' | 'PRESENCE';
 
 const UserEventTypeEnum: Record<UserEventType, UserEventType> = {
   ...CONVERSATION_EVENT_TYPES,
+  MESSAGES_READ: 'MESSAGES_READ',
   TYPING: 'TYPING',
   PRESENCE: 'PRESENCE',
 };
 registerEnumType(UserEventTypeEnum, {
   name: 'UserEventType',
   description:
-    'What happened. Every conversation event type is durable (replayed from a cursor); TYPING and PRESENCE ' +
-    'ride the stream live only and are never replayed.',
+    'What happened. Every conversation event type and MESSAGES_READ are durable (replayed from a cursor); ' +
+    'TYPING and PRESENCE ride the stream live only and are never replayed.',
 });
 
 @ObjectType('UserEvent', { description: "One entry of a user's event stream (all their conversations)." })
@@ -49,6 +51,18 @@ export class UserEventObject {
 
   @Field(() => [ID], { description: 'Membership events: who joined, left, was removed, or had their role changed.' })
   userIds!: string[];
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'MESSAGES_READ: how far the reader (actorId) has read: every message up to this seq.',
+  })
+  readSeq!: number | null;
+
+  @Field(() => [ID], {
+    nullable: true,
+    description: 'MESSAGES_READ: the messages this read marked (DIRECT; the newest 100 of them; readSeq says all).',
+  })
+  messageIds!: string[] | null;
 
   @Field(() => Boolean, { nullable: true, description: 'TYPING: whether they are typing now.' })
   isTyping!: boolean | null;

@@ -17,9 +17,38 @@ type UserEventRoot = Omit<UserEventObject, 'message'> & { message: ChatMessage |
 
 /** A stream entry as the GraphQL type shows it. */
 function present(entry: UserEvent): UserEventRoot {
-  const common = { cursor: entry.cursor, messageId: null, message: null, emoji: null, userIds: [], isTyping: null };
+  const common = {
+    cursor: entry.cursor,
+    messageId: null,
+    message: null,
+    emoji: null,
+    userIds: [],
+    isTyping: null,
+    readSeq: null,
+    messageIds: null,
+  };
   if (entry.kind === 'timeline')
-    return { ...presentConversationEvent(entry.event), cursor: entry.cursor, isTyping: null, status: null };
+    return {
+      ...presentConversationEvent(entry.event),
+      cursor: entry.cursor,
+      isTyping: null,
+      status: null,
+      readSeq: null,
+      messageIds: null,
+    };
+  if (entry.kind === 'journal') {
+    const { entry: read } = entry;
+    return {
+      ...common,
+      type: read.type,
+      conversationId: read.conversationId,
+      actorId: read.actorId,
+      occurredAt: read.occurredAt,
+      readSeq: read.readSeq,
+      messageIds: [...read.messageIds],
+      status: null,
+    };
+  }
   const { event } = entry;
   if (event.type === 'TYPING') {
     return {

@@ -1,0 +1,34 @@
+import type { ConversationId, UserId } from '../../src/domain/ids';
+import { ChatError } from '../../src/domain/errors';
+import { inMemoryDomain } from '../fakes/in-memory-ports';
+
+const ALICE = 'a'.repeat(24) as UserId;
+const BOB = 'b'.repeat(24) as UserId;
+const DIRECT = `${ALICE}_${BOB}` as ConversationId;
+
+/** A userEvents cursor behind the journal entries kept answers RESYNC_REQUIRED, not a silent gap. */
+describe('userEvents and the journal entries kept', () => {
+  it('replays entries right after the cursor, and refuses a cursor whose next entry was pruned', async () => {
+    const domain = inMemoryDomain();
+    const read = (readSeq: number) => ({
+      type: 'MESSAGES_READ' as const,
+      conversationId: DIRECT,
+      actorId: ALICE,
+      occurredAt: new Date(),
+      readSeq,
+      messageIds: [],
+    });
+    const start = await domain.services.userEvents.startCursor(ALICE);
+    for (let i = 1; i <= 3; i += 1) await domain.journals.append(ALICE, read(i));
+    const page = await domain.services.userEvents.page(ALICE, start, 10);
+    expect(page.events.map((event) => (event.kind === 'journal' ? event.entry.readSeq : null))).toEqual([1, 2, 3]);
+
+    // The first two pruned: the start cursor would now skip them without a word.
+    domain.journals.stored.get(ALICE)!.splice(0, 2);
+    const refused = await domain.services.userEvents.page(ALICE, start, 10).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ChatError);
+    expect((refused as ChatError).code).toBe('RESYNC_REQUIRED');
+    // A cursor at or past the oldest kept still works.
+    expect((await domain.services.userEvents.page(ALICE, page.events[1]!.cursor, 10)).events).toHaveLength(1);
+  });
+});
