@@ -4,10 +4,11 @@ import type { UserId } from './ids';
 /**
  * `change`: edits, reactions, pins and blocks. `upload`: attachments. `schedule`: scheduling and
  * cancelling. `resume`: a userEvents cursor made or read (`me.eventCursor`, the query, a subscription
- * with `after`): each reads every conversation of the user, and a new cursor is a write.
+ * with `after`): each reads every conversation of the user, and a new cursor is a write. `chat`:
+ * startChat and endChat, each an event stored for the other person (their journal).
  */
 export type RateLimitedAction =
-  'send' | 'change' | 'typing' | 'search' | 'directory' | 'connect' | 'upload' | 'schedule' | 'resume';
+  'send' | 'change' | 'typing' | 'search' | 'directory' | 'connect' | 'upload' | 'schedule' | 'resume' | 'chat';
 
 /**
  * Per user and action, shared by every instance. Fixed windows of `windowSeconds`: "10/s with
@@ -23,6 +24,7 @@ export const RATE_LIMITS: Readonly<Record<RateLimitedAction, { points: number; w
   upload: { points: 20, windowSeconds: 60 },
   schedule: { points: 20, windowSeconds: 10 },
   resume: { points: 30, windowSeconds: 10 },
+  chat: { points: 10, windowSeconds: 10 },
 };
 
 export interface RateLimiter {

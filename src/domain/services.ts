@@ -116,8 +116,9 @@ export function createServices(ports: DomainPorts, settings: DomainSettings): Se
     ports.leases,
     ports.publisher,
     journal,
+    ports.rateLimiter,
   );
-  const blocks = new BlockService(access, ports.conversations, ports.leases, ports.rateLimiter);
+  const blocks = new BlockService(access, ports.conversations, ports.leases, ports.rateLimiter, journal);
   const attachments = new AttachmentService(
     ports.attachments,
     ports.attachmentFiles,
@@ -157,6 +158,7 @@ export function createServices(ports: DomainPorts, settings: DomainSettings): Se
       access,
       ports.conversations,
       ports.rateLimiter,
+      journal,
       {
         minLeadSeconds: settings.scheduleMinLeadSeconds,
         attachmentUnsentTtlSeconds: settings.attachments.unsentTtlSeconds,

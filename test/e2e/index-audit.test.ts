@@ -24,6 +24,7 @@ import { MongoUserRepository } from '../../src/persistence/user/user.repository'
 import { MESSAGE_CHANGE_SHARD_KEY } from '../../src/persistence/timeline/message-change.model';
 import { MongoMessageChangeRepository } from '../../src/persistence/timeline/message-change.repository';
 import { EVENT_CHECKPOINT_SHARD_KEY } from '../../src/persistence/user-stream/event-checkpoint.model';
+import { NO_DETAILS } from '../../src/domain/timeline/user-journal';
 import { MongoEventCheckpointRepository } from '../../src/persistence/user-stream/event-checkpoint.repository';
 import { USER_JOURNAL_SHARD_KEY } from '../../src/persistence/user-stream/user-journal.model';
 import { MongoUserJournalRepository } from '../../src/persistence/user-stream/user-journal.repository';
@@ -396,12 +397,12 @@ describe('index audit: each repository query, its index and its shard routing', 
       // A user's journal: appended at the next position (one look at the newest), read after one.
       'journals.append': () =>
         journals.append(bob, {
+          ...NO_DETAILS,
           type: 'MESSAGES_READ',
           conversationId,
           actorId: bob,
           occurredAt: new Date(),
           readSeq: 3,
-          messageIds: [],
         }),
       'journals.after': () => journals.after(bob, 0, 100),
       'journals.lastSeq': () => journals.lastSeq(bob),

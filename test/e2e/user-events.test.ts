@@ -1,6 +1,10 @@
 import {
   AddReactionDocument,
   BlockUserDocument,
+  EndChatDocument,
+  ScheduleMessageDocument,
+  StartChatDocument,
+  UnblockUserDocument,
   MarkAsReadDocument,
   MarkConversationReadDocument,
   CreateGroupDocument,
@@ -19,6 +23,7 @@ import { join } from 'node:path';
 import type { ApiServer } from '../../src/api/api.server';
 import { startRedis } from '../../src/launcher/embedded-redis';
 import { graphqlHttp, graphqlOk, SubscriptionProbe, waitForSubscriptions, wsClient } from '../helpers/clients';
+import { eventually } from '../helpers/eventually';
 import { spawnServiceProcess, useTestSystem } from '../helpers/system';
 import { createUsers, type TestUser } from '../helpers/users';
 
@@ -27,7 +32,11 @@ const summary = (event: UserEventFieldsFragment) =>
   [event.type, event.conversationId ?? '-', event.message?.message ?? event.userIds.join(',')].join(' ');
 
 describe('userEvents: one stream per user, one cursor', () => {
-  const env = useTestSystem({ wsInstances: 2, apiInstances: 2, env: { TYPING_EXPIRY_MS: '1500' } });
+  const env = useTestSystem({
+    wsInstances: 2,
+    apiInstances: 2,
+    env: { TYPING_EXPIRY_MS: '1500', SCHEDULE_MIN_LEAD_SECONDS: '1', SCHEDULER_POLL_MS: '200' },
+  });
   const api = (index = 0) => env.system.apis[index]!;
   const sockets: Array<ReturnType<typeof wsClient>> = [];
   afterEach(async () => {
@@ -261,6 +270,84 @@ describe('userEvents: one stream per user, one cursor', () => {
     expect((await page(alice, aliceStart)).nodes[1]).toMatchObject({ readSeq: inGroup.seq });
     expect((await page(bob, bobStart)).nodes).toEqual([]);
     expect((await page(carol, carolStart)).nodes).toEqual([]);
+  });
+
+  it('stores chats started and ended for both people, blocks and scheduled outcomes for their owner', async () => {
+    const [alice, bob, carol] = (await createUsers(env.stores, 'Alice', 'Bob', 'Carol')) as [
+      TestUser,
+      TestUser,
+      TestUser,
+    ];
+    const [aliceStart, bobStart, carolStart] = [await cursorOf(alice), await cursorOf(bob), await cursorOf(carol)];
+    const started = (await graphqlOk(api(), StartChatDocument, { targetUserId: bob.id }, alice.token)).startChat;
+    await graphqlOk(api(1), EndChatDocument, { targetUserId: alice.id }, bob.token);
+    await graphqlOk(api(), BlockUserDocument, { userId: carol.id }, alice.token);
+    await graphqlOk(api(1), UnblockUserDocument, { userId: carol.id }, alice.token);
+    const inAMoment = new Date(Date.now() + 1_500).toISOString();
+    const scheduled = (
+      await graphqlOk(
+        api(),
+        ScheduleMessageDocument,
+        { input: { targetUserId: bob.id, message: 'later' }, sendAt: inAMoment },
+        alice.token,
+      )
+    ).scheduleMessage;
+    const types = (events: UserEventFieldsFragment[]) => events.map((event) => event.type);
+    let aliceEvents: UserEventFieldsFragment[] = [];
+    await eventually(async () => {
+      aliceEvents = (await page(alice, aliceStart)).nodes;
+      return aliceEvents.some((event) => event.type === 'SCHEDULED_SENT');
+    });
+    expect(types(aliceEvents)).toEqual([
+      'CHAT_STARTED',
+      'CHAT_ENDED',
+      'BLOCKED',
+      'UNBLOCKED',
+      'MESSAGE_CREATED',
+      'SCHEDULED_SENT',
+    ]);
+    const sentMessage = aliceEvents.find((event) => event.type === 'MESSAGE_CREATED')!;
+    expect(aliceEvents.find((event) => event.type === 'SCHEDULED_SENT')).toMatchObject({
+      actorId: alice.id,
+      conversationId: started.conversationId,
+      scheduledMessageId: scheduled.id,
+      messageId: sentMessage.messageId,
+    });
+    expect(aliceEvents.filter((event) => event.type.endsWith('BLOCKED'))).toEqual([
+      expect.objectContaining({ type: 'BLOCKED', actorId: alice.id, userIds: [carol.id] }),
+      expect.objectContaining({ type: 'UNBLOCKED', actorId: alice.id, userIds: [carol.id] }),
+    ]);
+    // Bob: the chat started by Alice, ended by himself, and the message; nothing of Alice's own.
+    expect((await page(bob, bobStart)).nodes.map((event) => [event.type, event.actorId])).toEqual([
+      ['CHAT_STARTED', alice.id],
+      ['CHAT_ENDED', bob.id],
+      ['MESSAGE_CREATED', alice.id],
+    ]);
+    // Carol learns nothing of being blocked.
+    expect((await page(carol, carolStart)).nodes).toEqual([]);
+  });
+
+  it('stores a scheduled message that could not be sent, with why, for its sender only', async () => {
+    const [alice, bob] = (await createUsers(env.stores, 'Alice', 'Bob')) as [TestUser, TestUser];
+    const [aliceStart, bobStart] = [await cursorOf(alice), await cursorOf(bob)];
+    const scheduled = (
+      await graphqlOk(
+        api(),
+        ScheduleMessageDocument,
+        {
+          input: { targetUserId: bob.id, message: 'you will not get this' },
+          sendAt: new Date(Date.now() + 1_500).toISOString(),
+        },
+        alice.token,
+      )
+    ).scheduleMessage;
+    await graphqlOk(api(), BlockUserDocument, { userId: alice.id }, bob.token);
+    const failed = await eventually(async () =>
+      (await page(alice, aliceStart)).nodes.find((event) => event.type === 'SCHEDULED_FAILED'),
+    );
+    expect(failed).toMatchObject({ actorId: alice.id, scheduledMessageId: scheduled.id, failureCode: 'BLOCKED' });
+    expect(failed.failure).toEqual(expect.any(String));
+    expect((await page(bob, bobStart)).nodes.map((event) => event.type)).toEqual(['BLOCKED']);
   });
 
   it('keeps its cursor short when many conversations move, and resumes exactly', async () => {

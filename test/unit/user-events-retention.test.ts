@@ -1,3 +1,4 @@
+import { NO_DETAILS } from '../../src/domain/timeline/user-journal';
 import type { ConversationId, UserId } from '../../src/domain/ids';
 import { ChatError } from '../../src/domain/errors';
 import { inMemoryDomain } from '../fakes/in-memory-ports';
@@ -11,12 +12,12 @@ describe('userEvents and the journal entries kept', () => {
   it('replays entries right after the cursor, and refuses a cursor whose next entry was pruned', async () => {
     const domain = inMemoryDomain();
     const read = (readSeq: number) => ({
+      ...NO_DETAILS,
       type: 'MESSAGES_READ' as const,
       conversationId: DIRECT,
       actorId: ALICE,
       occurredAt: new Date(),
       readSeq,
-      messageIds: [],
     });
     const start = await domain.services.userEvents.startCursor(ALICE);
     for (let i = 1; i <= 3; i += 1) await domain.journals.append(ALICE, read(i));

@@ -4,6 +4,7 @@ import type { ConversationRepository } from '../conversation/conversation.types'
 import { ChatError } from '../errors';
 import { otherParticipant, parseUserId, type UserId } from '../ids';
 import type { RateLimiter } from '../rate-limit';
+import { NO_DETAILS, type UserJournal } from '../timeline/user-journal';
 
 /**
  * Blocking between two users. A block lives in their DIRECT conversation's document, written
@@ -17,6 +18,7 @@ export class BlockService {
     private readonly conversations: ConversationRepository,
     private readonly leases: ConversationLeases,
     private readonly rateLimiter: RateLimiter,
+    private readonly journal: UserJournal,
   ) {}
 
   /** The caller blocks `userId` (idempotent). NOT_FOUND for an unknown user, BAD_USER_INPUT for oneself. */
@@ -43,6 +45,15 @@ export class BlockService {
     await withLease(this.leases, conversationId, (lease) =>
       this.conversations.setBlock(lease, [userId, targetId], userId, blocks),
     );
+    // The blocker's own devices learn it; the blocked person learns nothing.
+    await this.journal.record([userId], {
+      ...NO_DETAILS,
+      type: blocks ? 'BLOCKED' : 'UNBLOCKED',
+      conversationId,
+      actorId: userId,
+      occurredAt: new Date(),
+      userIds: [targetId],
+    });
     return true;
   }
 }

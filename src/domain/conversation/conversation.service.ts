@@ -1,7 +1,8 @@
 import { blockRefusal } from '../blocking/block.rules';
 import { ChatError } from '../errors';
 import type { EventPublisher } from '../events';
-import type { NewJournalEntry, UserJournal } from '../timeline/user-journal';
+import type { RateLimiter } from '../rate-limit';
+import { NO_DETAILS, type NewJournalEntry, type UserJournal } from '../timeline/user-journal';
 import { isGroupConversationId, parseMessageId, type ConversationId, type UserId } from '../ids';
 import { GROUP_LIVE_SIGNALS_MAX_MEMBERS, MAX_MARK_IDS } from '../limits';
 import type { MessageRepository } from '../message/message.repository';
@@ -40,6 +41,7 @@ export class ConversationService {
     private readonly leases: ConversationLeases,
     private readonly publisher: EventPublisher,
     private readonly journal: UserJournal,
+    private readonly rateLimiter: RateLimiter,
   ) {}
 
   /**
@@ -76,6 +78,7 @@ export class ConversationService {
 
   /** Creates or reopens the conversation with `targetUserId` and tells the other user (chatStarted); reopens a group for the caller. */
   async start(userId: UserId, target: ConversationTarget): Promise<ConversationView> {
+    await this.rateLimiter.consume(userId, 'chat');
     const resolved = await this.access.resolve(userId, target);
     if (resolved.kind === 'GROUP') {
       await this.unhideGroup(userId, resolved.conversation);
@@ -89,6 +92,13 @@ export class ConversationService {
       await this.conversations.open(lease, [userId, otherId], userId);
     });
     await this.publisher.publish({ kind: 'CHAT_STARTED', conversationId, initiatorId: userId, targetId: otherId });
+    await this.journal.record([userId, otherId], {
+      ...NO_DETAILS,
+      type: 'CHAT_STARTED',
+      conversationId,
+      actorId: userId,
+      occurredAt: new Date(),
+    });
     const conversation = await this.conversations.findById(conversationId);
     if (!conversation) throw new Error(`Conversation ${conversationId} missing right after opening it`);
     return viewFor(conversation, userId);
@@ -96,9 +106,21 @@ export class ConversationService {
 
   /** Ends the chat session (the seed's end_chat): both users hear chatEnded; in a group, the caller's devices. History is kept. */
   async end(userId: UserId, target: ConversationTarget): Promise<boolean> {
+    await this.rateLimiter.consume(userId, 'chat');
     const resolved = await this.access.resolve(userId, target);
     const otherUserId = resolved.kind === 'DIRECT' ? resolved.otherId : userId;
     await this.publisher.publish({ kind: 'CHAT_ENDED', conversationId: resolved.conversationId, userId, otherUserId });
+    // Stored for the other person only where a chat with them may go on: not across a block.
+    const blocked =
+      resolved.kind === 'DIRECT' &&
+      ((await this.conversations.findById(resolved.conversationId))?.blockedBy.length ?? 0) > 0;
+    await this.journal.record(blocked ? [userId] : [userId, otherUserId], {
+      ...NO_DETAILS,
+      type: 'CHAT_ENDED',
+      conversationId: resolved.conversationId,
+      actorId: userId,
+      occurredAt: new Date(),
+    });
     return true;
   }
 
@@ -299,6 +321,7 @@ export class ConversationService {
 
 function journalEntryOf(read: MessagesRead): NewJournalEntry {
   return {
+    ...NO_DETAILS,
     type: 'MESSAGES_READ',
     conversationId: read.conversationId,
     actorId: read.readerId,

@@ -8,6 +8,7 @@ import { MAX_PENDING_SCHEDULED_PER_USER, MAX_SCHEDULE_LEAD_DAYS } from '../limit
 import type { MessageService } from '../message/message.service';
 import type { SendMessageRequest } from '../message/message.types';
 import type { RateLimiter } from '../rate-limit';
+import { NO_DETAILS, type UserJournal } from '../timeline/user-journal';
 import type {
   JobLocks,
   ScheduledMessage,
@@ -68,6 +69,7 @@ export class ScheduledMessageService {
     private readonly access: ConversationAccess,
     private readonly conversations: ConversationRepository,
     private readonly rateLimiter: RateLimiter,
+    private readonly journal: UserJournal,
     private readonly settings: SchedulingSettings,
   ) {}
 
@@ -229,6 +231,17 @@ export class ScheduledMessageService {
         attempts: scheduled.attempts,
         updatedAt: new Date(),
       });
+      // After the status: a sender that dies in between is finished by the next round, which finds
+      // it SENT and records nothing; so this outcome is at most once, the status exactly once.
+      await this.journal.record([senderId], {
+        ...NO_DETAILS,
+        type: 'SCHEDULED_SENT',
+        conversationId: scheduled.conversationId,
+        actorId: senderId,
+        occurredAt: new Date(),
+        messageId: message.id,
+        scheduledMessageId: id,
+      });
       return 'settled';
     } catch (error) {
       const code: ErrorCode = error instanceof ChatError ? error.code : 'INTERNAL_SERVER_ERROR';
@@ -245,6 +258,15 @@ export class ScheduledMessageService {
       }
       const message = error instanceof ChatError ? error.message : 'The message could not be sent';
       await this.finish(scheduled, { status: 'FAILED', failure: { code, message } });
+      await this.journal.record([senderId], {
+        ...NO_DETAILS,
+        type: 'SCHEDULED_FAILED',
+        conversationId: scheduled.conversationId,
+        actorId: senderId,
+        occurredAt: new Date(),
+        scheduledMessageId: id,
+        failure: { code, message },
+      });
       return 'settled';
     }
   }

@@ -305,7 +305,7 @@ class UserEventStream implements AsyncIterableIterator<UserEvent> {
         : only
           ? { conversations: [await this.service.rangeOf(this.userId, only)], journal: false }
           : { conversations: await this.service.rangesOf(this.userId), journal: true };
-    for (let more = true; more && !this.done; ) {
+    for (let more = true; more && !this.done;) {
       const page = await this.service.collect(this.userId, this.positions, sources, REPLAY_PAGE, only === null);
       for (const event of page.events) await this.emit(event);
       more = page.hasMore;

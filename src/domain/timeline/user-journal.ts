@@ -2,7 +2,8 @@ import type { EventPublisher } from '../events';
 import type { ConversationId, UserId } from '../ids';
 
 /** What a user's journal records: their stream's events that belong to no conversation timeline. */
-export type JournalEntryType = 'MESSAGES_READ';
+export type JournalEntryType =
+  'MESSAGES_READ' | 'CHAT_STARTED' | 'CHAT_ENDED' | 'BLOCKED' | 'UNBLOCKED' | 'SCHEDULED_SENT' | 'SCHEDULED_FAILED';
 
 /**
  * One entry of a user's journal, at `seq` (1, 2, 3 ... per user, dense: each is stored at the
@@ -15,10 +16,28 @@ export interface JournalEntry {
   readonly actorId: UserId;
   readonly occurredAt: Date;
   /** MESSAGES_READ: how far the reader has read. */
-  readonly readSeq: number;
+  readonly readSeq: number | null;
   /** MESSAGES_READ: the messages this read marked (DIRECT; at most MAX_JOURNAL_MESSAGE_IDS). */
   readonly messageIds: readonly string[];
+  /** BLOCKED, UNBLOCKED: whom. */
+  readonly userIds: readonly UserId[];
+  /** SCHEDULED_SENT: the message it became. */
+  readonly messageId: string | null;
+  /** SCHEDULED_SENT, SCHEDULED_FAILED: which scheduled message. */
+  readonly scheduledMessageId: string | null;
+  /** SCHEDULED_FAILED: why (an error code and its text). */
+  readonly failure: { readonly code: string; readonly message: string } | null;
 }
+
+/** An entry's type-specific fields, empty: each recorder sets what its type has. */
+export const NO_DETAILS = {
+  readSeq: null,
+  messageIds: [],
+  userIds: [],
+  messageId: null,
+  scheduledMessageId: null,
+  failure: null,
+} as const satisfies Partial<JournalEntry>;
 
 export type NewJournalEntry = Omit<JournalEntry, 'seq'>;
 
@@ -36,9 +55,10 @@ export interface UserJournalRepository {
 }
 
 /**
- * The events of a user's stream that no conversation timeline holds: today the read receipts a
- * user should learn of on every device (their own reads, and in a DIRECT conversation the other
- * person's). Stored per user (a group's receipts would cost a write per member, so a group read
+ * The events of a user's stream that no conversation timeline holds: the read receipts a user
+ * should learn of on every device (their own reads, and in a DIRECT conversation the other
+ * person's), chats started and ended, their own blocks, their scheduled messages' outcomes. Stored
+ * per user (a group's receipts would cost a write per member, so a group read
  * goes to the reader's journal only; the members see `readByCount` on any reload and the live
  * `messagesRead`). Each entry is published to its user's own topic after it is stored.
  */

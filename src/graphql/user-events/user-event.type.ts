@@ -10,14 +10,21 @@ export type UserEventType = ConversationEventType | JournalEntryType | 'TYPING' 
 const UserEventTypeEnum: Record<UserEventType, UserEventType> = {
   ...CONVERSATION_EVENT_TYPES,
   MESSAGES_READ: 'MESSAGES_READ',
+  CHAT_STARTED: 'CHAT_STARTED',
+  CHAT_ENDED: 'CHAT_ENDED',
+  BLOCKED: 'BLOCKED',
+  UNBLOCKED: 'UNBLOCKED',
+  SCHEDULED_SENT: 'SCHEDULED_SENT',
+  SCHEDULED_FAILED: 'SCHEDULED_FAILED',
   TYPING: 'TYPING',
   PRESENCE: 'PRESENCE',
 };
 registerEnumType(UserEventTypeEnum, {
   name: 'UserEventType',
   description:
-    'What happened. Every conversation event type and MESSAGES_READ are durable (replayed from a cursor); ' +
-    'TYPING and PRESENCE ride the stream live only and are never replayed.',
+    'What happened. Every type but TYPING and PRESENCE is durable (replayed from a cursor): the conversation ' +
+    'event types, MESSAGES_READ, CHAT_STARTED/CHAT_ENDED, BLOCKED/UNBLOCKED (mine), SCHEDULED_SENT/' +
+    'SCHEDULED_FAILED (mine). TYPING and PRESENCE ride the stream live only and are never replayed.',
 });
 
 @ObjectType('UserEvent', { description: "One entry of a user's event stream (all their conversations)." })
@@ -37,7 +44,10 @@ export class UserEventObject {
   @Field()
   occurredAt!: Date;
 
-  @Field(() => ID, { nullable: true, description: 'The message a conversation event is about.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The message a conversation event is about; SCHEDULED_SENT: the message it became.',
+  })
   messageId!: string | null;
 
   @Field(() => MessageObject, {
@@ -49,7 +59,10 @@ export class UserEventObject {
   @Field(() => String, { nullable: true, description: 'REACTION_ADDED and REACTION_REMOVED: which emoji.' })
   emoji!: string | null;
 
-  @Field(() => [ID], { description: 'Membership events: who joined, left, was removed, or had their role changed.' })
+  @Field(() => [ID], {
+    description:
+      'Membership events: who joined, left, was removed, or had their role changed. BLOCKED, UNBLOCKED: whom.',
+  })
   userIds!: string[];
 
   @Field(() => Int, {
@@ -63,6 +76,15 @@ export class UserEventObject {
     description: 'MESSAGES_READ: the messages this read marked (DIRECT; the newest 100 of them; readSeq says all).',
   })
   messageIds!: string[] | null;
+
+  @Field(() => ID, { nullable: true, description: 'SCHEDULED_SENT, SCHEDULED_FAILED: which scheduled message.' })
+  scheduledMessageId!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'SCHEDULED_FAILED: the error code (its text in `failure`).' })
+  failureCode!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'SCHEDULED_FAILED: why it could not be sent.' })
+  failure!: string | null;
 
   @Field(() => Boolean, { nullable: true, description: 'TYPING: whether they are typing now.' })
   isTyping!: boolean | null;

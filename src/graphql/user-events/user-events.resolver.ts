@@ -26,6 +26,9 @@ function present(entry: UserEvent): UserEventRoot {
     isTyping: null,
     readSeq: null,
     messageIds: null,
+    scheduledMessageId: null,
+    failureCode: null,
+    failure: null,
   };
   if (entry.kind === 'timeline')
     return {
@@ -35,6 +38,9 @@ function present(entry: UserEvent): UserEventRoot {
       status: null,
       readSeq: null,
       messageIds: null,
+      scheduledMessageId: null,
+      failureCode: null,
+      failure: null,
     };
   if (entry.kind === 'journal') {
     const { entry: read } = entry;
@@ -45,7 +51,12 @@ function present(entry: UserEvent): UserEventRoot {
       actorId: read.actorId,
       occurredAt: read.occurredAt,
       readSeq: read.readSeq,
-      messageIds: [...read.messageIds],
+      messageIds: read.type === 'MESSAGES_READ' ? [...read.messageIds] : null,
+      userIds: [...read.userIds],
+      messageId: read.messageId,
+      scheduledMessageId: read.scheduledMessageId,
+      failureCode: read.failure?.code ?? null,
+      failure: read.failure?.message ?? null,
       status: null,
     };
   }

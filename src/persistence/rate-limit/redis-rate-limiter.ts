@@ -33,6 +33,7 @@ export class RedisRateLimiter implements RateLimiter {
       upload: build('upload'),
       schedule: build('schedule'),
       resume: build('resume'),
+      chat: build('chat'),
     };
   }
 

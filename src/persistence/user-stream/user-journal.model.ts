@@ -14,8 +14,12 @@ export const userJournalSchema = new Schema(
     conversationId: { type: String, required: true },
     actorId: { type: String, required: true },
     occurredAt: { type: Date, required: true },
-    readSeq: { type: Number, required: true },
-    messageIds: { type: [String], required: true },
+    readSeq: { type: Number, default: null },
+    messageIds: { type: [String], default: [] },
+    userIds: { type: [String], default: [] },
+    messageId: { type: String, default: null },
+    scheduledMessageId: { type: String, default: null },
+    failure: { type: { _id: false, code: String, message: String }, default: null },
   },
   { collection: 'userjournals', versionKey: false, strictQuery: 'throw' },
 );
@@ -29,8 +33,12 @@ export interface UserJournalDocument {
   conversationId: string;
   actorId: string;
   occurredAt: Date;
-  readSeq: number;
+  readSeq: number | null;
   messageIds: string[];
+  userIds?: string[];
+  messageId?: string | null;
+  scheduledMessageId?: string | null;
+  failure?: { code: string; message: string } | null;
 }
 
 const DIGITS = 12;

@@ -31,8 +31,12 @@ function toEntry(doc: UserJournalDocument): JournalEntry {
     conversationId: doc.conversationId as ConversationId,
     actorId: doc.actorId as UserId,
     occurredAt: doc.occurredAt,
-    readSeq: doc.readSeq,
-    messageIds: doc.messageIds,
+    readSeq: doc.readSeq ?? null,
+    messageIds: doc.messageIds ?? [],
+    userIds: (doc.userIds ?? []) as UserId[],
+    messageId: doc.messageId ?? null,
+    scheduledMessageId: doc.scheduledMessageId ?? null,
+    failure: doc.failure ?? null,
   };
 }
 
@@ -71,6 +75,10 @@ export class MongoUserJournalRepository implements UserJournalRepository {
         occurredAt: entry.occurredAt,
         readSeq: entry.readSeq,
         messageIds: [...entry.messageIds],
+        userIds: [...entry.userIds],
+        messageId: entry.messageId,
+        scheduledMessageId: entry.scheduledMessageId,
+        failure: entry.failure && { ...entry.failure },
       };
       try {
         await this.collection.insertOne(doc);
