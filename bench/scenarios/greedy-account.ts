@@ -49,7 +49,11 @@ export async function greedyAccount(
     latencies.push(performance.now() - at);
   };
   const url = system.wsUrl(0);
-  const receiver = await connectGraphqlDevice(url, pairTo, [PAIR_SUBSCRIPTION], { subscriptions: 1, instance: 0, onText });
+  const receiver = await connectGraphqlDevice(url, pairTo, [PAIR_SUBSCRIPTION], {
+    subscriptions: 1,
+    instance: 0,
+    onText,
+  });
 
   const data: GreedyClientData = { url, user: greedy, sockets: sizes.sockets, subscriptions: sizes.subscriptions };
   const worker = new Worker(join(__dirname, 'greedy-client.js'), { workerData: data });

@@ -48,11 +48,7 @@ import type {
 } from '../../src/domain/message/message.repository';
 import { patched } from '../../src/domain/timeline/message-change.rules';
 import type { MessageChange, MessageChangeRepository } from '../../src/domain/timeline/timeline.types';
-import type {
-  JournalEntry,
-  NewJournalEntry,
-  UserJournalRepository,
-} from '../../src/domain/timeline/user-journal';
+import type { JournalEntry, NewJournalEntry, UserJournalRepository } from '../../src/domain/timeline/user-journal';
 import type {
   EventCheckpoint,
   EventCheckpointRepository,
