@@ -86,7 +86,7 @@ export type SendMessageInput = {
   userId?: string | number | null | undefined;
 };
 
-/** What happened. Every type but TYPING and PRESENCE is durable (replayed from a cursor): the conversation event types, MESSAGES_READ, CHAT_STARTED/CHAT_ENDED, BLOCKED/UNBLOCKED (mine), SCHEDULED_SENT/SCHEDULED_FAILED (mine). TYPING and PRESENCE ride the stream live only and are never replayed. */
+/** What happened. Durable (replayed from a cursor): the conversation event types, MESSAGES_READ (mine, and the other person in a DIRECT conversation), CHAT_STARTED/CHAT_ENDED, BLOCKED/UNBLOCKED (mine), SCHEDULED_SENT/SCHEDULED_FAILED (mine). Live only, never replayed: TYPING, PRESENCE, and other members' MESSAGES_READ in a group. */
 export type UserEventType =
   | 'BLOCKED'
   | 'CHAT_ENDED'

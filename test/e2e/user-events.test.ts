@@ -350,6 +350,26 @@ describe('userEvents: one stream per user, one cursor', () => {
     expect((await page(bob, bobStart)).nodes.map((event) => event.type)).toEqual(['BLOCKED']);
   });
 
+  it("carries another member's read in a group live only", async () => {
+    const [ann, ben, cat] = (await createUsers(env.stores, 'Ann', 'Ben', 'Cat')) as [TestUser, TestUser, TestUser];
+    const group = (
+      await graphqlOk(api(), CreateGroupDocument, { input: { title: 'Seen', memberIds: [ben.id, cat.id] } }, ann.token)
+    ).createGroup;
+    const news = await send(cat, group.conversationId, 'news');
+    const benStart = await cursorOf(ben);
+    const benLive = subscribe(ben, null, 0);
+    await waitForSubscriptions(env.system.ws[0]!, 1);
+    await graphqlOk(api(1), MarkConversationReadDocument, { conversationId: group.conversationId }, ann.token);
+    expect(await next(benLive)).toMatchObject({
+      type: 'MESSAGES_READ',
+      actorId: ann.id,
+      conversationId: group.conversationId,
+      readSeq: news.seq,
+      cursor: expect.any(String),
+    });
+    expect((await page(ben, benStart)).nodes).toEqual([]);
+  });
+
   it('keeps its cursor short when many conversations move, and resumes exactly', async () => {
     const [alice, ...others] = (await createUsers(
       env.stores,

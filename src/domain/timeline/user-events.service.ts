@@ -106,7 +106,7 @@ export class UserEventsService {
   async stream(userId: UserId, after: unknown): Promise<AsyncIterableIterator<UserEvent>> {
     const cursor = after == null ? null : decodeUserCursor(after, 'after');
     await this.rateLimiter.consume(userId, 'resume');
-    const live = this.groupFeeds.open(userId, ['MESSAGE_CREATED', 'MESSAGE_CHANGED', 'TYPING'], null, {
+    const live = this.groupFeeds.open(userId, ['MESSAGE_CREATED', 'MESSAGE_CHANGED', 'TYPING', 'MESSAGES_READ'], null, {
       ownChanges: true,
       userStream: true,
     });
@@ -325,6 +325,18 @@ class UserEventStream implements AsyncIterableIterator<UserEvent> {
       return this.typing(event);
     }
     if (event.kind === 'USER_JOURNAL') return this.journalEntry(event);
+    if (event.kind === 'MESSAGES_READ') {
+      // Live only, and only another member's read in a group: the rest are in journals.
+      if (event.senderId !== null || event.readerId === this.userId) return;
+      const read: LiveOnlyUserEvent = {
+        type: 'MESSAGES_READ',
+        conversationId: event.conversationId,
+        actorId: event.readerId,
+        readSeq: event.readSeq,
+        occurredAt: new Date(event.readAt),
+      };
+      return this.emitLive(read, event);
+    }
     const at = livePosition(event);
     if (!at) return;
     const known = this.positions.positionOf(at.conversationId);

@@ -42,7 +42,15 @@ export type LiveOnlyUserEvent =
       readonly actorId: UserId;
       readonly isTyping: boolean;
     }
-  | { readonly type: 'PRESENCE'; readonly actorId: UserId; readonly status: PresenceType; readonly occurredAt: Date };
+  | { readonly type: 'PRESENCE'; readonly actorId: UserId; readonly status: PresenceType; readonly occurredAt: Date }
+  | {
+      /** Another member's read in a group (a DIRECT read, and one's own, are in the journal). */
+      readonly type: 'MESSAGES_READ';
+      readonly conversationId: ConversationId;
+      readonly actorId: UserId;
+      readonly readSeq: number;
+      readonly occurredAt: Date;
+    };
 
 /** One entry of a user's stream, with the cursor that resumes right after it. */
 export type UserEvent =

@@ -61,6 +61,17 @@ function present(entry: UserEvent): UserEventRoot {
     };
   }
   const { event } = entry;
+  if (event.type === 'MESSAGES_READ') {
+    return {
+      ...common,
+      type: 'MESSAGES_READ',
+      conversationId: event.conversationId,
+      actorId: event.actorId,
+      occurredAt: event.occurredAt,
+      readSeq: event.readSeq,
+      status: null,
+    };
+  }
   if (event.type === 'TYPING') {
     return {
       ...common,
