@@ -112,7 +112,8 @@ const scenarios = (argument('scenarios') ?? "A,A',B,O,C,D,G,E,S,F,R").split(',')
 /** BENCH_REDIS_CLUSTER=1: also start a 3-master Redis Cluster and run the project on it ('project-cluster'). */
 const withCluster = process.env.BENCH_REDIS_CLUSTER === '1';
 const systemKeys = (
-  argument('systems') ?? `project,project-ws,${withCluster ? 'project-cluster,' : ''}limit,socketio,textbook`
+  argument('systems') ??
+  `project,project-ws,project-stream,${withCluster ? 'project-cluster,' : ''}limit,socketio,textbook`
 ).split(',');
 const out = argument('out') ?? resolve(__dirname, '../../bench/results');
 const JWT_SECRET = 'bench-secret-loopback-only';
@@ -126,6 +127,7 @@ function makeSystems(): SystemUnderTest[] {
     new ProjectSystem(),
     new ProjectSystem(true),
     new ProjectSystem(false, 'bench_project', true),
+    new ProjectSystem(false, 'bench_project', false, true),
     new LimitSystem(),
     new SocketIoSystem(),
     new TextbookGraphqlSystem(),
@@ -278,7 +280,12 @@ async function main(): Promise<void> {
     const sendPath = new Set(['A', "A'", 'B1', 'B5', 'O']);
     const collect = async (scenario: string, body: (s: SystemUnderTest) => Promise<Row>) => {
       results[scenario] = {};
-      for (const system of systems.filter((candidate) => candidate.key !== 'project-ws' || sendPath.has(scenario))) {
+      for (const system of systems.filter(
+        (candidate) =>
+          (candidate.key !== 'project-ws' || sendPath.has(scenario)) &&
+          // Clients on userEvents are measured where their subscription is the question: idle memory.
+          (candidate.key !== 'project-stream' || scenario === 'C'),
+      )) {
         results[scenario]![system.key] = await measure(system, stores, scenario, body);
         save(); // a later failure must not lose what was measured
       }

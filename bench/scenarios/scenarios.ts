@@ -165,6 +165,7 @@ export async function idleCapacity(
   await settle(1500);
   const rssBefore = sum(system.socketPids().map(rssBytes));
   const heapBefore = await system.heapBytes();
+  await heapSnapshots(system, 'before');
   const population = await connectPopulation(system, users.slice(0, sizes.connections), 1, tracker, 3, (done, total) =>
     log(`connected ${done}/${total} (3 subscriptions each)`),
   );
@@ -172,6 +173,7 @@ export async function idleCapacity(
     await settle(2500);
     const rssAfter = sum(system.socketPids().map(rssBytes));
     const heapAfter = await system.heapBytes();
+    await heapSnapshots(system, 'after');
     const perConnection = (rssAfter - rssBefore) / sizes.connections;
     const subscriptionsPerConnection = system.churn ? 3 : 1;
     let churnPerSecond = Number.NaN;
@@ -190,6 +192,17 @@ export async function idleCapacity(
   } finally {
     await closePopulation(population);
   }
+}
+
+/**
+ * BENCH_HEAP=<dir>: each socket process writes a heap snapshot (it runs with
+ * --heapsnapshot-signal); tools/heap-diff.py then itemises what the connections added.
+ */
+async function heapSnapshots(system: SystemUnderTest, label: string): Promise<void> {
+  if (!process.env.BENCH_HEAP) return;
+  for (const pid of system.socketPids()) process.kill(pid, 'SIGUSR2');
+  await settle(8_000); // writing a snapshot of a few hundred MB takes seconds
+  process.stderr.write(`heap snapshots ${label} written to ${process.env.BENCH_HEAP}\n`);
 }
 
 function settle(ms: number): Promise<void> {

@@ -31,11 +31,14 @@ export async function connectGraphqlDevice(
     device = { user, client, close: () => client.dispose() as Promise<void> };
   });
   for (const query of subscriptions.slice(0, options.subscriptions)) {
-    device.client.subscribe<{ newMessage?: { message: string } }>(
+    device.client.subscribe<{
+      newMessage?: { message: string };
+      userEvents?: { message?: { message: string } | null };
+    }>(
       { query },
       {
         next: (result) => {
-          const text = result.data?.newMessage?.message;
+          const text = result.data?.newMessage?.message ?? result.data?.userEvents?.message?.message;
           if (text !== undefined) options.onText(device, text);
         },
         error: () => undefined,

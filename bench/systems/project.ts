@@ -25,6 +25,9 @@ const SUBSCRIPTIONS = [
   'subscription { typing { userId isTyping } }',
   'subscription { userStatus { type userId } }',
 ];
+/** The web client's one subscription once it moves to userEvents (#24): messages, reads, typing, presence. */
+const USER_EVENTS =
+  'subscription { userEvents { cursor type conversationId actorId isTyping status readSeq message { id message senderId receiverId sender { name } } } }';
 function clusterNodes(stores: Datastores): string {
   if (!stores.redisClusterNodes) throw new Error('the cluster variant needs BENCH_REDIS_CLUSTER=1');
   return stores.redisClusterNodes;
@@ -39,17 +42,21 @@ const SEND = 'mutation Send($input: SendMessageInput!) { sendMessage(input: $inp
  * graphql-ws connection, as a browser that keeps one socket sends them.
  */
 export class ProjectSystem implements SystemUnderTest {
-  readonly key: 'project' | 'project-cluster' | 'project-ws';
+  readonly key: 'project' | 'project-cluster' | 'project-ws' | 'project-stream';
   readonly label: string;
   constructor(
     private readonly onCluster = false,
     readonly database = 'bench_project',
     private readonly sendsOverWs = false,
+    /** Clients hold one userEvents subscription (the web client's after #24) instead of three. */
+    private readonly onUserEvents = false,
   ) {
-    this.key = onCluster ? 'project-cluster' : sendsOverWs ? 'project-ws' : 'project';
+    this.key = onCluster ? 'project-cluster' : sendsOverWs ? 'project-ws' : onUserEvents ? 'project-stream' : 'project';
     this.label = onCluster
       ? 'this project on a 3-master Redis Cluster'
-      : `this project (API + 2 WS), sends over ${sendsOverWs ? 'graphql-ws' : 'HTTP'}`;
+      : onUserEvents
+        ? 'this project (API + 2 WS), clients on one userEvents subscription'
+        : `this project (API + 2 WS), sends over ${sendsOverWs ? 'graphql-ws' : 'HTTP'}`;
   }
   private api: Spawned | null = null;
   private ws: Spawned[] = [];
@@ -68,6 +75,9 @@ export class ProjectSystem implements SystemUnderTest {
     };
     // BENCH_PROFILE=<dir>: V8 CPU profiles of this project's processes, written when they stop.
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+    // BENCH_HEAP=<dir>: a heap snapshot of each process on SIGUSR2 (scenario C takes one before and after).
+    if (process.env.BENCH_HEAP)
+      profile.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.BENCH_HEAP}`);
     this.api = await spawnNode(`${PROJECT_DIST}/api/main.js`, 'API_PORT', env, profile);
     this.ws = await Promise.all(
       [0, 1].map(() => spawnNode(`${PROJECT_DIST}/ws/main.js`, 'WEBSOCKET_PORT', env, profile)),
@@ -117,6 +127,12 @@ export class ProjectSystem implements SystemUnderTest {
 
   connect(user: BenchUser, options: ConnectOptions): Promise<Device> {
     const port = this.ws[options.instance % this.ws.length]!.port;
+    if (this.onUserEvents) {
+      return connectGraphqlDevice(`ws://127.0.0.1:${port}/graphql`, user, [USER_EVENTS], {
+        ...options,
+        subscriptions: 1,
+      });
+    }
     return connectGraphqlDevice(`ws://127.0.0.1:${port}/graphql`, user, SUBSCRIPTIONS, options);
   }
 

@@ -32,7 +32,7 @@ export interface ConnectOptions {
 
 /** A system under test, started as its own processes on loopback. */
 export interface SystemUnderTest {
-  readonly key: 'project' | 'project-cluster' | 'project-ws' | 'limit' | 'socketio' | 'textbook';
+  readonly key: 'project' | 'project-cluster' | 'project-ws' | 'project-stream' | 'limit' | 'socketio' | 'textbook';
   readonly label: string;
   /** Its database; emptied (users kept) before every run so runs start equal. */
   readonly database: string;
