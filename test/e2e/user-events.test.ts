@@ -17,6 +17,7 @@ import {
   type UserEventFieldsFragment,
   type UserEventStreamSubscription,
 } from '../../src/client/graphql';
+import { Redis } from 'ioredis';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -405,6 +406,23 @@ describe('userEvents: one stream per user, one cursor', () => {
     expect(await next(stream)).toMatchObject({ type: 'TYPING', actorId: bob.id, isTyping: false });
     // Live only: a page after the cursor of the typing event has nothing in it.
     expect((await page(alice, typing.cursor)).nodes).toEqual([]);
+  });
+
+  it('ends a subscription whose cursor is not kept, and lets go of its Redis topics', async () => {
+    const [alice, bob] = (await createUsers(env.stores, 'Alice', 'Bob')) as [TestUser, TestUser];
+    const stream = subscribe(alice, await cursorOf(bob), 0);
+    expect((await stream.next()).errors?.[0]?.extensions?.['code']).toBe('RESYNC_REQUIRED');
+    const redis = new Redis(env.stores.redisUrl);
+    try {
+      await eventually(async () => {
+        const counts = (await redis.pubsub('NUMSUB', `user:${alice.id}:messages`, `user:${alice.id}:journal`)) as Array<
+          string | number
+        >;
+        return counts[1] === 0 && counts[3] === 0;
+      });
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('refuses cursors that are not one, or not mine, and eventCursor of anyone else', async () => {

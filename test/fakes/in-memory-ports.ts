@@ -575,6 +575,8 @@ export class InMemoryLeases implements ConversationLeases {
 /** Records what was published; `open` hands out live feeds that `publish` fills. */
 export class InMemoryBroker implements EventPublisher, EventSubscriber {
   readonly published: ChatEvent[] = [];
+  /** Feeds opened and not yet closed (a subscription that ends must close its feed). */
+  openFeeds = 0;
 
   async publish(event: ChatEvent): Promise<void> {
     this.published.push(event);
@@ -585,8 +587,9 @@ export class InMemoryBroker implements EventPublisher, EventSubscriber {
   }
 
   openMany(_feeds: readonly Feed[]): DynamicLiveEvents {
+    this.openFeeds += 1;
     return {
-      events: new EventQueue<ChatEvent>(100, () => undefined),
+      events: new EventQueue<ChatEvent>(100, () => (this.openFeeds -= 1)),
       ready: Promise.resolve(),
       add: async () => undefined,
       remove: () => undefined,

@@ -32,4 +32,28 @@ describe('userEvents and the journal entries kept', () => {
     // A cursor at or past the oldest kept still works.
     expect((await domain.services.userEvents.page(ALICE, page.events[1]!.cursor, 10)).events).toHaveLength(1);
   });
+
+  it('ends a stream whose replay meets a pruned entry with RESYNC_REQUIRED, closing its feed', async () => {
+    const domain = inMemoryDomain();
+    const start = await domain.services.userEvents.startCursor(ALICE);
+    for (let i = 1; i <= 3; i += 1) {
+      await domain.journals.append(ALICE, {
+        ...NO_DETAILS,
+        type: 'MESSAGES_READ',
+        conversationId: DIRECT,
+        actorId: ALICE,
+        occurredAt: new Date(),
+        readSeq: i,
+      });
+    }
+    domain.journals.stored.get(ALICE)!.splice(0, 1);
+    // The process's one feed of membership changes stays open; a stream's own must not.
+    const opened = await domain.services.userEvents.stream(ALICE, null);
+    await opened.return?.();
+    const baseline = domain.broker.openFeeds;
+    const stream = await domain.services.userEvents.stream(ALICE, start);
+    const failure = await stream.next().catch((error: unknown) => error);
+    expect((failure as ChatError).code).toBe('RESYNC_REQUIRED');
+    expect(domain.broker.openFeeds).toBe(baseline);
+  });
 });

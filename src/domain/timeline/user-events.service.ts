@@ -290,6 +290,8 @@ class UserEventStream implements AsyncIterableIterator<UserEvent> {
       }
     } catch (error) {
       this.failure = error;
+      // graphql-ws does not call return() on a stream whose next() threw: end the feed here.
+      void this.live.events.return?.();
     }
     this.finish();
   }
