@@ -328,6 +328,15 @@ describe('userEvents: one stream per user, one cursor', () => {
     expect((await page(carol, carolStart)).nodes).toEqual([]);
   });
 
+  it('stores an ended chat for the other person only where no block stands between them', async () => {
+    const [alice, carol] = (await createUsers(env.stores, 'Alice', 'Carol')) as [TestUser, TestUser];
+    await graphqlOk(api(), BlockUserDocument, { userId: carol.id }, alice.token);
+    const [aliceStart, carolStart] = [await cursorOf(alice), await cursorOf(carol)];
+    await graphqlOk(api(), EndChatDocument, { targetUserId: alice.id }, carol.token);
+    expect((await page(carol, carolStart)).nodes.map((event) => event.type)).toEqual(['CHAT_ENDED']);
+    expect((await page(alice, aliceStart)).nodes).toEqual([]);
+  });
+
   it('stores a scheduled message that could not be sent, with why, for its sender only', async () => {
     const [alice, bob] = (await createUsers(env.stores, 'Alice', 'Bob')) as [TestUser, TestUser];
     const [aliceStart, bobStart] = [await cursorOf(alice), await cursorOf(bob)];
