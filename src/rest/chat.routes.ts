@@ -9,7 +9,8 @@ import { restErrorHandler, sendError } from './rest.errors';
 import { mountAttachmentRoutes } from './attachment.routes';
 import { mountGroupRoutes } from './group.routes';
 import { assertNoOperatorKeys, flatQuery, integerParam, objectBody, targetOf } from './rest.input';
-import { presentConversation, presentMessage } from './rest.presenters';
+import { userEventView } from '../domain/timeline/user-event.view';
+import { presentConversation, presentMessage, presentUserEvent } from './rest.presenters';
 
 export interface RestDependencies {
   readonly services: Services;
@@ -108,6 +109,19 @@ export function chatRoutes(deps: RestDependencies): Router {
       integerParam(query['limit'], 'limit'),
     );
     response.json({ success: true, data: await Promise.all(found.map((message) => presentMessage(message, users))) });
+  });
+
+  // userEvents for integrations without a WebSocket: the same pages and cursors as the GraphQL query.
+  router.get('/events', async (request, response) => {
+    const { userId, users } = caller(response);
+    const query = flatQuery(request, ['after', 'first']);
+    const page = await services.userEvents.page(userId, query['after'], integerParam(query['first'], 'first'));
+    response.json({
+      success: true,
+      data: await Promise.all(page.events.map((event) => presentUserEvent(userEventView(event), users))),
+      endCursor: page.endCursor,
+      hasMore: page.hasMore,
+    });
   });
 
   router.post('/messages', async (request, response) => {

@@ -183,6 +183,30 @@ export const openApiDocument = {
         },
         additionalProperties: false,
       },
+      UserEvent: {
+        type: 'object',
+        description: "The GraphQL UserEvent's fields; message in the seed's shape. Fields a type lacks are null.",
+        required: ['cursor', 'type', 'conversationId', 'actorId', 'occurredAt', 'userIds'],
+        properties: {
+          cursor: { type: 'string' },
+          type: { type: 'string' },
+          conversationId: { type: ['string', 'null'] },
+          actorId: { type: 'string' },
+          occurredAt: { type: 'string', format: 'date-time' },
+          messageId: { type: ['string', 'null'] },
+          message: { anyOf: [ref('Message'), { type: 'null' }] },
+          emoji: { type: ['string', 'null'] },
+          userIds: { type: 'array', items: { type: 'string' } },
+          isTyping: { type: ['boolean', 'null'] },
+          status: { type: ['string', 'null'] },
+          readSeq: { type: ['integer', 'null'] },
+          messageIds: { type: ['array', 'null'], items: { type: 'string' } },
+          scheduledMessageId: { type: ['string', 'null'] },
+          failureCode: { type: ['string', 'null'] },
+          failure: { type: ['string', 'null'] },
+        },
+        additionalProperties: false,
+      },
       Attachment: {
         type: 'object',
         required: ['attachmentId', 'url', 'fileName', 'contentType', 'size', 'width', 'height'],
@@ -316,6 +340,35 @@ export const openApiDocument = {
             properties: { ...success.properties, data: { type: 'array', items: ref('Message') } },
           }),
           ...errors(400, 401, 403, 404, 500, 503),
+        },
+      },
+    },
+    '/api/chat/events': {
+      get: {
+        summary:
+          'Everything I should know after a userEvents cursor, across all my conversations (the GraphQL userEvents query)',
+        parameters: [
+          {
+            name: 'after',
+            in: 'query',
+            description:
+              'A cursor (me.eventCursor, an event, or an endCursor); without it, no events and the cursor of now.',
+            schema: { type: 'string', maxLength: 2000 },
+          },
+          { name: 'first', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 100 } },
+        ],
+        responses: {
+          '200': ok({
+            ...success,
+            required: ['success', 'data', 'endCursor', 'hasMore'],
+            properties: {
+              ...success.properties,
+              data: { type: 'array', items: ref('UserEvent') },
+              endCursor: { type: 'string' },
+              hasMore: { type: 'boolean' },
+            },
+          }),
+          ...errors(400, 401, 410, 429, 500, 503),
         },
       },
     },

@@ -3,6 +3,7 @@ import type { MessageAttachment } from '../domain/attachment/attachment.types';
 import type { ConversationView } from '../domain/conversation/conversation.view';
 import type { Member } from '../domain/conversation/group.service';
 import type { ChatMessage } from '../domain/message/message.types';
+import type { UserEventView } from '../domain/timeline/user-event.view';
 import type { User } from '../domain/user/user.types';
 import type { UserLoader } from '../edge/user.loader';
 
@@ -76,4 +77,13 @@ export async function presentConversation(conversation: ConversationView, users:
 export async function presentMember(member: Member, users: UserLoader) {
   const user = await users.load(member.userId);
   return { ...userRef(member.userId, user, true), role: member.role, joinedAt: member.joinedAt.toISOString() };
+}
+
+/** A userEvents entry: the GraphQL UserEvent's fields, its message in the seed's shape. */
+export async function presentUserEvent(event: UserEventView, users: UserLoader) {
+  return {
+    ...event,
+    occurredAt: event.occurredAt.toISOString(),
+    message: event.message && (await presentMessage(event.message, users)),
+  };
 }

@@ -254,6 +254,33 @@ describe('REST compatibility routes (the seed API)', () => {
     expect((await rest('GET', '/unread-count', carol)).status).toBe(200);
   });
 
+  it('serves userEvents at /events: the cursor of now, then what came after it, a stale cursor 410', async () => {
+    const [alice, bob] = (await users('Alice', 'Bob')) as [TestUser, TestUser];
+    const now = await rest('GET', '/events', bob);
+    expect(now).toEqual({
+      status: 200,
+      body: { success: true, data: [], endCursor: expect.any(String), hasMore: false },
+    });
+    const start = now.body['endCursor'] as string;
+    const posted = await rest('POST', '/messages', alice, { targetUserId: bob.id, message: 'over REST' });
+    await rest('PUT', `/mark-read/${alice.id}`, bob);
+    const events = await rest('GET', `/events?after=${encodeURIComponent(start)}&first=10`, bob);
+    expect(events.status).toBe(200);
+    expect(events.body['data']).toEqual([
+      expect.objectContaining({
+        type: 'MESSAGE_CREATED',
+        actorId: alice.id,
+        message: expect.objectContaining({ _id: (posted.body['data'] as { _id: string })._id, message: 'over REST' }),
+      }),
+      expect.objectContaining({ type: 'MESSAGES_READ', actorId: bob.id, readSeq: 1, message: null }),
+    ]);
+    const end = events.body['endCursor'] as string;
+    expect((await rest('GET', `/events?after=${encodeURIComponent(end)}`, bob)).body['data']).toEqual([]);
+    // Someone else's cursor names nothing of mine: reload (410), as a pruned one.
+    expect((await rest('GET', `/events?after=${encodeURIComponent(end)}`, alice)).status).toBe(410);
+    expect((await rest('GET', '/events?after=nonsense', bob)).status).toBe(400);
+  });
+
   it('serves an OpenAPI 3.1 document that real responses are checked against', async () => {
     const document = (await (await fetch(`${system.api.url}/api/openapi.json`)).json()) as {
       openapi: string;
@@ -265,6 +292,7 @@ describe('REST compatibility routes (the seed API)', () => {
       '/api/chat/attachments/{attachmentId}',
       '/api/chat/conversation/{targetUserId}',
       '/api/chat/conversations',
+      '/api/chat/events',
       '/api/chat/groups',
       '/api/chat/groups/{conversationId}/leave',
       '/api/chat/groups/{conversationId}/members',

@@ -11,10 +11,10 @@ import { MessageConnectionObject, MessageObject } from '../message/message.type'
 import { openFeed } from '../subscription';
 import { ConversationEventObject, ConversationEventPageObject, ConversationEventsArgs } from './timeline.type';
 
-export type EventRoot = Omit<ConversationEventObject, 'message'> & { message: ChatMessage | null };
+type EventRoot = Omit<ConversationEventObject, 'message'> & { message: ChatMessage | null };
 
-/** A conversation event as the GraphQL type shows it (userEvents shows its entries so too). */
-export function present(event: ConversationEvent): EventRoot {
+/** A conversation event as the GraphQL type shows it. */
+function present(event: ConversationEvent): EventRoot {
   return {
     cursor: encodeEventCursor(event.conversationId, event.position),
     conversationId: event.conversationId,

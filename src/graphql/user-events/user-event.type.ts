@@ -1,11 +1,8 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { ConversationEventType } from '../../domain/timeline/timeline.types';
-import type { JournalEntryType } from '../../domain/timeline/user-journal';
+import type { UserEventType } from '../../domain/timeline/user-event.view';
 import { MessageObject } from '../message/message.type';
 import { UserStatusTypeEnum } from '../presence/presence.resolver';
 import { CONVERSATION_EVENT_TYPES } from '../timeline/timeline.type';
-
-export type UserEventType = ConversationEventType | JournalEntryType | 'TYPING' | 'PRESENCE';
 
 const UserEventTypeEnum: Record<UserEventType, UserEventType> = {
   ...CONVERSATION_EVENT_TYPES,

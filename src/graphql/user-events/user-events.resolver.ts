@@ -3,95 +3,31 @@ import { ChatError } from '../../domain/errors';
 import type { UserId } from '../../domain/ids';
 import { MAX_EVENT_PAGE } from '../../domain/limits';
 import type { ChatMessage } from '../../domain/message/message.types';
+import { userEventView } from '../../domain/timeline/user-event.view';
 import type { UserEvent } from '../../domain/timeline/user-events.types';
 import type { User } from '../../domain/user/user.types';
 import type { ChatContext } from '../context';
 import { callerOf, CurrentUser } from '../current-user';
 import type { UserStatusTypeEnum } from '../presence/presence.resolver';
 import { openFeed } from '../subscription';
-import { present as presentConversationEvent } from '../timeline/timeline.resolver';
 import { UserObject } from '../user/user.type';
 import { UserEventObject, UserEventPageObject } from './user-event.type';
 
-type UserEventRoot = Omit<UserEventObject, 'message'> & { message: ChatMessage | null };
+type UserEventRoot = Omit<UserEventObject, 'message' | 'status'> & {
+  message: ChatMessage | null;
+  status: UserStatusTypeEnum | null;
+};
 
-/** A stream entry as the GraphQL type shows it. */
-function present(entry: UserEvent): UserEventRoot {
-  const common = {
-    cursor: entry.cursor,
-    messageId: null,
-    message: null,
-    emoji: null,
-    userIds: [],
-    isTyping: null,
-    readSeq: null,
-    messageIds: null,
-    scheduledMessageId: null,
-    failureCode: null,
-    failure: null,
-  };
-  if (entry.kind === 'timeline')
-    return {
-      ...presentConversationEvent(entry.event),
-      cursor: entry.cursor,
-      isTyping: null,
-      status: null,
-      readSeq: null,
-      messageIds: null,
-      scheduledMessageId: null,
-      failureCode: null,
-      failure: null,
-    };
-  if (entry.kind === 'journal') {
-    const { entry: read } = entry;
-    return {
-      ...common,
-      type: read.type,
-      conversationId: read.conversationId,
-      actorId: read.actorId,
-      occurredAt: read.occurredAt,
-      readSeq: read.readSeq,
-      messageIds: read.type === 'MESSAGES_READ' ? [...read.messageIds] : null,
-      userIds: [...read.userIds],
-      messageId: read.messageId,
-      scheduledMessageId: read.scheduledMessageId,
-      failureCode: read.failure?.code ?? null,
-      failure: read.failure?.message ?? null,
-      status: null,
-    };
-  }
-  const { event } = entry;
-  if (event.type === 'MESSAGES_READ') {
-    return {
-      ...common,
-      type: 'MESSAGES_READ',
-      conversationId: event.conversationId,
-      actorId: event.actorId,
-      occurredAt: event.occurredAt,
-      readSeq: event.readSeq,
-      status: null,
-    };
-  }
-  if (event.type === 'TYPING') {
-    return {
-      ...common,
-      type: 'TYPING',
-      conversationId: event.conversationId,
-      actorId: event.actorId,
-      occurredAt: new Date(),
-      isTyping: event.isTyping,
-      status: null,
-    };
-  }
+/** A stream entry as the GraphQL type shows it (the same view REST shows). */
+const present = (entry: UserEvent): UserEventRoot => {
+  const view = userEventView(entry);
   return {
-    ...common,
-    type: 'PRESENCE',
-    conversationId: null,
-    actorId: event.actorId,
-    occurredAt: event.occurredAt,
-    status: event.status as UserStatusTypeEnum,
+    ...view,
+    userIds: [...view.userIds],
+    messageIds: view.messageIds && [...view.messageIds],
+    status: view.status as UserStatusTypeEnum | null,
   };
-}
+};
 
 /** userEvents: one stream per user, replayed from one cursor, then live (DESIGN.md, "One stream per user"). */
 @Resolver(() => UserObject)
